@@ -1,0 +1,183 @@
+"""The result of one update, shaped key for key like Polis's `math-pca2.json` (spec §11).
+
+Every Polis key keeps Polis's meaning and sign, so an analyst can diff our output against
+Polis's. Mesa's additions live under the single key `mesa`: each participant's map position and
+group, the state the next incremental update needs, the UMAP map when computed, and the
+parameters used. Serialisation is canonical (fixed key order, shortest float repr), so the same
+input and seed give byte-identical JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from clustering.groups import GroupSelection
+from clustering.inputs import Moderation
+from clustering.kmeans import Clustering
+from clustering.matrix import RatingMatrix
+from clustering.pca import PCAResult
+from clustering.repness import GroupCounts
+
+MESA_FORMAT_VERSION = 1
+
+
+@dataclass
+class PolisResult:
+    """A computed update: `data` is the JSON-ready dict; `timings` (seconds per phase) is not
+    part of it, so timings never break byte-identical output."""
+
+    data: dict
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return self.data
+
+    def to_json(self) -> str:
+        return json.dumps(self.data, separators=(",", ":"), allow_nan=False)
+
+    # Convenience views for callers that want arrays rather than Polis's JSON shapes.
+    @property
+    def participant_groups(self) -> dict[int, int | None]:
+        people = self.data["mesa"]["participants"]
+        return dict(zip(people["pid"], people["group"], strict=True))
+
+
+def _ints(values) -> list[int]:
+    return [int(v) for v in values]
+
+
+def _clustering_json(clustering: Clustering, member_names: np.ndarray) -> dict:
+    members = clustering.members()
+    return {
+        "id": _ints(clustering.ids),
+        "members": [sorted(_ints(member_names[ms])) for ms in members],
+        "center": clustering.centers.tolist(),
+    }
+
+
+def assemble_result(
+    *,
+    matrix: RatingMatrix,
+    tids: np.ndarray,
+    rows: np.ndarray,
+    vote_counts: np.ndarray,
+    in_conv: np.ndarray,
+    moderation: Moderation,
+    pca: PCAResult,
+    base: Clustering,
+    clustered_rows: np.ndarray,
+    base_counts: tuple[np.ndarray, np.ndarray, np.ndarray],
+    selection: GroupSelection,
+    counts: GroupCounts,
+    group_ids: np.ndarray,
+    repness: dict,
+    consensus: dict,
+    gac: np.ndarray | None,
+    priorities: np.ndarray,
+    umap_map: dict | None,
+    params: dict,
+    math_tick: int,
+) -> PolisResult:
+    pids = matrix.participant_ids
+    tid_keys = [str(int(t)) for t in tids]
+    base_pids = pids[clustered_rows]
+    base_members = [sorted(_ints(base_pids[ms])) for ms in base.members()]
+    base_agree, base_disagree, base_seen = (np.rint(a).astype(np.int64) for a in base_counts)
+
+    chosen = selection.chosen
+    group_clusters = []
+    if chosen is not None:
+        for gid, members, center in zip(
+            chosen.ids, chosen.members(), chosen.centers, strict=True
+        ):
+            group_clusters.append(
+                {"id": int(gid), "members": _ints(base.ids[members]), "center": center.tolist()}
+            )
+
+    group_votes = {}
+    g_agree, g_disagree, g_seen = (np.rint(a).astype(np.int64) for a in (
+        counts.agree, counts.disagree, counts.seen))
+    for g, gid in enumerate(group_ids):
+        n_members = int(base.sizes()[chosen.labels == g].sum())
+        votes = {
+            key: {"A": int(a), "D": int(d), "S": int(s)}
+            for key, a, d, s in zip(tid_keys, g_agree[g], g_disagree[g], g_seen[g], strict=True)
+        }
+        group_votes[str(int(gid))] = {"n-members": n_members, "votes": votes, "id": int(gid)}
+
+    # Each participant's place on the map and group (None: not clustered), by ascending pid.
+    group_of_row = [None] * len(pids)
+    if chosen is not None and len(base.ids):
+        for row, base_pos in zip(clustered_rows, base.labels, strict=True):
+            group_of_row[row] = int(chosen.ids[chosen.labels[base_pos]])
+
+    data = {
+        "n": int(len(pids)),
+        "n-cmts": int(len(tids)),
+        "tids": _ints(tids),
+        "user-vote-counts": {str(int(p)): int(c) for p, c in zip(pids, vote_counts, strict=True)},
+        "in-conv": sorted(_ints(pids[in_conv])),
+        "mod-out": sorted(moderation.mod_out),
+        "mod-in": sorted(moderation.mod_in),
+        "meta-tids": sorted(moderation.meta),
+        "pca": {
+            "center": pca.center.tolist(),
+            "comps": pca.components.tolist(),
+            "comment-projection": pca.statement_xy.T.tolist(),
+            "comment-extremity": pca.statement_extremity.tolist(),
+        },
+        "base-clusters": {
+            "id": _ints(base.ids),
+            "members": base_members,
+            "x": base.centers[:, 0].tolist(),
+            "y": base.centers[:, 1].tolist(),
+            "count": _ints(base.sizes()),
+        },
+        "group-clusters": group_clusters,
+        "votes-base": {
+            key: {
+                "A": base_agree[:, j].tolist(),
+                "D": base_disagree[:, j].tolist(),
+                "S": base_seen[:, j].tolist(),
+            }
+            for j, key in enumerate(tid_keys)
+        },
+        "group-votes": group_votes,
+        "group-aware-consensus": (
+            {} if gac is None else dict(zip(tid_keys, gac.tolist(), strict=True))
+        ),
+        "repness": {str(gid): entries for gid, entries in repness.items()},
+        "consensus": consensus,
+        "comment-priorities": dict(zip(tid_keys, priorities.tolist(), strict=True)),
+        "lastVoteTimestamp": matrix.last_vote_timestamp,
+        "lastModTimestamp": None,
+        "math_tick": int(math_tick),
+        "mesa": {
+            "version": MESA_FORMAT_VERSION,
+            "params": params,
+            "participants": {
+                "pid": _ints(pids),
+                "x": pca.participant_xy[:, 0].tolist() if len(pids) else [],
+                "y": pca.participant_xy[:, 1].tolist() if len(pids) else [],
+                "group": group_of_row,
+            },
+            "silhouettes": {str(k): v for k, v in selection.silhouettes.items()},
+            "umap": umap_map,
+            "state": {
+                "row_order": _ints(pids[rows]),
+                "group_clusterings": {
+                    str(k): _clustering_json(c, base.ids)
+                    for k, c in selection.clusterings.items()
+                },
+                "k_smoother": {
+                    "last_k": selection.smoother.last_k,
+                    "last_k_count": selection.smoother.last_k_count,
+                    "smoothed_k": selection.smoother.smoothed_k,
+                },
+            },
+        },
+    }
+    return PolisResult(data)
