@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from clustering import _kernels
+
 CONVERGENCE_DISTANCE = 0.01
-# Rows per block when measuring point-to-centre distances, to bound memory at 100k points.
-_BLOCK = 16384
 
 
 @dataclass(frozen=True)
@@ -48,17 +48,55 @@ class StartClusters:
     members: list[np.ndarray]
 
 
+def _nearest_two(points: np.ndarray, centers: np.ndarray):
+    """Nearest centre (the later centre wins an exact tie, as in Polis), its distance, and the
+    distance to the second nearest. Shapes (n,), (n,), (n,)."""
+    labels = np.empty(len(points), dtype=np.int64)
+    first = np.empty(len(points))
+    second = np.empty(len(points))
+    _kernels.nearest_two(
+        np.ascontiguousarray(points), np.ascontiguousarray(centers), labels, first, second
+    )
+    return labels, first, second
+
+
 def _nearest(points: np.ndarray, centers: np.ndarray) -> np.ndarray:
-    """Index of the nearest centre; on an exact tie the later centre wins, as in Polis."""
-    k = len(centers)
-    flipped = centers[::-1]
-    out = np.empty(len(points), dtype=np.int64)
-    for lo in range(0, len(points), _BLOCK):
-        block = points[lo : lo + _BLOCK]
-        dx = block[:, 0:1] - flipped[None, :, 0]
-        dy = block[:, 1:2] - flipped[None, :, 1]
-        out[lo : lo + _BLOCK] = k - 1 - np.argmin(dx * dx + dy * dy, axis=1)
-    return out
+    return _nearest_two(points, centers)[0]
+
+
+class _BoundedAssigner:
+    """Nearest-centre assignment that skips points whose centre cannot have changed.
+
+    Hamerly's bounds: after centres move, a point's distance to its own centre grows by at most
+    that centre's shift and its distance to any other shrinks by at most the largest shift. While
+    the first bound stays strictly below the second, the point keeps its centre, so the result is
+    exactly Lloyd's assignment at a fraction of the cost once clusters settle.
+    """
+
+    def __init__(self, points: np.ndarray) -> None:
+        self.points = np.ascontiguousarray(points)
+        self.centers: np.ndarray | None = None
+        self.labels = np.zeros(len(points), dtype=np.int64)
+        self.upper = np.zeros(len(points))
+        self.lower = np.zeros(len(points))
+
+    def assign(self, centers: np.ndarray) -> np.ndarray:
+        if self.centers is None or len(self.centers) != len(centers):
+            self.labels, self.upper, self.lower = _nearest_two(self.points, centers)
+        else:
+            shift = np.hypot(*(centers - self.centers).T)
+            _kernels.bounded_assign(
+                self.points, np.ascontiguousarray(centers), shift, self.labels, self.upper,
+                self.lower,
+            )
+        self.centers = centers.copy()
+        return self.labels
+
+    def drop_empty(self, alive: np.ndarray) -> None:
+        """Forget clusters that lost every member; removing a centre keeps lower bounds valid."""
+        remap = np.cumsum(alive) - 1
+        self.labels = remap[self.labels]
+        self.centers = self.centers[alive]
 
 
 def _weighted_means(points: np.ndarray, labels: np.ndarray, weights: np.ndarray, k: int):
@@ -101,8 +139,8 @@ def warm_start(
     ids_arr = np.array([cid for cid, _ in kept], dtype=np.int64)
     centers_arr = np.array([key for _, key in kept], dtype=np.float64).reshape(-1, 2)
 
-    n_distinct = len(np.unique(points, axis=0)) if len(points) else 0
-    target = min(k, n_distinct)
+    # Counting distinct points costs a sort; only needed when clusters are missing.
+    target = min(k, len(np.unique(points, axis=0))) if len(ids_arr) < k else k
     while len(ids_arr) < target:
         if len(ids_arr) == 0:
             far = 0
@@ -128,14 +166,14 @@ def _same_clustering(a: np.ndarray, b: np.ndarray) -> bool:
     return bool(np.all(np.hypot(*(sa - sb).T) < CONVERGENCE_DISTANCE))
 
 
-def _step(points, weights, ids, centers):
-    labels = _nearest(points, centers)
-    means, total = _weighted_means(points, labels, weights, len(ids))
+def _step(assigner: _BoundedAssigner, weights, ids, centers):
+    labels = assigner.assign(centers)
+    means, total = _weighted_means(assigner.points, labels, weights, len(ids))
     alive = total > 0
     if not alive.all():
-        remap = np.cumsum(alive) - 1
-        labels = remap[labels]
-    return ids[alive], means[alive], labels
+        assigner.drop_empty(alive)
+        labels = assigner.labels
+    return ids[alive], means[alive], labels.copy()
 
 
 def polis_kmeans(
@@ -160,10 +198,11 @@ def polis_kmeans(
         ids, centers = warm_start(points, weights, start, k)
     else:
         ids, centers = initial_clustering(points, k)
-    ids, new_centers, labels = _step(points, weights, ids, centers)
+    assigner = _BoundedAssigner(points)
+    ids, new_centers, labels = _step(assigner, weights, ids, centers)
     for _ in range(max_iters):
         if _same_clustering(centers, new_centers):
             break
         centers = new_centers
-        ids, new_centers, labels = _step(points, weights, ids, centers)
+        ids, new_centers, labels = _step(assigner, weights, ids, centers)
     return Clustering(ids, new_centers, labels)

@@ -69,12 +69,23 @@ def _dense_index(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return unique.astype(np.int64), inverse.astype(np.int64)
 
 
+def _time_order(ts: np.ndarray) -> np.ndarray | None:
+    """Indices of the votes in time order (ties keep input order); None if already in order."""
+    if np.all(ts[1:] >= ts[:-1]):
+        return None
+    span = int(ts.max()) - int(ts.min())
+    if span * len(ts) < 2**62:
+        packed = np.sort((ts - ts.min()) * len(ts) + np.arange(len(ts), dtype=np.int64))
+        return packed % len(ts)
+    return np.argsort(ts, kind="stable")
+
+
 def build_rating_matrix(records: VoteRecords) -> RatingMatrix:
     """Keep each participant's latest vote per statement and lay the votes out as CSR.
 
     The latest vote is the one with the largest timestamp; equal timestamps resolve to the later
-    row, as a re-vote stored in the same millisecond would. One stable sort by timestamp and one
-    by cell give both the deduplication and CSR's row-major order.
+    row, as a re-vote stored in the same millisecond would. Sorting the votes by cell, oldest
+    first within a cell, gives both the deduplication and CSR's row-major order.
     """
     pids, rows = _dense_index(records.participant_ids)
     tids, cols = _dense_index(records.statement_ids)
@@ -84,34 +95,43 @@ def build_rating_matrix(records: VoteRecords) -> RatingMatrix:
         return RatingMatrix(pids, tids, empty, np.zeros(0, np.int64), None)
 
     ts = records.timestamps
-    if np.all(ts[1:] >= ts[:-1]):
-        by_time = None
-        cell = rows * m + cols
+    count = len(records)
+    by_time = _time_order(ts)
+    rows_in_time = rows if by_time is None else rows[by_time]
+    cols_in_time = cols if by_time is None else cols[by_time]
+    col_bits = max(int(m - 1).bit_length(), 1)
+    pos_bits = max(int(count - 1).bit_length(), 1)
+    if int(n - 1).bit_length() + col_bits + pos_bits < 63:
+        # One unstable sort of (row, column, stream position) packed into an int64 is ~10x
+        # faster than a stable argsort and still orders each cell's votes oldest to newest.
+        packed = (rows_in_time << (col_bits + pos_bits)) | (cols_in_time << pos_bits)
+        packed |= np.arange(count, dtype=np.int64)
+        packed.sort()
+        cell_sorted = packed >> pos_bits
+        stream_pos = packed & ((1 << pos_bits) - 1)
     else:
-        by_time = np.argsort(ts, kind="stable")
-        cell = (rows * m + cols)[by_time]
-    order = np.argsort(cell, kind="stable")
-    cell_sorted = cell[order]
-    is_last = np.ones(len(cell_sorted), dtype=bool)
-    is_last[:-1] = cell_sorted[1:] != cell_sorted[:-1]
-    keep = order[is_last]
+        cell = (rows_in_time << col_bits) | cols_in_time
+        stream_pos = np.argsort(cell, kind="stable")
+        cell_sorted = cell[stream_pos]
+    is_last = np.ones(count, dtype=bool)
+    np.not_equal(cell_sorted[1:], cell_sorted[:-1], out=is_last[:-1])
+    keep = stream_pos[is_last]
     if by_time is not None:
         keep = by_time[keep]
     keep_cells = cell_sorted[is_last]
 
-    row_of = keep_cells // m
-    col_of = (keep_cells % m).astype(np.int32)
+    row_of = keep_cells >> col_bits
+    col_of = (keep_cells & ((1 << col_bits) - 1)).astype(np.int32)
     data = -records.votes[keep].astype(np.float64)  # CSV sign -> Polis internal sign
-    indptr = np.zeros(n + 1, dtype=np.int64)
+    indptr = np.zeros(n + 1, dtype=np.int32 if len(keep) < 2**31 else np.int64)
     np.cumsum(np.bincount(row_of, minlength=n), out=indptr[1:])
     votes = sp.csr_matrix((data, col_of, indptr), shape=(n, m))
 
     # Polis names rows in order of first appearance in the vote stream it polled over time.
     # (A Polis restart reloads by (tid, pid) instead; the fixtures' histories match time order
     # better: cold-start groups equal Polis's in 3 of 5 fixtures against 1 of 5.)
-    stream_rows = rows if by_time is None else rows[by_time]
     first_seen = np.empty(n, dtype=np.int64)
     # With repeated indices the last assignment wins, so writing in reverse keeps the earliest.
-    first_seen[stream_rows[::-1]] = np.arange(len(stream_rows) - 1, -1, -1)
+    first_seen[rows_in_time[::-1]] = np.arange(count - 1, -1, -1)
     first_vote_order = np.argsort(first_seen, kind="stable")
     return RatingMatrix(pids, tids, votes, first_vote_order, int(ts.max()))

@@ -110,9 +110,9 @@ def update(
     matrix = build_rating_matrix(votes)
     columns = _column_order(matrix, state)
     tids = matrix.statement_ids[columns]
-    rating = matrix.votes[:, columns] if len(columns) else matrix.votes
-    if not isinstance(rating, sp.csr_matrix):
-        rating = sp.csr_matrix(rating)
+    rating = matrix.votes
+    if np.any(columns != np.arange(len(columns))):
+        rating = sp.csr_matrix(rating[:, columns])
     n, m = rating.shape
     mod_out = np.isin(tids, np.fromiter(moderation.mod_out, dtype=np.int64))
     is_meta = np.isin(tids, np.fromiter(moderation.meta, dtype=np.int64))

@@ -94,17 +94,34 @@ def _finalize(s: _Stats, j: int, tid: int) -> dict:
     }
 
 
-def _beats_best_agree(s: _Stats, j: int, best: int | None) -> bool:
-    if s.na[j] == 0 and s.nd[j] == 0:
-        return False
-    if best is not None and s.ra[best] > 1.0:
-        return (
-            s.ra[j] * s.rat[j] * s.pa[j] * s.pat[j]
-            > s.ra[best] * s.rat[best] * s.pa[best] * s.pat[best]
-        )
-    if best is not None:
-        return s.pa[j] * s.pat[j] > s.pa[best] * s.pat[best]
-    return bool(s.pat[j] > Z_90 or (s.ra[j] > 1.0 and s.pa[j] > 0.5))
+def _best_agree(s: _Stats, candidates: np.ndarray) -> int | None:
+    """Polis's running "best agree" over statements in column order (beats-best-agr?)."""
+    na, nd, ra, rat, pa, pat = (
+        x[candidates].tolist() for x in (s.na, s.nd, s.ra, s.rat, s.pa, s.pat)
+    )
+    best = None
+    for i in range(len(candidates)):
+        if na[i] == 0 and nd[i] == 0:
+            continue
+        if best is not None and ra[best] > 1.0:
+            wins = ra[i] * rat[i] * pa[i] * pat[i] > ra[best] * rat[best] * pa[best] * pat[best]
+        elif best is not None:
+            wins = pa[i] * pat[i] > pa[best] * pat[best]
+        else:
+            wins = pat[i] > Z_90 or (ra[i] > 1.0 and pa[i] > 0.5)
+        if wins:
+            best = i
+    return None if best is None else int(candidates[best])
+
+
+def _best_any(s: _Stats, candidates: np.ndarray) -> int | None:
+    """The first statement with the highest repness-test, compared at float32 like Polis."""
+    best, best_test = None, None
+    for j, test in zip(candidates.tolist(), np.maximum(s.rat, s.rdt)[candidates].tolist(),
+                       strict=True):
+        if best is None or test > best_test:
+            best, best_test = j, _float32(test)
+    return best
 
 
 def _sort_key(entry: dict) -> float:
@@ -112,20 +129,10 @@ def _sort_key(entry: dict) -> float:
 
 
 def _select_for_group(s: _Stats, tids: np.ndarray, mod_out: np.ndarray) -> list[dict]:
-    sufficient: list[dict] = []
-    best: dict | None = None
-    best_agree: int | None = None
-    for j in np.flatnonzero(~mod_out):
-        agree_ok = s.rat[j] > Z_90 and s.pat[j] > Z_90
-        disagree_ok = s.rdt[j] > Z_90 and s.pdt[j] > Z_90
-        if agree_ok or disagree_ok:
-            sufficient.append(_finalize(s, j, tids[j]))
-        if not sufficient and (
-            best is None or max(s.rat[j], s.rdt[j]) > best["repness-test"]
-        ):
-            best = _finalize(s, j, tids[j])
-        if _beats_best_agree(s, j, best_agree):
-            best_agree = int(j)
+    candidates = np.flatnonzero(~mod_out)
+    passes = ((s.rat > Z_90) & (s.pat > Z_90)) | ((s.rdt > Z_90) & (s.pdt > Z_90))
+    sufficient = [_finalize(s, j, tids[j]) for j in candidates[passes[candidates]]]
+    best_agree = _best_agree(s, candidates)
 
     front: list[dict] = []
     if best_agree is not None:
@@ -134,7 +141,10 @@ def _select_for_group(s: _Stats, tids: np.ndarray, mod_out: np.ndarray) -> list[
         entry["best-agree"] = True
         front = [entry]
     if not sufficient:
-        return front or ([best] if best is not None else [])
+        if front:
+            return front
+        best = _best_any(s, candidates)
+        return [] if best is None else [_finalize(s, best, tids[best])]
     if front:
         sufficient = [e for e in sufficient if e["tid"] != front[0]["tid"]]
     ranked = sorted(sufficient, key=_sort_key, reverse=True)

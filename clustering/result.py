@@ -46,14 +46,14 @@ class PolisResult:
 
 
 def _ints(values) -> list[int]:
-    return [int(v) for v in values]
+    return np.asarray(values, dtype=np.int64).tolist()
 
 
 def _clustering_json(clustering: Clustering, member_names: np.ndarray) -> dict:
     members = clustering.members()
     return {
         "id": _ints(clustering.ids),
-        "members": [sorted(_ints(member_names[ms])) for ms in members],
+        "members": [np.sort(member_names[ms]).tolist() for ms in members],
         "center": clustering.centers.tolist(),
     }
 
@@ -82,9 +82,9 @@ def assemble_result(
     math_tick: int,
 ) -> PolisResult:
     pids = matrix.participant_ids
-    tid_keys = [str(int(t)) for t in tids]
+    tid_keys = list(map(str, tids.tolist()))
     base_pids = pids[clustered_rows]
-    base_members = [sorted(_ints(base_pids[ms])) for ms in base.members()]
+    base_members = [np.sort(base_pids[ms]).tolist() for ms in base.members()]
     base_agree, base_disagree, base_seen = (np.rint(a).astype(np.int64) for a in base_counts)
 
     chosen = selection.chosen
@@ -109,16 +109,17 @@ def assemble_result(
         group_votes[str(int(gid))] = {"n-members": n_members, "votes": votes, "id": int(gid)}
 
     # Each participant's place on the map and group (None: not clustered), by ascending pid.
-    group_of_row = [None] * len(pids)
+    group_of_row: list = [None] * len(pids)
     if chosen is not None and len(base.ids):
-        for row, base_pos in zip(clustered_rows, base.labels, strict=True):
-            group_of_row[row] = int(chosen.ids[chosen.labels[base_pos]])
+        groups = chosen.ids[chosen.labels[base.labels]].tolist()
+        for row, gid in zip(clustered_rows.tolist(), groups, strict=True):
+            group_of_row[row] = gid
 
     data = {
         "n": int(len(pids)),
         "n-cmts": int(len(tids)),
         "tids": _ints(tids),
-        "user-vote-counts": {str(int(p)): int(c) for p, c in zip(pids, vote_counts, strict=True)},
+        "user-vote-counts": dict(zip(map(str, pids.tolist()), vote_counts.tolist(), strict=True)),
         "in-conv": sorted(_ints(pids[in_conv])),
         "mod-out": sorted(moderation.mod_out),
         "mod-in": sorted(moderation.mod_in),

@@ -67,13 +67,13 @@ class PreviousState:
         return cls(
             tids=tids,
             components=components,
-            in_conv=[int(p) for p in previous.get("in-conv") or []],
+            in_conv=list(previous.get("in-conv") or []),
             base_ids=[int(i) for i in base.get("id") or []],
-            base_members=[[int(p) for p in members] for members in base.get("members") or []],
+            base_members=[list(members) for members in base.get("members") or []],
             group_clusterings=group_clusterings,
             smoother=smoother,
             group_votes=previous.get("group-votes"),
-            row_order=[int(p) for p in mesa_state.get("row_order") or []],
+            row_order=list(mesa_state.get("row_order") or []),
             math_tick=int(previous.get("math_tick") or 0),
         )
 
