@@ -21,8 +21,8 @@ class VoteRecords:
     """The full vote history, one entry per cast vote; the latest per (participant, statement) stands.
 
     Arrays all have shape (n_votes,). Timestamps are milliseconds since the epoch; only their
-    order matters. Rows may come in any order: ties in timestamp are broken by position, later
-    rows winning, which is how a re-vote in the same millisecond is stored.
+    order matters. Rows may come in any order and their order never matters: ties in timestamp
+    are broken by content (participant, statement, vote), so a shuffled file gives the same result.
     """
 
     participant_ids: np.ndarray  # int64

@@ -69,22 +69,31 @@ def _dense_index(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return unique.astype(np.int64), inverse.astype(np.int64)
 
 
-def _time_order(ts: np.ndarray) -> np.ndarray | None:
-    """Indices of the votes in time order (ties keep input order); None if already in order."""
-    if np.all(ts[1:] >= ts[:-1]):
+def _canonical_order(ts, rows, cols, votes, n: int, m: int) -> np.ndarray | None:
+    """Order votes by (timestamp, participant, statement, vote); None if they already are.
+
+    Ties in time are broken by content, never by file position, so shuffling the input rows
+    cannot change the result. Two votes on one cell in the same millisecond resolve to the
+    larger value, arbitrary but reproducible.
+    """
+    if np.all(ts[1:] > ts[:-1]):
         return None
-    span = int(ts.max()) - int(ts.min())
-    if span * len(ts) < 2**62:
-        packed = np.sort((ts - ts.min()) * len(ts) + np.arange(len(ts), dtype=np.int64))
-        return packed % len(ts)
-    return np.argsort(ts, kind="stable")
+    span_bits = (int(ts.max()) - int(ts.min())).bit_length()
+    row_bits = max(int(n - 1).bit_length(), 1)
+    col_bits = max(int(m - 1).bit_length(), 1)
+    if span_bits + row_bits + col_bits + 2 < 63:
+        packed = (ts - ts.min()) << (row_bits + col_bits + 2)
+        packed |= rows << (col_bits + 2)
+        packed |= cols << 2
+        packed |= votes.astype(np.int64) + 1
+        return np.argsort(packed)  # equal keys are identical votes: their order is moot
+    return np.lexsort((votes, cols, rows, ts))
 
 
 def build_rating_matrix(records: VoteRecords) -> RatingMatrix:
     """Keep each participant's latest vote per statement and lay the votes out as CSR.
 
-    The latest vote is the one with the largest timestamp; equal timestamps resolve to the later
-    row, as a re-vote stored in the same millisecond would. Sorting the votes by cell, oldest
+    The latest vote is the one with the largest timestamp (ties: see `_canonical_order`). Sorting the votes by cell, oldest
     first within a cell, gives both the deduplication and CSR's row-major order.
     """
     pids, rows = _dense_index(records.participant_ids)
@@ -96,7 +105,7 @@ def build_rating_matrix(records: VoteRecords) -> RatingMatrix:
 
     ts = records.timestamps
     count = len(records)
-    by_time = _time_order(ts)
+    by_time = _canonical_order(ts, rows, cols, records.votes, n, m)
     rows_in_time = rows if by_time is None else rows[by_time]
     cols_in_time = cols if by_time is None else cols[by_time]
     col_bits = max(int(m - 1).bit_length(), 1)
