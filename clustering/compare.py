@@ -20,11 +20,24 @@ from clustering.pipeline import update
 ABS_FLOOR = 1e-12
 NOT_COMPARED = ("math_tick", "lastVoteTimestamp", "lastModTimestamp")
 # Fields that do not depend on the update history (in-conv is shown for information).
-COLD_COMPARABLE = frozenset({
-    "n", "n-cmts", "tids", "user-vote-counts", "in-conv", "mod-out", "mod-in", "meta-tids",
-    "pca.center", "pca.comps", "pca.comment-projection", "pca.comment-extremity",
-    "consensus.agree", "consensus.disagree",
-})
+COLD_COMPARABLE = frozenset(
+    {
+        "n",
+        "n-cmts",
+        "tids",
+        "user-vote-counts",
+        "in-conv",
+        "mod-out",
+        "mod-in",
+        "meta-tids",
+        "pca.center",
+        "pca.comps",
+        "pca.comment-projection",
+        "pca.comment-extremity",
+        "consensus.agree",
+        "consensus.disagree",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -99,32 +112,56 @@ def compare_results(ours: dict, polis: dict) -> list[FieldCheck]:
 
     signs = axis_signs(ours, polis)
     pca_o, pca_p = ours["pca"], polis["pca"]
-    add("pca.center", _close(pca_o["center"], pca_p["center"], 0) or np.allclose(
-        pca_o["center"], pca_p["center"], rtol=0, atol=1e-9), _worst(pca_o["center"], pca_p["center"]))
+    add(
+        "pca.center",
+        _close(pca_o["center"], pca_p["center"], 0)
+        or np.allclose(pca_o["center"], pca_p["center"], rtol=0, atol=1e-9),
+        _worst(pca_o["center"], pca_p["center"]),
+    )
     comps_o = np.asarray(pca_o["comps"]) * signs[: len(pca_o["comps"]), None]
-    add("pca.comps", np.allclose(comps_o, pca_p["comps"], rtol=0, atol=1e-6),
-        _worst(comps_o, pca_p["comps"]))
-    proj_o = np.asarray(pca_o["comment-projection"]) * signs[: len(pca_o["comment-projection"]), None]
-    add("pca.comment-projection", _close(proj_o, pca_p["comment-projection"], 1e-9),
-        _worst(proj_o, pca_p["comment-projection"]))
-    add("pca.comment-extremity", _close(pca_o["comment-extremity"], pca_p["comment-extremity"], 1e-9),
-        _worst(pca_o["comment-extremity"], pca_p["comment-extremity"]))
+    add(
+        "pca.comps",
+        np.allclose(comps_o, pca_p["comps"], rtol=0, atol=1e-6),
+        _worst(comps_o, pca_p["comps"]),
+    )
+    proj_o = (
+        np.asarray(pca_o["comment-projection"]) * signs[: len(pca_o["comment-projection"]), None]
+    )
+    add(
+        "pca.comment-projection",
+        _close(proj_o, pca_p["comment-projection"], 1e-9),
+        _worst(proj_o, pca_p["comment-projection"]),
+    )
+    add(
+        "pca.comment-extremity",
+        _close(pca_o["comment-extremity"], pca_p["comment-extremity"], 1e-9),
+        _worst(pca_o["comment-extremity"], pca_p["comment-extremity"]),
+    )
 
     base_o, base_p = ours["base-clusters"], polis["base-clusters"]
     for key in ("id", "count"):
         add(f"base-clusters.{key}", base_o[key] == base_p[key], f"{len(base_p[key])} clusters")
     # Members are sets: Polis lists them in its row order, we list them ascending.
-    add("base-clusters.members", _as_sets(base_o["members"]) == _as_sets(base_p["members"]),
-        "as sets")
+    add(
+        "base-clusters.members",
+        _as_sets(base_o["members"]) == _as_sets(base_p["members"]),
+        "as sets",
+    )
     for axis, key in enumerate(("x", "y")):
         a = np.asarray(base_o[key]) * signs[axis]
         add(f"base-clusters.{key}", _close(a, base_p[key], 1e-9), _worst(a, base_p[key]))
 
     groups_o, groups_p = ours["group-clusters"], polis["group-clusters"]
-    add("group-clusters.id", [g["id"] for g in groups_o] == [g["id"] for g in groups_p],
-        f"{len(groups_o)} vs {len(groups_p)} groups")
-    add("group-clusters.members", _as_sets([g["members"] for g in groups_o])
-        == _as_sets([g["members"] for g in groups_p]), "as sets")
+    add(
+        "group-clusters.id",
+        [g["id"] for g in groups_o] == [g["id"] for g in groups_p],
+        f"{len(groups_o)} vs {len(groups_p)} groups",
+    )
+    add(
+        "group-clusters.members",
+        _as_sets([g["members"] for g in groups_o]) == _as_sets([g["members"] for g in groups_p]),
+        "as sets",
+    )
     centers_o = np.asarray([g["center"] for g in groups_o]).reshape(-1, 2) * signs
     centers_p = np.asarray([g["center"] for g in groups_p]).reshape(-1, 2)
     add("group-clusters.center", _close(centers_o, centers_p, 1e-9), _worst(centers_o, centers_p))
@@ -133,9 +170,16 @@ def compare_results(ours: dict, polis: dict) -> list[FieldCheck]:
     add("group-votes", ours["group-votes"] == polis["group-votes"], "exact")
     gac_keys = sorted(polis["group-aware-consensus"], key=int)
     same_keys = sorted(ours["group-aware-consensus"], key=int) == gac_keys
-    add("group-aware-consensus", same_keys and _close(
-        [ours["group-aware-consensus"][k] for k in gac_keys],
-        [polis["group-aware-consensus"][k] for k in gac_keys], 1e-9), "relative 1e-9")
+    add(
+        "group-aware-consensus",
+        same_keys
+        and _close(
+            [ours["group-aware-consensus"][k] for k in gac_keys],
+            [polis["group-aware-consensus"][k] for k in gac_keys],
+            1e-9,
+        ),
+        "relative 1e-9",
+    )
 
     rep_ok, rep_detail = set(ours["repness"]) == set(polis["repness"]), "groups differ"
     if rep_ok:
@@ -163,8 +207,11 @@ def compare_results(ours: dict, polis: dict) -> list[FieldCheck]:
 def _participant_labels(result: dict) -> tuple[dict[int, int], dict[int, int]]:
     """pid → base-cluster id and pid → group id, from a math-pca2-shaped result."""
     base = result["base-clusters"]
-    base_of = {pid: bid for bid, members in zip(base["id"], base["members"], strict=True)
-               for pid in members}
+    base_of = {
+        pid: bid
+        for bid, members in zip(base["id"], base["members"], strict=True)
+        for pid in members
+    }
     group_of_base = {b: g["id"] for g in result["group-clusters"] for b in g["members"]}
     group_of = {pid: group_of_base[b] for pid, b in base_of.items() if b in group_of_base}
     return base_of, group_of
@@ -173,18 +220,25 @@ def _participant_labels(result: dict) -> tuple[dict[int, int], dict[int, int]]:
 def partition_agreement(ours: dict, polis: dict) -> dict[str, float]:
     """Adjusted Rand index of base and group partitions over participants both clustered."""
     out = {}
-    for name, (a, b) in zip(("base", "group"), zip(_participant_labels(ours),
-                                                  _participant_labels(polis), strict=True),
-                            strict=True):
+    for name, (a, b) in zip(
+        ("base", "group"),
+        zip(_participant_labels(ours), _participant_labels(polis), strict=True),
+        strict=True,
+    ):
         common = sorted(set(a) & set(b))
-        out[name] = float(adjusted_rand_score([a[p] for p in common], [b[p] for p in common])) \
-            if common else float("nan")
+        out[name] = (
+            float(adjusted_rand_score([a[p] for p in common], [b[p] for p in common]))
+            if common
+            else float("nan")
+        )
     return out
 
 
 def _table(checks: list[FieldCheck]) -> str:
     width = max(len(c.field) for c in checks)
-    return "\n".join(f"{c.field:<{width}}  {'ok  ' if c.ok else 'DIFF'}  {c.detail}" for c in checks)
+    return "\n".join(
+        f"{c.field:<{width}}  {'ok  ' if c.ok else 'DIFF'}  {c.detail}" for c in checks
+    )
 
 
 def main(fixture_dir: str) -> int:
@@ -195,20 +249,28 @@ def main(fixture_dir: str) -> int:
     polis = load_math_json(path / "math-pca2.json")
     warm = update(conversation.votes, conversation.moderation, previous=polis).to_dict()
     checks = compare_results(warm, polis)
-    print(f"# {path.name}: next tick from Polis's own state (not compared: {', '.join(NOT_COMPARED)})")
+    print(
+        f"# {path.name}: next tick from Polis's own state (not compared: {', '.join(NOT_COMPARED)})"
+    )
     print(_table(checks))
     failed = [c.field for c in checks if not c.ok]
-    print(f"{len(checks) - len(failed)} of {len(checks)} fields match" +
-          (f"; differ: {', '.join(failed)}" if failed else ""))
+    print(
+        f"{len(checks) - len(failed)} of {len(checks)} fields match"
+        + (f"; differ: {', '.join(failed)}" if failed else "")
+    )
 
     cold = update(conversation.votes, conversation.moderation).to_dict()
     cold_checks = [c for c in compare_results(cold, polis) if c.field in COLD_COMPARABLE]
     agreement = partition_agreement(cold, polis)
-    print(f"\n# {path.name}: cold start (no previous state); in-conv, clusters and what is "
-          "counted over them depend on Polis's history, so they are compared as partitions")
+    print(
+        f"\n# {path.name}: cold start (no previous state); in-conv, clusters and what is "
+        "counted over them depend on Polis's history, so they are compared as partitions"
+    )
     print(_table(cold_checks))
-    print(f"adjusted Rand index: base clusters {agreement['base']:.4f}, "
-          f"groups {agreement['group']:.4f}")
+    print(
+        f"adjusted Rand index: base clusters {agreement['base']:.4f}, "
+        f"groups {agreement['group']:.4f}"
+    )
     return 0 if not failed else 1
 
 

@@ -18,7 +18,8 @@ PASS = 0
 
 @dataclass(frozen=True)
 class VoteRecords:
-    """The full vote history, one entry per cast vote; the latest per (participant, statement) stands.
+    """The full vote history, one entry per cast vote; the latest per participant and statement
+    stands.
 
     Arrays all have shape (n_votes,). Timestamps are milliseconds since the epoch; only their
     order matters. Rows may come in any order and their order never matters: ties in timestamp
@@ -31,7 +32,7 @@ class VoteRecords:
     timestamps: np.ndarray  # int64 ms
 
     @classmethod
-    def from_arrays(cls, participant_ids, statement_ids, votes, timestamps=None) -> "VoteRecords":
+    def from_arrays(cls, participant_ids, statement_ids, votes, timestamps=None) -> VoteRecords:
         pids = np.asarray(participant_ids, dtype=np.int64)
         tids = np.asarray(statement_ids, dtype=np.int64)
         vals = np.asarray(votes, dtype=np.int8)
@@ -46,13 +47,13 @@ class VoteRecords:
         return cls(pids, tids, vals, ts)
 
     @classmethod
-    def empty(cls) -> "VoteRecords":
+    def empty(cls) -> VoteRecords:
         return cls.from_arrays([], [], [], [])
 
     def __len__(self) -> int:
         return len(self.participant_ids)
 
-    def take(self, index) -> "VoteRecords":
+    def take(self, index) -> VoteRecords:
         """A subset (mask or index array), e.g. the first N votes of a replay."""
         return VoteRecords(
             self.participant_ids[index],

@@ -86,7 +86,11 @@ class _BoundedAssigner:
         else:
             shift = np.hypot(*(centers - self.centers).T)
             _kernels.bounded_assign(
-                self.points, np.ascontiguousarray(centers), shift, self.labels, self.upper,
+                self.points,
+                np.ascontiguousarray(centers),
+                shift,
+                self.labels,
+                self.upper,
                 self.lower,
             )
         self.centers = centers.copy()

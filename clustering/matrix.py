@@ -93,8 +93,9 @@ def _canonical_order(ts, rows, cols, votes, n: int, m: int) -> np.ndarray | None
 def build_rating_matrix(records: VoteRecords) -> RatingMatrix:
     """Keep each participant's latest vote per statement and lay the votes out as CSR.
 
-    The latest vote is the one with the largest timestamp (ties: see `_canonical_order`). Sorting the votes by cell, oldest
-    first within a cell, gives both the deduplication and CSR's row-major order.
+    The latest vote is the one with the largest timestamp (ties: see `_canonical_order`).
+    Sorting the votes by cell, oldest first within a cell, gives both the deduplication and
+    CSR's row-major order.
     """
     pids, rows = _dense_index(records.participant_ids)
     tids, cols = _dense_index(records.statement_ids)

@@ -24,7 +24,8 @@ class PCAResult:
     """Centre and unit axes of the opinion space, plus every participant's and statement's place.
 
     center: (m,) column means in Polis's sign (negative = mostly agree).
-    components: (n_components, m) unit axes; sign follows the previous update, as Polis's warm start.
+    components: (n_components, m) unit axes; the sign follows the previous update, as
+        Polis's warm start does.
     participant_xy: (n, 2) sparsity-aware projections of every rating-matrix row.
     statement_xy: (m, 2) position of a virtual participant who agreed with that statement only.
     statement_extremity: (m,) distance of that position from the origin.
@@ -142,7 +143,7 @@ def polis_pca(
     elif n_components > 0:
         start = None
         if previous_components is not None and len(previous_components):
-            start = previous_components[: n_components].sum(axis=0)
+            start = previous_components[:n_components].sum(axis=0)
         vectors, values = _top_eigenvectors(xc, n_components, start, seed)
         vectors[values <= 1e-12 * max(1.0, float(values.max(initial=0.0)))] = 0.0
         components[:n_components] = _orient(vectors, previous_components)

@@ -25,8 +25,8 @@ def comment_priorities(
     Polis's pseudocounts: pass share (P+1)/(S+2), agree share (A+1)/(S+2).
     """
     passes = seen - agree - disagree
-    importance = (1.0 - (passes + 1.0) / (seen + 2.0)) * (extremity + 1.0) * (agree + 1.0) / (
-        seen + 2.0
+    importance = (
+        (1.0 - (passes + 1.0) / (seen + 2.0)) * (extremity + 1.0) * (agree + 1.0) / (seen + 2.0)
     )
     newness = 1.0 + 8.0 * np.power(2.0, -seen / 5.0)
     return np.where(is_meta, META_PRIORITY, (importance * newness) ** 2)

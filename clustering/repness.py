@@ -117,8 +117,9 @@ def _best_agree(s: _Stats, candidates: np.ndarray) -> int | None:
 def _best_any(s: _Stats, candidates: np.ndarray) -> int | None:
     """The first statement with the highest repness-test, compared at float32 like Polis."""
     best, best_test = None, None
-    for j, test in zip(candidates.tolist(), np.maximum(s.rat, s.rdt)[candidates].tolist(),
-                       strict=True):
+    for j, test in zip(
+        candidates.tolist(), np.maximum(s.rat, s.rdt)[candidates].tolist(), strict=True
+    ):
         if best is None or test > best_test:
             best, best_test = j, _float32(test)
     return best

@@ -90,16 +90,15 @@ def assemble_result(
     chosen = selection.chosen
     group_clusters = []
     if chosen is not None:
-        for gid, members, center in zip(
-            chosen.ids, chosen.members(), chosen.centers, strict=True
-        ):
+        for gid, members, center in zip(chosen.ids, chosen.members(), chosen.centers, strict=True):
             group_clusters.append(
                 {"id": int(gid), "members": _ints(base.ids[members]), "center": center.tolist()}
             )
 
     group_votes = {}
-    g_agree, g_disagree, g_seen = (np.rint(a).astype(np.int64) for a in (
-        counts.agree, counts.disagree, counts.seen))
+    g_agree, g_disagree, g_seen = (
+        np.rint(a).astype(np.int64) for a in (counts.agree, counts.disagree, counts.seen)
+    )
     for g, gid in enumerate(group_ids):
         n_members = int(base.sizes()[chosen.labels == g].sum())
         votes = {
@@ -170,8 +169,7 @@ def assemble_result(
             "state": {
                 "row_order": _ints(pids[rows]),
                 "group_clusterings": {
-                    str(k): _clustering_json(c, base.ids)
-                    for k, c in selection.clusterings.items()
+                    str(k): _clustering_json(c, base.ids) for k, c in selection.clusterings.items()
                 },
                 "k_smoother": {
                     "last_k": selection.smoother.last_k,

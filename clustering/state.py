@@ -30,7 +30,7 @@ class PreviousState:
     math_tick: int = 0
 
     @classmethod
-    def from_result(cls, previous: dict | None) -> "PreviousState":
+    def from_result(cls, previous: dict | None) -> PreviousState:
         if not previous:
             return cls()
         pca = previous.get("pca") or {}

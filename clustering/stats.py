@@ -20,7 +20,7 @@ def prop_test(successes, trials):
 
 
 def two_prop(s1, s2, n1, n2):
-    """z-score of the difference of two shares, each count plus one; 0 when the pooled share is 1."""
+    """z-score of the difference of two shares, each count plus one; 0 if the pooled share is 1."""
     s1 = np.asarray(s1, dtype=np.float64) + 1.0
     s2 = np.asarray(s2, dtype=np.float64) + 1.0
     n1 = np.asarray(n1, dtype=np.float64) + 1.0

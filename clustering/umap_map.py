@@ -35,8 +35,11 @@ def umap_map(
     n = rows.shape[0]
     params = {"n_neighbors": n_neighbors, "min_dist": min_dist, "seed": seed, "metric": "cosine"}
     if n < MIN_PARTICIPANTS:
-        return {"available": False, "reason": f"needs {MIN_PARTICIPANTS} clustered participants",
-                "params": params}
+        return {
+            "available": False,
+            "reason": f"needs {MIN_PARTICIPANTS} clustered participants",
+            "params": params,
+        }
     import umap  # deferred: importing umap-learn costs seconds (numba)
 
     reducer = umap.UMAP(

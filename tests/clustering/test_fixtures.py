@@ -43,8 +43,13 @@ def test_inconsistent_fixture_differs_exactly_where_its_data_is_missing():
     assert 50 not in set(conversation.votes.participant_ids.tolist())
     assert ours["n"] == polis["n"] - 1
     pca_dependent = {
-        "pca.center", "pca.comps", "pca.comment-projection", "pca.comment-extremity",
-        "base-clusters.x", "base-clusters.y", "group-clusters.center",
+        "pca.center",
+        "pca.comps",
+        "pca.comment-projection",
+        "pca.comment-extremity",
+        "base-clusters.x",
+        "base-clusters.y",
+        "group-clusters.center",
     }
     # ...and Polis stored priority 49 (the meta value) for every statement though no statement
     # is meta: not reproducible from the 2024 code.
@@ -64,11 +69,22 @@ def test_cold_start_recovers_polis_groups_on_small_fixtures():
 
 
 def test_compare_command_exit_codes():
-    ok = subprocess.run([sys.executable, "-m", "clustering", "compare",
-                         str(FIXTURES / "below-100-ptpts")], capture_output=True, text=True)
+    ok = subprocess.run(
+        [sys.executable, "-m", "clustering", "compare", str(FIXTURES / "below-100-ptpts")],
+        capture_output=True,
+        text=True,
+    )
     assert ok.returncode == 0, ok.stderr
-    bad = subprocess.run([sys.executable, "-m", "clustering", "compare",
-                          str(FIXTURES / "50ptpt-3gp-strict-no-meta")],
-                         capture_output=True, text=True)
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "clustering",
+            "compare",
+            str(FIXTURES / "50ptpt-3gp-strict-no-meta"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert bad.returncode == 1
     assert "comment-priorities" in bad.stdout and "DIFF" in bad.stdout

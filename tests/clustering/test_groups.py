@@ -120,9 +120,14 @@ def test_in_conv_threshold_top_up_and_stickiness():
 
 def test_comment_priorities_formula():
     e = np.array([0.5, 0.5, 2.0])
-    p = comment_priorities(np.array([0.0, 6, 6]), np.array([0.0, 2, 2]), np.array([0.0, 10, 10]),
-                           e, np.array([False, False, True]))
+    p = comment_priorities(
+        np.array([0.0, 6, 6]),
+        np.array([0.0, 2, 2]),
+        np.array([0.0, 10, 10]),
+        e,
+        np.array([False, False, True]),
+    )
     assert p[0] == pytest.approx((2.25 * 1.5) ** 2, rel=1e-15)  # never seen: (2.25·(E+1))²
     importance = (1 - 3 / 12) * 1.5 * 7 / 12
-    assert p[1] == pytest.approx((importance * (1 + 8 * 2 ** -2)) ** 2, rel=1e-15)
+    assert p[1] == pytest.approx((importance * (1 + 8 * 2**-2)) ** 2, rel=1e-15)
     assert p[2] == META_PRIORITY

@@ -33,8 +33,10 @@ def test_latest_vote_stands_and_passes_are_votes():
 def test_same_millisecond_revote_resolves_the_same_whatever_the_file_order():
     a = VoteRecords.from_arrays([1, 1], [5, 5], [1, -1], [7, 7])
     b = VoteRecords.from_arrays([1, 1], [5, 5], [-1, 1], [7, 7])
-    assert build_rating_matrix(a).votes.toarray().tolist() == \
-        build_rating_matrix(b).votes.toarray().tolist()
+    assert (
+        build_rating_matrix(a).votes.toarray().tolist()
+        == build_rating_matrix(b).votes.toarray().tolist()
+    )
 
 
 @pytest.fixture(scope="module")
@@ -113,8 +115,9 @@ def test_tiny_conversations_do_not_crash():
 def test_planted_groups_are_recovered():
     from sklearn.metrics import adjusted_rand_score
 
-    votes, _ = synthesize(participants=600, statements=60, votes_per_participant=30, groups=3,
-                          seed=4)
+    votes, _ = synthesize(
+        participants=600, statements=60, votes_per_participant=30, groups=3, seed=4
+    )
     planted = planted_groups(600, 3, 4)
     result = update(votes)
     groups = result.participant_groups

@@ -60,8 +60,9 @@ def test_best_agree_can_be_labelled_disagree_when_nothing_is_significant():
 def test_without_best_agree_the_best_test_is_kept():
     # Nothing anyone agrees with and no significant difference: Polis keeps the statement
     # with the highest repness-test (first one on ties).
-    flat = counts(agree=[[0, 0, 0], [0, 0, 0]], disagree=[[3, 2, 3], [2, 2, 1]],
-                  seen=[[10] * 3] * 2)
+    flat = counts(
+        agree=[[0, 0, 0], [0, 0, 0]], disagree=[[3, 2, 3], [2, 2, 1]], seen=[[10] * 3] * 2
+    )
     rep = representative_statements(flat, np.array([0, 1]), TIDS, NO_MOD)
     assert [e["tid"] for e in rep[0]] == [12]  # group 0 disagrees 3 vs 1: largest rdt
     assert "best-agree" not in rep[0][0]
