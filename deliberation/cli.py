@@ -1,0 +1,28 @@
+"""Operator commands, run as `flask --app web <command>`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from deliberation.errors import DeliberationError
+from deliberation.services.facilitators import create_facilitator
+
+
+@click.command("create-facilitator")
+@click.argument("email")
+@click.password_option(
+    "--password",
+    help="Password (at least 10 characters); prompted for, hidden, when not given.",
+)
+def create_facilitator_command(email: str, password: str) -> None:
+    """Create a facilitator account that can log in and create conversations."""
+    try:
+        facilitator = create_facilitator(email, password)
+    except DeliberationError as refusal:
+        raise click.ClickException(str(refusal)) from None
+    click.echo(f"Created facilitator {facilitator.email} (id {facilitator.id}).")
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(create_facilitator_command)

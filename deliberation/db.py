@@ -1,0 +1,142 @@
+"""The database handle, engine tuning, and the transaction boundary every service uses.
+
+`db` lives here rather than in `web/` because the models and services need it and imports flow
+web → deliberation; `web.extensions` re-exports it and binds it to the app.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import DeclarativeBase
+
+# Stable constraint names, so Alembic can later drop or alter them (SQLite batch mode needs names).
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
+
+# An auto-incrementing 64-bit key; SQLite only auto-increments a column declared INTEGER.
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+# JSON documents (settings lists, math results); binary JSONB where PostgreSQL offers it.
+JsonDocument = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+
+def string_enum(enum_class, name: str) -> sa.Enum:
+    """A StrEnum stored as its value in a VARCHAR with a CHECK: the same on every database."""
+    return sa.Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=max(len(member.value) for member in enum_class),
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+_BEGIN_IMMEDIATE = "mesa_begin_immediate"
+_DEPTH = "mesa_unit_of_work_depth"
+
+
+def now_ms() -> int:
+    """Milliseconds since the epoch: the unit of every stored time, as in Polis exports."""
+    return time.time_ns() // 1_000_000
+
+
+def configure_engine(engine: sa.Engine) -> None:
+    """Tune a new engine for concurrent writers. Only SQLite needs anything."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # WAL lets readers run beside the single writer; the busy timeout makes a writer wait
+        # for the lock instead of failing. sqlite3's own BEGIN handling is switched off so that
+        # `_on_begin` decides how each transaction starts.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        # A deferred transaction that reads and then writes fails at once with SQLITE_BUSY
+        # when another writer got in between; the busy timeout does not help it. Writing units
+        # of work therefore take the write lock up front.
+        if connection.get_execution_options().get(_BEGIN_IMMEDIATE):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+
+@contextmanager
+def unit_of_work() -> Iterator[sa.orm.Session]:
+    """One atomic change: commits on success, rolls back on any error.
+
+    Every service that writes runs inside one. Nested units join the outer one, so a service
+    may call another. A read-only transaction left open by the caller is ended first, because
+    on SQLite a writing transaction must start as one (see `configure_engine`).
+    """
+    session = db.session()  # the current scope's Session, not the scoped proxy
+    depth = session.info.get(_DEPTH, 0)
+    if depth == 0:
+        if session.in_transaction():
+            if session.new or session.dirty or session.deleted:
+                raise RuntimeError("changes were made outside a unit of work")
+            session.commit()
+        session.connection(execution_options={_BEGIN_IMMEDIATE: True})
+    session.info[_DEPTH] = depth + 1
+    try:
+        yield session
+        if depth == 0:
+            session.commit()
+    except BaseException:
+        if depth == 0:
+            session.rollback()
+        raise
+    finally:
+        session.info[_DEPTH] = depth
+
+
+_prebuilt: dict[tuple[Callable, str], sa.Executable] = {}
+
+
+def upsert_statement(build: Callable[[Callable], sa.Executable]) -> sa.Executable:
+    """An INSERT ... ON CONFLICT for the session's database, built once and then reused.
+
+    `build` receives the dialect's `insert` (SQLite's or PostgreSQL's, both with
+    `on_conflict_do_*`). Building such a statement costs more than running it, and votes are
+    the hot path; run the result with `session.execute(statement, values)`.
+    """
+    dialect = db.session.get_bind().dialect.name
+    key = (build, dialect)
+    if key not in _prebuilt:
+        if dialect == "postgresql":
+            _prebuilt[key] = build(postgresql.insert)
+        elif dialect == "sqlite":
+            _prebuilt[key] = build(sqlite.insert)
+        else:
+            raise NotImplementedError(f"no upsert for {dialect}")
+    return _prebuilt[key]

@@ -1,0 +1,33 @@
+"""Persistence of the deliberation domain, one module per aggregate.
+
+Importing this package registers every table on `db.metadata` (Alembic relies on it).
+"""
+
+from deliberation.models.audit import AuditEntry
+from deliberation.models.conversation import AccessMode, Conversation, InviteCode, XidAllow
+from deliberation.models.facilitator import ApiToken, ConversationRole, Facilitator, Role
+from deliberation.models.math_result import MathKind, MathResult
+from deliberation.models.participant import Participant
+from deliberation.models.statement import ModerationState, Statement, StatementTranslation
+from deliberation.models.vote import LatestVote, VoteRecord, VoteValue
+
+__all__ = [
+    "AccessMode",
+    "ApiToken",
+    "AuditEntry",
+    "Conversation",
+    "ConversationRole",
+    "Facilitator",
+    "InviteCode",
+    "LatestVote",
+    "MathKind",
+    "MathResult",
+    "ModerationState",
+    "Participant",
+    "Role",
+    "Statement",
+    "StatementTranslation",
+    "VoteRecord",
+    "VoteValue",
+    "XidAllow",
+]

@@ -1,0 +1,66 @@
+"""Storing the math's results and reading back what the deliberation needs from them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from deliberation.db import db, now_ms, unit_of_work
+from deliberation.errors import Invalid
+from deliberation.models import Conversation, MathKind, MathResult
+from deliberation.services.lookup import allocate_number, find_conversation
+
+PRIORITIES_KEY = "comment-priorities"  # as in Polis's math-pca2 document, keyed by tid as text
+
+
+def record_math_result(
+    conversation_id: str, kind: MathKind | str, result: Mapping[str, Any]
+) -> MathResult:
+    """Store one recompute's output under the conversation's next version number."""
+    try:
+        kind = MathKind(kind)
+    except ValueError:
+        raise Invalid(f"{kind!r} is not a kind of math result (fast, slow)") from None
+    priorities = {
+        str(int(tid)): float(priority)
+        for tid, priority in dict(result.get(PRIORITIES_KEY) or {}).items()
+    }
+    with unit_of_work() as session:
+        conversation = find_conversation(conversation_id)
+        stored = MathResult(
+            conversation_id=conversation.id,
+            version=allocate_number(conversation, "next_math_version"),
+            kind=kind,
+            result=dict(result),
+            comment_priorities=priorities,
+            created_ms=now_ms(),
+        )
+        session.add(stored)
+    return stored
+
+
+def latest_math_result(
+    conversation_id: str, *, kind: MathKind | str | None = None
+) -> MathResult | None:
+    conversation = find_conversation(conversation_id)
+    query = sa.select(MathResult).where(MathResult.conversation_id == conversation.id)
+    if kind is not None:
+        query = query.where(MathResult.kind == MathKind(kind))
+    return db.session.scalar(query.order_by(MathResult.version.desc()).limit(1))
+
+
+# Built once: routing reads it after every vote.
+_NEWEST_PRIORITIES = (
+    sa.select(MathResult.comment_priorities)
+    .where(MathResult.conversation_id == sa.bindparam("conversation_id"))
+    .order_by(MathResult.version.desc())
+    .limit(1)
+)
+
+
+def comment_priorities(conversation: Conversation) -> dict[int, float]:
+    """Priority per tid from the newest result of either kind; empty before the first recompute."""
+    stored = db.session.scalar(_NEWEST_PRIORITIES, {"conversation_id": conversation.id})
+    return {int(tid): priority for tid, priority in (stored or {}).items()}

@@ -1,0 +1,128 @@
+"""Joining a conversation and recognising a participant's device again."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from deliberation.db import db, now_ms, unit_of_work
+from deliberation.errors import Forbidden, Invalid
+from deliberation.identifiers import new_secret_token, token_digest
+from deliberation.models import AccessMode, Conversation, InviteCode, Participant, XidAllow
+from deliberation.services.access import MAX_XID_LENGTH, check_sector
+from deliberation.services.lookup import allocate_number, find_conversation, require_open
+
+
+@dataclass(frozen=True)
+class JoinedParticipant:
+    """What the participant's device keeps. `token` is shown only now: we store its digest."""
+
+    conversation_id: str
+    pid: int
+    token: str
+    sector: str | None
+    is_returning: bool
+
+
+def join_conversation(
+    conversation_id: str,
+    *,
+    xid: str | None = None,
+    invite_code: str | None = None,
+    sector: str | None = None,
+) -> JoinedParticipant:
+    """Admit someone as a new anonymous participant, or recognise a returning xid.
+
+    The conversation's access mode decides what is needed: nothing (link), a valid invite code
+    (invite; the code's sector, if any, becomes the participant's), or an allow-listed xid.
+    A returning xid gets a fresh token for the same pid (a new device); the old token stops
+    working, since only one digest is kept.
+    """
+    xid = _clean_xid(xid)
+    with unit_of_work() as session:
+        # Locked so that two joins with one new xid cannot both create a participant.
+        conversation = find_conversation(conversation_id, lock=True)
+        require_open(conversation)
+        if conversation.access_mode is AccessMode.XID:
+            _require_allowed_xid(conversation, xid)
+        if conversation.access_mode is AccessMode.INVITE:
+            sector = _redeem_invite(conversation, invite_code) or check_sector(conversation, sector)
+        else:
+            sector = check_sector(conversation, sector)
+
+        token = new_secret_token()
+        returning = _participant_with_xid(conversation, xid) if xid else None
+        if returning is not None:
+            returning.token_digest = token_digest(token)
+            return JoinedParticipant(
+                conversation.public_id, returning.pid, token, returning.sector, True
+            )
+        participant = Participant(
+            conversation_id=conversation.id,
+            pid=allocate_number(conversation, "next_pid"),
+            xid=xid,
+            sector=sector,
+            token_digest=token_digest(token),
+            created_ms=now_ms(),
+        )
+        session.add(participant)
+    return JoinedParticipant(conversation.public_id, participant.pid, token, sector, False)
+
+
+def identify_participant(conversation_id: str, token: str) -> Participant:
+    """The participant whose device holds `token`, in this conversation only.
+
+    A token from another conversation is refused like a forged one.
+    """
+    conversation = find_conversation(conversation_id)
+    participant = db.session.scalar(
+        sa.select(Participant).where(
+            Participant.conversation_id == conversation.id,
+            Participant.token_digest == token_digest(token),
+        )
+    )
+    if participant is None:
+        raise Forbidden("unknown participant token", code="participant_token_unknown")
+    return participant
+
+
+def _clean_xid(xid: str | None) -> str | None:
+    if xid is None:
+        return None
+    xid = xid.strip()
+    if not xid or len(xid) > MAX_XID_LENGTH:
+        raise Invalid(f"an xid must have 1 to {MAX_XID_LENGTH} characters", code="xid_invalid")
+    return xid
+
+
+def _require_allowed_xid(conversation: Conversation, xid: str | None) -> None:
+    allowed = xid is not None and db.session.scalar(
+        sa.select(XidAllow.id).where(
+            XidAllow.conversation_id == conversation.id, XidAllow.xid == xid
+        )
+    )
+    if not allowed:
+        raise Forbidden("this conversation admits only listed xids", code="xid_not_allowed")
+
+
+def _redeem_invite(conversation: Conversation, code: str | None) -> str | None:
+    """Count one use of the invite code and return its sector; `Forbidden` if not valid here."""
+    table = InviteCode.__table__
+    redeemed = db.session.execute(
+        sa.update(table)
+        .where(table.c.conversation_id == conversation.id, table.c.code == (code or "").strip())
+        .values(used_count=table.c.used_count + 1)
+        .returning(table.c.sector)
+    ).first()
+    if redeemed is None:
+        raise Forbidden("this conversation needs a valid invite code", code="invite_invalid")
+    return redeemed.sector
+
+
+def _participant_with_xid(conversation: Conversation, xid: str) -> Participant | None:
+    return db.session.scalar(
+        sa.select(Participant).where(
+            Participant.conversation_id == conversation.id, Participant.xid == xid
+        )
+    )

@@ -1,0 +1,224 @@
+"""Casting votes: the rules for when a vote counts, and storing it exactly once.
+
+This is the hottest path of the application (every participant, every few seconds), so it
+reads everything the rules need in one query and writes with two prebuilt statements.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from deliberation.db import db, now_ms, unit_of_work, upsert_statement
+from deliberation.errors import Closed, Conflict, Invalid, NotFound
+from deliberation.models import (
+    Conversation,
+    LatestVote,
+    ModerationState,
+    Participant,
+    Statement,
+    VoteRecord,
+)
+
+MAX_CLIENT_VOTE_ID_LENGTH = 64
+
+
+@dataclass(frozen=True)
+class VoteReceipt:
+    """What was stored. `replayed` is true when a retried request found its vote already stored."""
+
+    conversation_id: str
+    pid: int
+    tid: int
+    vote: int
+    created_ms: int
+    client_vote_id: str | None
+    replayed: bool = False
+
+
+def cast_vote(
+    conversation_id: str,
+    pid: int,
+    tid: int,
+    vote: int,
+    *,
+    client_vote_id: str | None = None,
+) -> VoteReceipt:
+    """Record a participant's vote (1 agree, -1 disagree, 0 pass), replacing any earlier one.
+
+    A request retried with the same `client_vote_id` is stored once and answered with the
+    original receipt, even if the conversation has closed since; reusing an id for a
+    different vote is a `Conflict`. Refused: closed or archived conversations (`Closed`),
+    rejected statements and, under strict moderation, statements not yet accepted
+    (`Conflict`); unknown conversation, participant or statement (`NotFound`).
+    """
+    vote = _vote_value(vote)
+    client_vote_id = _clean_client_vote_id(client_vote_id)
+    with unit_of_work():
+        context = db.session.execute(
+            _VOTE_CONTEXT,
+            {
+                "public_id": conversation_id,
+                "pid": pid,
+                "tid": tid,
+                "client_vote_id": client_vote_id,
+            },
+        ).first()
+        if context is None:
+            raise NotFound(f"no conversation {conversation_id!r}", code="conversation_not_found")
+        if context.earlier_tid is not None:
+            return _replay(conversation_id, pid, client_vote_id, context, tid, vote)
+        if not context.is_open or context.is_archived:
+            raise Closed(f"conversation {conversation_id} is closed")
+        if context.participant_pk is None:
+            raise NotFound(f"no participant {pid} here", code="participant_not_found")
+        if context.moderation is None:
+            raise NotFound(f"no statement {tid} here", code="statement_not_found")
+        if context.moderation is ModerationState.REJECTED:
+            raise Conflict(f"statement {tid} was moderated out", code="statement_rejected")
+        if context.strict_moderation and context.moderation is not ModerationState.ACCEPTED:
+            raise Conflict(f"statement {tid} awaits moderation", code="statement_not_accepted")
+        return record_vote(
+            context.conversation_pk, conversation_id, pid, tid, vote, client_vote_id=client_vote_id
+        )
+
+
+def record_vote(
+    conversation_pk: int,
+    conversation_id: str,
+    pid: int,
+    tid: int,
+    vote: int,
+    *,
+    client_vote_id: str | None = None,
+    created_ms: int | None = None,
+) -> VoteReceipt:
+    """Append to the history and upsert the latest vote, in the caller's unit of work.
+
+    No rule is checked here: callers have done that (`cast_vote`), or are exempt (a statement
+    author's automatic agree). Both tables change in one transaction, so they never disagree.
+    """
+    created_ms = now_ms() if created_ms is None else created_ms
+    values = {
+        "conversation_id": conversation_pk,
+        "pid": pid,
+        "tid": tid,
+        "vote": vote,
+        "created_ms": created_ms,
+    }
+    inserted = db.session.execute(
+        upsert_statement(_append_to_history), {**values, "client_vote_id": client_vote_id}
+    ).first()
+    if inserted is None:
+        # A concurrent retry with the same id committed first (PostgreSQL waited for it).
+        earlier = db.session.execute(
+            _EARLIER_VOTE,
+            {"conversation_id": conversation_pk, "pid": pid, "client_vote_id": client_vote_id},
+        ).one()
+        return _replay(conversation_id, pid, client_vote_id, earlier, tid, vote)
+    db.session.execute(upsert_statement(_replace_latest), values)
+    return VoteReceipt(conversation_id, pid, tid, vote, created_ms, client_vote_id)
+
+
+# Everything the rules need, in one round trip: the conversation's state, whether the
+# participant and statement exist, the statement's moderation, and an earlier vote with the
+# same client id. Built once; building a query costs about as much as running it.
+_VOTE_CONTEXT = (
+    sa.select(
+        Conversation.id.label("conversation_pk"),
+        Conversation.is_open,
+        Conversation.is_archived,
+        Conversation.strict_moderation,
+        Participant.id.label("participant_pk"),
+        Statement.moderation,
+        VoteRecord.tid.label("earlier_tid"),
+        VoteRecord.vote.label("earlier_vote"),
+        VoteRecord.created_ms.label("earlier_created_ms"),
+    )
+    .select_from(Conversation)
+    .outerjoin(
+        Participant,
+        sa.and_(
+            Participant.conversation_id == Conversation.id,
+            Participant.pid == sa.bindparam("pid"),
+        ),
+    )
+    .outerjoin(
+        Statement,
+        sa.and_(Statement.conversation_id == Conversation.id, Statement.tid == sa.bindparam("tid")),
+    )
+    .outerjoin(
+        VoteRecord,
+        sa.and_(
+            VoteRecord.conversation_id == Conversation.id,
+            VoteRecord.pid == sa.bindparam("pid"),
+            VoteRecord.client_vote_id == sa.bindparam("client_vote_id"),
+        ),
+    )
+    .where(Conversation.public_id == sa.bindparam("public_id"))
+)
+
+_EARLIER_VOTE = sa.select(
+    VoteRecord.tid.label("earlier_tid"),
+    VoteRecord.vote.label("earlier_vote"),
+    VoteRecord.created_ms.label("earlier_created_ms"),
+).where(
+    VoteRecord.conversation_id == sa.bindparam("conversation_id"),
+    VoteRecord.pid == sa.bindparam("pid"),
+    VoteRecord.client_vote_id == sa.bindparam("client_vote_id"),
+)
+
+
+def _append_to_history(insert):
+    history = VoteRecord.__table__
+    return (
+        insert(history)
+        .on_conflict_do_nothing(index_elements=["conversation_id", "pid", "client_vote_id"])
+        .returning(history.c.id)
+    )
+
+
+def _replace_latest(insert):
+    latest = insert(LatestVote.__table__)
+    return latest.on_conflict_do_update(
+        index_elements=["conversation_id", "pid", "tid"],
+        set_={"vote": latest.excluded.vote, "created_ms": latest.excluded.created_ms},
+    )
+
+
+def _vote_value(vote: int) -> int:
+    if isinstance(vote, bool) or vote not in (-1, 0, 1):
+        raise Invalid(f"{vote!r} is not a vote: 1 agree, -1 disagree, 0 pass", code="vote_invalid")
+    return int(vote)
+
+
+def _clean_client_vote_id(client_vote_id: str | None) -> str | None:
+    if client_vote_id is None:
+        return None
+    if (
+        not isinstance(client_vote_id, str)
+        or not 0 < len(client_vote_id) <= MAX_CLIENT_VOTE_ID_LENGTH
+    ):
+        raise Invalid(
+            f"a vote id must have 1 to {MAX_CLIENT_VOTE_ID_LENGTH} characters",
+            code="vote_id_invalid",
+        )
+    return client_vote_id
+
+
+def _replay(conversation_id, pid, client_vote_id, earlier, tid: int, vote: int) -> VoteReceipt:
+    """The original receipt for a retried vote id; `earlier` has the earlier_* columns."""
+    if (earlier.earlier_tid, earlier.earlier_vote) != (tid, vote):
+        raise Conflict(
+            f"vote id {client_vote_id!r} was used for another vote", code="vote_id_reused"
+        )
+    return VoteReceipt(
+        conversation_id,
+        pid,
+        earlier.earlier_tid,
+        earlier.earlier_vote,
+        earlier.earlier_created_ms,
+        client_vote_id,
+        replayed=True,
+    )

@@ -1,0 +1,74 @@
+"""The database underneath the services: engine settings, migrations, transaction boundaries."""
+
+import stat
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+
+from deliberation import services
+from deliberation.db import SQLITE_BUSY_TIMEOUT_MS, unit_of_work
+from deliberation.models import Facilitator
+from tests.deliberation.conftest import PASSWORD
+from web import _instance_secret_key, create_app
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout_and_foreign_keys(db):
+    if db.engine.dialect.name != "sqlite":
+        assert db.engine.pool._pre_ping
+        return
+    with db.engine.connect() as connection:
+        pragma = lambda name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()  # noqa: E731
+        assert pragma("journal_mode") == "wal"
+        assert pragma("busy_timeout") == SQLITE_BUSY_TIMEOUT_MS
+        assert pragma("foreign_keys") == 1
+
+
+def test_migrations_create_exactly_the_models(db):
+    with db.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+    assert differences == []
+
+
+def test_migrations_go_down_and_up_again(app, db):
+    db.session.remove()
+    downgrade(revision="base")
+    assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}
+    upgrade()
+    assert "votes" in sa.inspect(db.engine).get_table_names()
+
+
+def test_a_failing_unit_of_work_undoes_the_services_it_called(db):
+    with pytest.raises(RuntimeError):
+        with unit_of_work():
+            services.create_facilitator("ana@example.org", PASSWORD)
+            raise RuntimeError("after the nested service")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Facilitator)) == 0
+
+
+def test_changes_made_outside_a_unit_of_work_are_refused(db):
+    db.session.add(Facilitator(email="x@example.org", password_hash="-", created_ms=0))
+    with pytest.raises(RuntimeError):
+        services.create_facilitator("ana@example.org", PASSWORD)
+    db.session.rollback()
+
+
+def test_database_url_from_the_environment_uses_psycopg(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://mesa:secret@db.internal/mesa")
+    monkeypatch.setenv("SECRET_KEY", "from-the-environment")
+    app = create_app()
+    assert (
+        app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://mesa:secret@db.internal/mesa"
+    )
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_pre_ping": True}
+    assert app.config["SECRET_KEY"] == "from-the-environment"
+    assert create_app({"SECRET_KEY": "given"}).config["SECRET_KEY"] == "given"
+
+
+def test_the_instance_secret_key_is_generated_once_and_private(tmp_path):
+    key = _instance_secret_key(tmp_path)
+    assert len(key) == 64
+    assert _instance_secret_key(tmp_path) == key
+    assert stat.S_IMODE((tmp_path / "secret_key").stat().st_mode) == 0o600
