@@ -330,7 +330,10 @@ def _raise_parser_error(file: str, exc: Exception) -> None:
         m = re.search(r"line (\d+)", str(exc))
         line = int(m.group(1)) if m else None
         problem = str(exc).strip().splitlines()[-1]
-        if m:
+        if m is None and (row := re.search(r"EOF inside string starting at row (\d+)", problem)):
+            line = int(row.group(1)) + 1  # pandas counts rows from the header, 0
+            problem = "unterminated quote: the file ends inside this quoted field"
+        if line is not None:
             problem = re.sub(r"^Error tokenizing data\. C error: ", "", problem)
         raise InputError(file, line, problem) from None
 

@@ -125,10 +125,15 @@ def build_rating_matrix(records: VoteRecords) -> RatingMatrix:
         cell_sorted = cell[stream_pos]
     is_last = np.ones(count, dtype=bool)
     np.not_equal(cell_sorted[1:], cell_sorted[:-1], out=is_last[:-1])
-    keep = stream_pos[is_last]
+    if is_last.all():  # nobody changed a vote: skip two gathers over every vote
+        keep, keep_cells = stream_pos, cell_sorted
+    else:
+        keep, keep_cells = stream_pos[is_last], cell_sorted[is_last]
+    # Each participant's first vote in the stream: the smallest position within their row.
+    row_starts = np.searchsorted(cell_sorted >> col_bits, np.arange(n))
+    first_seen = np.minimum.reduceat(stream_pos, row_starts)
     if by_time is not None:
         keep = by_time[keep]
-    keep_cells = cell_sorted[is_last]
 
     row_of = keep_cells >> col_bits
     col_of = (keep_cells & ((1 << col_bits) - 1)).astype(np.int32)
@@ -140,8 +145,5 @@ def build_rating_matrix(records: VoteRecords) -> RatingMatrix:
     # Polis names rows in order of first appearance in the vote stream it polled over time.
     # (A Polis restart reloads by (tid, pid) instead; the fixtures' histories match time order
     # better: cold-start groups equal Polis's in 3 of 5 fixtures against 1 of 5.)
-    first_seen = np.empty(n, dtype=np.int64)
-    # With repeated indices the last assignment wins, so writing in reverse keeps the earliest.
-    first_seen[rows_in_time[::-1]] = np.arange(count - 1, -1, -1)
     first_vote_order = np.argsort(first_seen, kind="stable")
     return RatingMatrix(pids, tids, votes, first_vote_order, int(ts.max()))

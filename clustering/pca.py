@@ -64,7 +64,7 @@ def _top_eigenvectors(xc: sp.csr_matrix, n_components: int, start: np.ndarray | 
         values, vectors = np.linalg.eigh(gram)
         order = np.argsort(values)[::-1][:n_components]
         return vectors[:, order].T, values[order]
-    xct = xc.T.tocsr()
+    xct = xc.T  # a CSC view: no copy, and its products are as fast as CSR's
 
     def matvec(v):
         return xct @ (xc @ v)

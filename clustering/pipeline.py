@@ -135,14 +135,12 @@ def update(
 
     base_start = None
     if state.base_ids:
-        position_of_row = np.full(n, -1, dtype=np.int64)
+        position_of_row = np.full(n + 1, -1, dtype=np.int64)  # row -1 (gone) maps to -1
         position_of_row[clustered_rows] = np.arange(len(clustered_rows))
-        members = []
-        for member_pids in state.base_members:
-            member_rows = _rows_of(pids, member_pids)
-            member_rows = member_rows[member_rows >= 0]
-            members.append(position_of_row[member_rows])
-        base_start = StartClusters(np.asarray(state.base_ids, dtype=np.int64), members)
+        sizes = [len(members) for members in state.base_members]
+        member_rows = _rows_of(pids, [p for members in state.base_members for p in members])
+        positions = np.split(position_of_row[member_rows], np.cumsum(sizes)[:-1])
+        base_start = StartClusters(np.asarray(state.base_ids, dtype=np.int64), positions)
     base = base_clusters(pca.participant_xy[clustered_rows], base_start, params.base_k)
     base_sizes = base.sizes()
     timer.lap("base_clusters")
@@ -164,12 +162,7 @@ def update(
     base_of_row = np.full(n, -1, dtype=np.int64)
     base_of_row[clustered_rows] = base.labels
     member_rows = np.flatnonzero(base_of_row >= 0)
-    membership = sp.csr_matrix(
-        (np.ones(len(member_rows)), (base_of_row[member_rows], member_rows)), shape=(n_base, n)
-    )
-    base_agree = _aggregate(membership, rating, rating.data < 0)
-    base_disagree = _aggregate(membership, rating, rating.data > 0)
-    base_seen = _aggregate(membership, rating, np.ones(len(rating.data), dtype=bool))
+    base_agree, base_disagree, base_seen = _cluster_vote_counts(rating, base_of_row, n_base)
 
     chosen = selection.chosen
     if chosen is not None and len(chosen.ids):
@@ -195,7 +188,7 @@ def update(
     total_seen = np.bincount(rating.indices, minlength=m).astype(np.float64)
     consensus = majority_consensus(total_agree, total_disagree, total_seen, tids, mod_out)
     gac = group_aware_consensus(counts) if len(group_ids) else None
-    prev_a, prev_d, prev_s = group_vote_sums(state.group_votes, tids)
+    prev_a, prev_d, prev_s = group_vote_sums(state, tids)
     priorities = comment_priorities(prev_a, prev_d, prev_s, pca.statement_extremity, is_meta)
     timer.lap("repness")
 
@@ -243,9 +236,17 @@ def update(
     return result
 
 
-def _aggregate(membership: sp.csr_matrix, rating: sp.csr_matrix, selected: np.ndarray):
-    """Count, per cluster (rows of `membership`) and statement, the votes where `selected`."""
-    indicator = sp.csr_matrix(
-        (selected.astype(np.float64), rating.indices, rating.indptr), shape=rating.shape
-    )
-    return (membership @ indicator).toarray()
+def _cluster_vote_counts(rating: sp.csr_matrix, cluster_of_row: np.ndarray, k: int):
+    """Agree, disagree and seen counts per cluster and statement, each (k, m).
+
+    Rows with cluster -1 (not clustered) are left out. One bincount over the stored votes is
+    cheaper than sparse products with an indicator matrix.
+    """
+    m = rating.shape[1]
+    cluster = np.repeat(cluster_of_row, np.diff(rating.indptr))
+    keep = cluster >= 0
+    # One bincount over (cluster, statement, kind of vote): kind 0 agree, 1 pass, 2 disagree.
+    kind = rating.data[keep].astype(np.int64) + 1  # internal sign: agree = -1
+    cell = (cluster[keep] * m + rating.indices[keep]) * 3 + kind
+    counts = np.bincount(cell, minlength=k * m * 3).reshape(k, m, 3).astype(np.float64)
+    return counts[:, :, 0], counts[:, :, 2], counts.sum(axis=2)

@@ -125,14 +125,10 @@ def _best_any(s: _Stats, candidates: np.ndarray) -> int | None:
     return best
 
 
-def _sort_key(entry: dict) -> float:
-    return entry["repness"] * entry["repness-test"] * entry["p-success"] * entry["p-test"]
-
-
 def _select_for_group(s: _Stats, tids: np.ndarray, mod_out: np.ndarray) -> list[dict]:
     candidates = np.flatnonzero(~mod_out)
     passes = ((s.rat > Z_90) & (s.pat > Z_90)) | ((s.rdt > Z_90) & (s.pdt > Z_90))
-    sufficient = [_finalize(s, j, tids[j]) for j in candidates[passes[candidates]]]
+    sufficient = candidates[passes[candidates]]
     best_agree = _best_agree(s, candidates)
 
     front: list[dict] = []
@@ -141,15 +137,23 @@ def _select_for_group(s: _Stats, tids: np.ndarray, mod_out: np.ndarray) -> list[
         entry["n-agree"] = int(s.na[best_agree])
         entry["best-agree"] = True
         front = [entry]
-    if not sufficient:
+    if len(sufficient) == 0:
         if front:
             return front
         best = _best_any(s, candidates)
         return [] if best is None else [_finalize(s, best, tids[best])]
-    if front:
-        sufficient = [e for e in sufficient if e["tid"] != front[0]["tid"]]
-    ranked = sorted(sufficient, key=_sort_key, reverse=True)
-    chosen = (front + ranked)[:MAX_REPRESENTATIVE]
+    sufficient = sufficient[sufficient != best_agree]
+    # Rank by repness · repness-test (float32, as stored) · p-success · p-test, stable, and
+    # finalise only the few that can make the list.
+    agree = s.rat[sufficient] > s.rdt[sufficient]
+    key = (
+        np.where(agree, s.ra[sufficient], s.rd[sufficient])
+        * np.where(agree, s.rat[sufficient], s.rdt[sufficient]).astype(np.float32)
+        * np.where(agree, s.pa[sufficient], s.pd[sufficient])
+        * np.where(agree, s.pat[sufficient], s.pdt[sufficient])
+    )
+    ranked = sufficient[np.argsort(-key, kind="stable")][: MAX_REPRESENTATIVE - len(front)]
+    chosen = front + [_finalize(s, j, tids[j]) for j in ranked]
     return [e for e in chosen if e["repful-for"] == "agree"] + [
         e for e in chosen if e["repful-for"] != "agree"
     ]

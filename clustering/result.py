@@ -99,11 +99,18 @@ def assemble_result(
     g_agree, g_disagree, g_seen = (
         np.rint(a).astype(np.int64) for a in (counts.agree, counts.disagree, counts.seen)
     )
+    base_sizes = base.sizes()
     for g, gid in enumerate(group_ids):
-        n_members = int(base.sizes()[chosen.labels == g].sum())
+        n_members = int(base_sizes[chosen.labels == g].sum())
         votes = {
-            key: {"A": int(a), "D": int(d), "S": int(s)}
-            for key, a, d, s in zip(tid_keys, g_agree[g], g_disagree[g], g_seen[g], strict=True)
+            key: {"A": a, "D": d, "S": seen}
+            for key, a, d, seen in zip(
+                tid_keys,
+                g_agree[g].tolist(),
+                g_disagree[g].tolist(),
+                g_seen[g].tolist(),
+                strict=True,
+            )
         }
         group_votes[str(int(gid))] = {"n-members": n_members, "votes": votes, "id": int(gid)}
 
@@ -138,12 +145,14 @@ def assemble_result(
         },
         "group-clusters": group_clusters,
         "votes-base": {
-            key: {
-                "A": base_agree[:, j].tolist(),
-                "D": base_disagree[:, j].tolist(),
-                "S": base_seen[:, j].tolist(),
-            }
-            for j, key in enumerate(tid_keys)
+            key: {"A": a, "D": d, "S": seen}
+            for key, a, d, seen in zip(
+                tid_keys,
+                base_agree.T.tolist(),
+                base_disagree.T.tolist(),
+                base_seen.T.tolist(),
+                strict=True,
+            )
         },
         "group-votes": group_votes,
         "group-aware-consensus": (
@@ -168,6 +177,13 @@ def assemble_result(
             "umap": umap_map,
             "state": {
                 "row_order": _ints(pids[rows]),
+                # Sums of this update's group-votes, which the next update's priorities use.
+                "group_vote_sums": {
+                    "tids": _ints(tids),
+                    "A": g_agree.sum(axis=0).tolist(),
+                    "D": g_disagree.sum(axis=0).tolist(),
+                    "S": g_seen.sum(axis=0).tolist(),
+                },
                 "group_clusterings": {
                     str(k): _clustering_json(c, base.ids) for k, c in selection.clusterings.items()
                 },

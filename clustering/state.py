@@ -26,6 +26,7 @@ class PreviousState:
     group_clusterings: dict[int, tuple[list[int], list[list[int]]]] = field(default_factory=dict)
     smoother: KSmoother | None = None
     group_votes: dict | None = None
+    group_vote_sums: dict | None = None
     row_order: list[int] = field(default_factory=list)
     math_tick: int = 0
 
@@ -73,6 +74,7 @@ class PreviousState:
             group_clusterings=group_clusterings,
             smoother=smoother,
             group_votes=previous.get("group-votes"),
+            group_vote_sums=mesa_state.get("group_vote_sums"),
             row_order=list(mesa_state.get("row_order") or []),
             math_tick=int(previous.get("math_tick") or 0),
         )
@@ -90,15 +92,24 @@ def aligned_components(state: PreviousState, tids: np.ndarray) -> np.ndarray | N
     return out
 
 
-def group_vote_sums(group_votes: dict | None, tids: np.ndarray) -> tuple[np.ndarray, ...]:
-    """A, D, S summed over the groups of a `group-votes` object, per tid (0 when missing)."""
+def group_vote_sums(state: PreviousState, tids: np.ndarray) -> tuple[np.ndarray, ...]:
+    """A, D, S of the previous update summed over its groups, per current tid (0 if missing).
+
+    Read from Mesa's array form when present; otherwise from a Polis `group-votes` object.
+    """
     agree = np.zeros(len(tids))
     disagree = np.zeros(len(tids))
     seen = np.zeros(len(tids))
-    if not group_votes:
+    position = {int(t): j for j, t in enumerate(tids.tolist())}
+    if state.group_vote_sums:
+        sums = state.group_vote_sums
+        for source, target in ((sums["A"], agree), (sums["D"], disagree), (sums["S"], seen)):
+            for tid, value in zip(sums["tids"], source, strict=True):
+                j = position.get(tid)
+                if j is not None:
+                    target[j] = value
         return agree, disagree, seen
-    position = {int(t): j for j, t in enumerate(tids)}
-    for group in group_votes.values():
+    for group in (state.group_votes or {}).values():
         for tid, counts in (group.get("votes") or {}).items():
             j = position.get(int(tid))
             if j is None:
