@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PYTEST := $(PY) -m pytest -q -p no:cacheprovider
 LINT_PATHS := $(wildcard clustering deliberation web tests benchmarks)
 
-.PHONY: setup run test e2e faults bench lint clean distclean
+.PHONY: setup run test e2e faults bench lint translations clean distclean
 
 setup: $(VENV)/.installed
 
@@ -17,8 +17,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(PY)
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@
 
+# Migrate, load the demo conversation (once), then serve; the app computes groups meanwhile.
 run: setup
-	$(PY) -m clustering analyze tests/data/polis-open-data/15-per-hour-seattle --summary
+	$(VENV)/bin/flask --app web db upgrade
+	$(VENV)/bin/flask --app web load-demo
+	$(VENV)/bin/flask --app web run --host 127.0.0.1 --port 5000
 
 # tests/browser and tests/faults have their own targets.
 test: setup
@@ -39,6 +42,15 @@ bench: setup
 lint: setup
 	$(PY) -m ruff check $(LINT_PATHS)
 	$(PY) -m ruff format --check $(LINT_PATHS)
+
+# Page messages: extract from web/, merge into each language's .po, compile the .mo (committed,
+# so a fresh clone needs no build step). Translate the new msgids in the .po, then run it again.
+translations: setup
+	$(VENV)/bin/pybabel extract -F web/babel.cfg -k _l -k lazy_gettext --no-location \
+		--sort-output --project Mesa -o web/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i web/translations/messages.pot -d web/translations \
+		--width 100
+	$(VENV)/bin/pybabel compile -d web/translations --statistics
 
 clean:
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +

@@ -22,6 +22,8 @@ from benchmarks.common import REPO, Options, Section, environment, progress
 # name -> module with run(options) -> Section; run in this order.
 SECTIONS: dict[str, str] = {
     "clustering": "benchmarks.clustering_bench",
+    "map": "benchmarks.map_bench",
+    "recompute": "benchmarks.recompute_bench",
 }
 
 

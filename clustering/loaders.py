@@ -22,7 +22,7 @@ import csv
 import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -188,52 +188,99 @@ def read_comments_csv(file: str) -> tuple[Moderation, np.ndarray, dict[int, str]
     Read with the csv module rather than pandas: comment bodies may span lines, and we want
     physical line numbers in errors. The file is small (one row per statement).
     """
-    if not os.path.isfile(file):
-        raise InputError(file, None, "no such file")
+    ids: list[int] = []
     accepted: set[int] = set()
     rejected: set[int] = set()
     meta: set[int] = set()
     texts: dict[int, str] = {}
-    first_line: dict[int, int] = {}
-    with _open_text(file) as fh:
-        reader = csv.reader(fh)
-        header = _header_row(file, reader)
-        _require_columns(file, header, COMMENT_COLUMNS)
-        col = {name: i for i, name in enumerate(header)}
-        line = 1
-        for row in reader:
-            start, line = line + 1, reader.line_num
-            if not row:
-                continue
-            if len(row) < len(header):
-                raise InputError(file, start, f"expected {len(header)} fields, got {len(row)}")
-            tid = _csv_int(file, start, row, col, "comment-id")
-            if tid in first_line:
-                raise InputError(
-                    file, start, f"duplicate comment-id {tid} (first on line {first_line[tid]})"
-                )
-            first_line[tid] = start
-            mod = _csv_int(file, start, row, col, "moderated")
-            if mod == 1:
-                accepted.add(tid)
-            elif mod == -1:
-                rejected.add(tid)
-            elif mod != 0:
-                raise InputError(file, start, f"moderated must be -1, 0 or 1, got {mod}")
-            if "is-meta" in col and row[col["is-meta"]].strip().lower() in _TRUE_WORDS:
-                meta.add(tid)
-            if "comment-body" in col:
-                texts[tid] = row[col["comment-body"]]
+    for _, tid, moderated, row, col in comment_rows(file):
+        ids.append(tid)
+        if moderated == 1:
+            accepted.add(tid)
+        elif moderated == -1:
+            rejected.add(tid)
+        if csv_flag(row, col, "is-meta"):
+            meta.add(tid)
+        if "comment-body" in col:
+            texts[tid] = row[col["comment-body"]]
     moderation = Moderation(frozenset(accepted), frozenset(rejected), frozenset(meta))
-    return moderation, np.array(sorted(first_line), dtype=np.int64), texts
+    return moderation, np.array(sorted(ids), dtype=np.int64), texts
 
 
-def _csv_int(file: str, line: int, row: list[str], col: dict[str, int], name: str) -> int:
+def comment_rows(
+    file: str, required: Iterable[str] = ()
+) -> Iterator[tuple[int, int, int, list[str], dict[str, int]]]:
+    """(line, comment-id, moderated, cells, column index by name) of each row of comments.csv.
+
+    Comment ids are checked to be unique integers and `moderated` to be 1, 0 or -1; `required`
+    names the columns the caller reads besides.
+    """
+    first_line: dict[int, int] = {}
+    for line, row, col in csv_rows(file, dict.fromkeys((*COMMENT_COLUMNS, *required))):
+        tid = csv_int(file, line, row, col, "comment-id")
+        if tid in first_line:
+            raise InputError(
+                file, line, f"duplicate comment-id {tid} (first on line {first_line[tid]})"
+            )
+        first_line[tid] = line
+        moderated = csv_int(file, line, row, col, "moderated")
+        if moderated not in (-1, 0, 1):
+            raise InputError(file, line, f"moderated must be -1, 0 or 1, got {moderated}")
+        yield line, tid, moderated, row, col
+
+
+def csv_rows(file: str, required: Iterable[str]) -> Iterator[tuple[int, list[str], dict[str, int]]]:
+    """(first line, cells, column index by name) of each data row of a CSV file with a header.
+
+    The header must hold the `required` columns and every row as many fields as the header.
+    """
+    records = csv_records(file)
+    _, header = next(records, (1, None))
+    if header is None:
+        raise InputError(file, 1, "empty file, expected a header line")
+    header = [name.strip() for name in header]
+    _require_columns(file, header, required)
+    col = {name: i for i, name in enumerate(header)}
+    for line, row in records:
+        if not row:
+            continue
+        if len(row) != len(header):
+            raise InputError(file, line, f"expected {len(header)} fields, got {len(row)}")
+        yield line, row, col
+
+
+def csv_records(file: str) -> Iterator[tuple[int, list[str]]]:
+    """Each record of a CSV file with the physical line it starts on.
+
+    Strict: an unterminated quote is an error, not a field that swallows the rest of the file.
+    """
+    if not os.path.isfile(file):
+        raise InputError(file, None, "no such file")
+    with _open_text(file) as fh:
+        reader = csv.reader(fh, strict=True)
+        line = 0
+        try:
+            for row in reader:
+                start, line = line + 1, reader.line_num
+                yield start, row
+        except csv.Error as exc:
+            problem = "unterminated quote" if "end of data" in str(exc) else str(exc)
+            raise InputError(file, line + 1, f"malformed CSV: {problem}") from None
+        except UnicodeDecodeError as exc:
+            raise InputError(file, line + 1, f"not UTF-8 text: {exc.reason}") from None
+
+
+def csv_int(file: str, line: int, row: list[str], col: dict[str, int], name: str) -> int:
     text = row[col[name]].strip()
     try:
         return int(text)
     except ValueError:
         raise InputError(file, line, f"{name} must be an integer, got {text!r}") from None
+
+
+def csv_flag(row: list[str], col: dict[str, int], name: str) -> bool:
+    """A yes/no column such as `is-meta`; absent or blank means no."""
+    return name in col and row[col[name]].strip().lower() in _TRUE_WORDS
 
 
 def _check_header(file: str, required: Iterable[str]) -> None:

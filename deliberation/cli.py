@@ -5,7 +5,10 @@ from __future__ import annotations
 import click
 from flask import Flask
 
+from deliberation.demo import load_demo_command
 from deliberation.errors import DeliberationError
+from deliberation.polis_io.commands import export_command, import_polis_command
+from deliberation.recompute.cli import worker_command
 from deliberation.services.facilitators import create_facilitator
 
 
@@ -26,3 +29,7 @@ def create_facilitator_command(email: str, password: str) -> None:
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(create_facilitator_command)
+    app.cli.add_command(load_demo_command)
+    app.cli.add_command(import_polis_command)
+    app.cli.add_command(export_command)
+    app.cli.add_command(worker_command)

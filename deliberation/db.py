@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
@@ -57,9 +58,26 @@ _BEGIN_IMMEDIATE = "mesa_begin_immediate"
 _DEPTH = "mesa_unit_of_work_depth"
 
 
+_simulated_now_ms: ContextVar[int | None] = ContextVar("mesa_simulated_now_ms", default=None)
+
+
 def now_ms() -> int:
     """Milliseconds since the epoch: the unit of every stored time, as in Polis exports."""
+    simulated = _simulated_now_ms.get()
+    if simulated is not None:
+        return simulated
     return time.time_ns() // 1_000_000
+
+
+@contextmanager
+def simulated_clock(at_ms: int) -> Iterator[None]:
+    """Make `now_ms` return `at_ms` in this thread only, e.g. to replay a demo evening's votes
+    at their simulated times. Other threads (the embedded recompute worker) keep real time."""
+    token = _simulated_now_ms.set(at_ms)
+    try:
+        yield
+    finally:
+        _simulated_now_ms.reset(token)
 
 
 def configure_engine(engine: sa.Engine) -> None:

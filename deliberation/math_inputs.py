@@ -24,7 +24,8 @@ def latest_votes(conversation: Conversation) -> VoteRecords:
     ).all()
     if not rows:
         return VoteRecords.empty()
-    table = np.asarray(rows, dtype=np.int64)
+    # Tuples first: numpy reads SQLAlchemy Row objects about 20 times slower.
+    table = np.array([tuple(row) for row in rows], dtype=np.int64)
     return VoteRecords.from_arrays(table[:, 0], table[:, 1], table[:, 2], table[:, 3])
 
 

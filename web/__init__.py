@@ -8,22 +8,68 @@ import time
 from pathlib import Path
 from typing import Any
 
+from apiflask import APIFlask
 from flask import Flask
 
 from deliberation import models  # noqa: F401  (registers the tables with SQLAlchemy)
 from deliberation.cli import register_commands
 from deliberation.db import configure_engine
-from web.extensions import db, migrate
+from deliberation.recompute import start_embedded_worker
+from web.api import SPEC_PATH, init_api
+from web.console import init_console
+from web.credentials import load_facilitator
+from web.extensions import csrf, db, limiter, login_manager, migrate
+from web.i18n import init_i18n
+from web.participant import init_participant_pages
+from web.rate_limits import check_limit_settings
+from web.security import init_security
+
+# Safe defaults; the environment overrides them, and `create_app(config)` overrides both.
+DEFAULTS: dict[str, Any] = {
+    # Rate limits (Flask-Limiter syntax). Votes and statements count per participant, logins
+    # per email; the per-address limit is off, as a venue's Wi-Fi or a load balancer makes
+    # many people one address. Set it to a limit such as "600/minute" to turn it on.
+    "MESA_RATE_LIMIT_VOTES": "120/minute",
+    "MESA_RATE_LIMIT_STATEMENTS": "10/minute",
+    "MESA_RATE_LIMIT_LOGIN": "10/minute",
+    "MESA_RATE_LIMIT_PER_ADDRESS": False,
+    # Where the limiter counts: memory (one process) or e.g. redis://host:6379 (shared).
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "MESA_API_MAX_CONTENT_LENGTH": 64 * 1024,
+    "SESSION_COOKIE_NAME": "mesa_session",
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    # A console page's CSRF token lasts as long as its session, not an hour.
+    "WTF_CSRF_TIME_LIMIT": None,
+}
+_LIMIT_VARIABLES = (
+    "MESA_RATE_LIMIT_VOTES",
+    "MESA_RATE_LIMIT_STATEMENTS",
+    "MESA_RATE_LIMIT_LOGIN",
+    "RATELIMIT_STORAGE_URI",
+)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build an app. `config` overrides the environment, which overrides the safe defaults.
 
     Environment: `DATABASE_URL` (PostgreSQL, e.g. postgresql+psycopg://user@host/mesa; the
-    default is a SQLite file in the instance folder) and `SECRET_KEY` (the default is a
-    key generated once into instance/secret_key).
+    default is a SQLite file in the instance folder), `SECRET_KEY` (the default is a
+    key generated once into instance/secret_key), and the rate limits and body size of
+    `DEFAULTS` under the same names.
     """
-    app = Flask(__name__, instance_relative_config=True)
+    # APIFlask is Flask plus the OpenAPI document, generated from the API's views.
+    app = APIFlask(
+        __name__,
+        title="Mesa API",
+        version="1",
+        spec_path=SPEC_PATH,
+        docs_path=None,  # the interactive docs load scripts from a CDN: not under our CSP
+        json_errors=False,  # JSON errors under /api only (web.api.errors)
+        instance_relative_config=True,
+    )
+    app.config.from_mapping(DEFAULTS)
     app.config.from_mapping(_from_environment())
     if config:
         app.config.update(config)
@@ -42,7 +88,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         for engine in db.engines.values():
             configure_engine(engine)
 
+    check_limit_settings(app.config)
+    init_security(app)
+    login_manager.init_app(app)
+    login_manager.user_loader(load_facilitator)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    init_api(app)
+    init_i18n(app)
+    init_participant_pages(app)
+    init_console(app)
     register_commands(app)
+    start_embedded_worker(app)
     return app
 
 
@@ -52,7 +109,24 @@ def _from_environment() -> dict[str, Any]:
         settings["SQLALCHEMY_DATABASE_URI"] = _with_psycopg_driver(url)
     if key := os.environ.get("SECRET_KEY"):
         settings["SECRET_KEY"] = key
+    for name in _LIMIT_VARIABLES:
+        if value := os.environ.get(name):
+            settings[name] = value
+    if (per_address := os.environ.get("MESA_RATE_LIMIT_PER_ADDRESS")) is not None:
+        settings["MESA_RATE_LIMIT_PER_ADDRESS"] = _limit_or_switch(per_address)
+    if size := os.environ.get("MESA_API_MAX_CONTENT_LENGTH"):
+        settings["MESA_API_MAX_CONTENT_LENGTH"] = int(size)
     return settings
+
+
+def _limit_or_switch(value: str) -> str | bool:
+    """Off for "false", "0", "off" or ""; on for "true", "1" or "on"; else the limit itself."""
+    switch = value.strip().lower()
+    if switch in ("", "0", "false", "off", "no"):
+        return False
+    if switch in ("1", "true", "on", "yes"):
+        return True
+    return value.strip()
 
 
 def _with_psycopg_driver(url: str) -> str:

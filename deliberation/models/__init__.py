@@ -8,6 +8,7 @@ from deliberation.models.conversation import AccessMode, Conversation, InviteCod
 from deliberation.models.facilitator import ApiToken, ConversationRole, Facilitator, Role
 from deliberation.models.math_result import MathKind, MathResult
 from deliberation.models.participant import Participant
+from deliberation.models.recompute import RecomputeLease, RecomputeState
 from deliberation.models.statement import ModerationState, Statement, StatementTranslation
 from deliberation.models.vote import LatestVote, VoteRecord, VoteValue
 
@@ -24,6 +25,8 @@ __all__ = [
     "MathResult",
     "ModerationState",
     "Participant",
+    "RecomputeLease",
+    "RecomputeState",
     "Role",
     "Statement",
     "StatementTranslation",

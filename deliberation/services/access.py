@@ -18,7 +18,7 @@ from deliberation.models import (
     XidAllow,
 )
 from deliberation.services.audit import record_audit
-from deliberation.services.authorization import OWNER_ONLY, require_role
+from deliberation.services.authorization import MODERATION_ROLES, OWNER_ONLY, require_role
 from deliberation.services.facilitators import normalise_email
 from deliberation.services.lookup import find_conversation
 
@@ -88,6 +88,18 @@ def allow_xids(facilitator_id: int, conversation_id: str, xids: Iterable[str]) -
     return len(new)
 
 
+def allowed_xids(facilitator_id: int, conversation_id: str) -> list[str]:
+    conversation = find_conversation(conversation_id)
+    require_role(facilitator_id, conversation, OWNER_ONLY)
+    return list(
+        db.session.scalars(
+            sa.select(XidAllow.xid)
+            .where(XidAllow.conversation_id == conversation.id)
+            .order_by(XidAllow.xid)
+        )
+    )
+
+
 def disallow_xid(facilitator_id: int, conversation_id: str, xid: str) -> None:
     """Remove an xid from the allow-list; a participant who already joined keeps their votes."""
     with unit_of_work() as session:
@@ -155,6 +167,19 @@ def revoke_role(
             {"facilitator": grantee.email, "before": grant.role.value},
             reason,
         )
+
+
+def conversation_roles(facilitator_id: int, conversation_id: str) -> list[tuple[str, Role]]:
+    """Who runs a conversation: (email, role), owners first; for its owners and moderators."""
+    conversation = find_conversation(conversation_id)
+    require_role(facilitator_id, conversation, MODERATION_ROLES)
+    rows = db.session.execute(
+        sa.select(Facilitator.email, ConversationRole.role)
+        .join(ConversationRole, ConversationRole.facilitator_id == Facilitator.id)
+        .where(ConversationRole.conversation_id == conversation.id)
+        .order_by(ConversationRole.role.desc(), Facilitator.email)
+    )
+    return [(email, role) for email, role in rows]
 
 
 def _role(role: Role | str) -> Role:

@@ -7,8 +7,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from deliberation.db import db, now_ms
-from deliberation.models import AuditEntry, Conversation
-from deliberation.services.authorization import MODERATION_ROLES, require_role
+from deliberation.models import AuditEntry, Conversation, Facilitator
+from deliberation.services.authorization import MODERATION_ROLES, OWNER_ONLY, require_role
 from deliberation.services.lookup import find_conversation
 
 
@@ -43,3 +43,17 @@ def audit_trail(facilitator_id: int, conversation_id: str) -> list[AuditEntry]:
             .order_by(AuditEntry.id)
         )
     )
+
+
+def audit_log(facilitator_id: int, conversation_id: str) -> list[tuple[AuditEntry, str | None]]:
+    """The audit trail with who acted (their email; None for the system or a deleted account),
+    newest first: the console's page for a conversation's owners."""
+    conversation = find_conversation(conversation_id)
+    require_role(facilitator_id, conversation, OWNER_ONLY)
+    rows = db.session.execute(
+        sa.select(AuditEntry, Facilitator.email)
+        .outerjoin(Facilitator, Facilitator.id == AuditEntry.facilitator_id)
+        .where(AuditEntry.conversation_id == conversation.id)
+        .order_by(AuditEntry.id.desc())
+    )
+    return [(entry, email) for entry, email in rows]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,9 +17,16 @@ from deliberation.identifiers import (
 )
 from deliberation.models import Conversation, ConversationRole, Facilitator, Role
 from deliberation.services.audit import record_audit
-from deliberation.services.authorization import OWNER_ONLY, require_role
+from deliberation.services.authorization import (
+    MODERATION_ROLES,
+    OWNER_ONLY,
+    require_role,
+    role_in,
+)
 from deliberation.services.lookup import find_conversation
 from deliberation.services.settings import stored_form, validate_settings
+
+log = logging.getLogger(__name__)
 
 
 def create_conversation(
@@ -84,6 +92,37 @@ def _public_id_taken(public_id: str) -> bool:
 def get_conversation(conversation_id: str) -> Conversation:
     """A conversation by public id, for anyone: what participants see is decided by the pages."""
     return find_conversation(conversation_id)
+
+
+def conversation_for(
+    facilitator_id: int,
+    conversation_id: str,
+    allowed: tuple[Role, ...] = MODERATION_ROLES,
+) -> tuple[Conversation, Role]:
+    """A conversation and the facilitator's role in it, if that role is one of `allowed`;
+    `Forbidden` otherwise, so a moderator of one conversation cannot read another."""
+    conversation = find_conversation(conversation_id)
+    require_role(facilitator_id, conversation, allowed)
+    return conversation, role_in(facilitator_id, conversation)
+
+
+def delete_conversation(facilitator_id: int, conversation_id: str, *, confirmation: str) -> None:
+    """Delete a conversation with all its statements, participants, votes and results (owners
+    only). `confirmation` must repeat its public id: there is no undo.
+
+    The audit trail goes with it, so the deletion is logged here instead.
+    """
+    with unit_of_work() as session:
+        conversation = find_conversation(conversation_id, lock=True)
+        facilitator = require_role(facilitator_id, conversation, OWNER_ONLY)
+        if confirmation.strip() != conversation.public_id:
+            raise Invalid(
+                f"type the conversation id {conversation.public_id} to confirm",
+                code="confirmation_mismatch",
+            )
+        # The foreign keys cascade to every row of the conversation, in the database itself.
+        session.execute(sa.delete(Conversation).where(Conversation.id == conversation.id))
+    log.warning("conversation %s deleted by %s", conversation_id, facilitator.email)
 
 
 def update_conversation(

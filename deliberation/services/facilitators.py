@@ -53,6 +53,20 @@ def create_facilitator(email: str, password: str) -> Facilitator:
     return facilitator
 
 
+def change_password(facilitator_id: int, current_password: str, new_password: str) -> None:
+    """Replace a facilitator's password; the current one must be given, so that a session left
+    open on a shared laptop cannot lock its owner out."""
+    if len(new_password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(
+            f"a password needs at least {MIN_PASSWORD_LENGTH} characters", code="password_short"
+        )
+    with unit_of_work():
+        facilitator = get_facilitator(facilitator_id)
+        if not check_password_hash(facilitator.password_hash, current_password):
+            raise Forbidden("the current password is wrong", code="password_wrong")
+        facilitator.password_hash = _hash_password(new_password)
+
+
 def _hash_password(password: str) -> str:
     method = current_app.config.get("PASSWORD_HASH_METHOD", DEFAULT_PASSWORD_HASH_METHOD)
     return generate_password_hash(password, method=method)

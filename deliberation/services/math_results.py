@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
 from deliberation.db import db, now_ms, unit_of_work
-from deliberation.errors import Invalid
+from deliberation.errors import Invalid, NotFound
 from deliberation.models import Conversation, MathKind, MathResult
 from deliberation.services.lookup import allocate_number, find_conversation
 
@@ -49,6 +50,40 @@ def latest_math_result(
     if kind is not None:
         query = query.where(MathResult.kind == MathKind(kind))
     return db.session.scalar(query.order_by(MathResult.version.desc()).limit(1))
+
+
+@dataclass(frozen=True)
+class MathStamp:
+    """Which stored result is newest, without its (multi-megabyte) document."""
+
+    version: int
+    kind: MathKind
+    created_ms: int
+
+
+def latest_math_stamp(
+    conversation: Conversation, *, kind: MathKind | str | None = None
+) -> MathStamp | None:
+    """The newest result's version, kind and time: cheap enough to poll every second."""
+    query = sa.select(MathResult.version, MathResult.kind, MathResult.created_ms).where(
+        MathResult.conversation_id == conversation.id
+    )
+    if kind is not None:
+        query = query.where(MathResult.kind == MathKind(kind))
+    row = db.session.execute(query.order_by(MathResult.version.desc()).limit(1)).first()
+    return MathStamp(*row) if row else None
+
+
+def math_result_document(conversation: Conversation, version: int) -> dict[str, Any]:
+    """The stored document of one result version."""
+    document = db.session.scalar(
+        sa.select(MathResult.result).where(
+            MathResult.conversation_id == conversation.id, MathResult.version == version
+        )
+    )
+    if document is None:
+        raise NotFound(f"no math result {version}", code="results_not_computed")
+    return document
 
 
 # Built once: routing reads it after every vote.

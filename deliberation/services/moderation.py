@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,12 +28,7 @@ def moderate_statement(
     Votes already cast on a rejected statement are kept (Polis zeroes them in the math
     rather than deleting them), and the statement can be accepted again later.
     """
-    try:
-        state = ModerationState(state)
-    except ValueError:
-        raise Invalid(
-            f"{state!r} is not todo, accepted or rejected", code="moderation_invalid"
-        ) from None
+    state = _state(state)
     return _change_statement(
         facilitator_id,
         conversation_id,
@@ -41,6 +37,22 @@ def moderate_statement(
         {"moderation": state, "moderation_reason": reason},
         reason,
     )
+
+
+def moderate_statements(
+    facilitator_id: int,
+    conversation_id: str,
+    tids: Iterable[int],
+    state: ModerationState | str,
+    *,
+    reason: str | None = None,
+) -> list[Statement]:
+    """Move several statements at once: all of them, or none if one cannot be moved."""
+    with unit_of_work():
+        return [
+            moderate_statement(facilitator_id, conversation_id, tid, state, reason=reason)
+            for tid in dict.fromkeys(tids)
+        ]
 
 
 def set_statement_meta(
@@ -60,6 +72,31 @@ def set_statement_meta(
     return _change_statement(
         facilitator_id, conversation_id, tid, "statement.meta", {"is_meta": is_meta}, reason
     )
+
+
+def set_statements_meta(
+    facilitator_id: int,
+    conversation_id: str,
+    tids: Iterable[int],
+    is_meta: bool,
+    *,
+    reason: str | None = None,
+) -> list[Statement]:
+    """Mark several statements as meta (or not) at once: all of them, or none."""
+    with unit_of_work():
+        return [
+            set_statement_meta(facilitator_id, conversation_id, tid, is_meta, reason=reason)
+            for tid in dict.fromkeys(tids)
+        ]
+
+
+def _state(state: ModerationState | str) -> ModerationState:
+    try:
+        return ModerationState(state)
+    except ValueError:
+        raise Invalid(
+            f"{state!r} is not todo, accepted or rejected", code="moderation_invalid"
+        ) from None
 
 
 def _change_statement(
@@ -97,8 +134,14 @@ def _plain(value: Any) -> Any:
     return value.value if isinstance(value, ModerationState) else value
 
 
-def moderation_queue(facilitator_id: int, conversation_id: str) -> list[Statement]:
-    """Statements still waiting for a decision, oldest first, for the facilitator's console."""
+def moderation_queue(
+    facilitator_id: int,
+    conversation_id: str,
+    state: ModerationState | str = ModerationState.TODO,
+) -> list[Statement]:
+    """Statements in one moderation state (by default those still waiting for a decision),
+    oldest first, for the facilitator's console."""
+    state = _state(state)
     conversation = find_conversation(conversation_id)
     require_role(facilitator_id, conversation, MODERATION_ROLES)
     return list(
@@ -106,8 +149,22 @@ def moderation_queue(facilitator_id: int, conversation_id: str) -> list[Statemen
             sa.select(Statement)
             .where(
                 Statement.conversation_id == conversation.id,
-                Statement.moderation == ModerationState.TODO,
+                Statement.moderation == state,
             )
             .order_by(Statement.tid)
         )
     )
+
+
+def moderation_counts(facilitator_id: int, conversation_id: str) -> dict[str, int]:
+    """How many statements are in each moderation state (todo, accepted, rejected)."""
+    conversation = find_conversation(conversation_id)
+    require_role(facilitator_id, conversation, MODERATION_ROLES)
+    counts = dict(
+        db.session.execute(
+            sa.select(Statement.moderation, sa.func.count())
+            .where(Statement.conversation_id == conversation.id)
+            .group_by(Statement.moderation)
+        ).all()
+    )
+    return {state.value: counts.get(state, 0) for state in ModerationState}

@@ -7,11 +7,16 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from deliberation.db import db, now_ms, unit_of_work
-from deliberation.errors import Forbidden, Invalid
+from deliberation.errors import Conflict, Forbidden, Invalid
 from deliberation.identifiers import new_secret_token, token_digest
 from deliberation.models import AccessMode, Conversation, InviteCode, Participant, XidAllow
 from deliberation.services.access import MAX_XID_LENGTH, check_sector
-from deliberation.services.lookup import allocate_number, find_conversation, require_open
+from deliberation.services.lookup import (
+    allocate_number,
+    find_conversation,
+    find_participant,
+    require_open,
+)
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,24 @@ def identify_participant(conversation_id: str, token: str) -> Participant:
     )
     if participant is None:
         raise Forbidden("unknown participant token", code="participant_token_unknown")
+    return participant
+
+
+def declare_sector(conversation_id: str, pid: int, sector: str) -> Participant:
+    """A participant who joined without a sector (e.g. by an invite code tied to none) names one.
+
+    Once set, a sector stays: an invite code's sector, or a declared one, is never overwritten,
+    so the participation counts per sector cannot be gamed afterwards.
+    """
+    with unit_of_work():
+        conversation = find_conversation(conversation_id)
+        participant = find_participant(conversation, pid)
+        sector = check_sector(conversation, sector)
+        if sector is None:
+            raise Invalid("name a sector, or decline to", code="sector_missing")
+        if participant.sector is not None:
+            raise Conflict("this participant's sector is set already", code="sector_set")
+        participant.sector = sector
     return participant
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
@@ -97,6 +99,40 @@ def add_seed_statement(
             reason,
         )
     return statement
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    """What a batch of seed statements came to: the tids added, and each line refused with
+    the reason (`code` of the refusal: statement_duplicate, statement_too_long, ...)."""
+
+    added: list[int] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (text, code)
+
+
+def seed_statements(
+    facilitator_id: int,
+    conversation_id: str,
+    texts: Iterable[str],
+    *,
+    language: str | None = None,
+) -> SeedReport:
+    """Add many seed statements (a pasted list, an uploaded file), each on its own.
+
+    A duplicate or over-long line is reported and skipped rather than losing the rest; a
+    refusal that concerns the whole batch (no role, archived conversation) is raised.
+    """
+    report = SeedReport()
+    for text in texts:
+        if not text.strip():
+            continue
+        try:
+            statement = add_seed_statement(facilitator_id, conversation_id, text, language=language)
+        except (Conflict, Invalid) as refusal:
+            report.refused.append((text.strip(), refusal.code))
+        else:
+            report.added.append(statement.tid)
+    return report
 
 
 def translate_statement(

@@ -1,0 +1,304 @@
+"""Exporting a conversation: Polis's classic CSV files, or one JSON document.
+
+These functions return text and dicts (and `write_*` put them in files), so the CLI and the
+API hand out the same bytes. Opinion groups come from the newest stored math result when it
+covers the votes as they stand, and are computed afresh with the conversation's seed otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+
+from clustering.inputs import Moderation, VoteRecords
+from clustering.pipeline import PolisParams, update
+from deliberation.db import db
+from deliberation.errors import NotFound
+from deliberation.math_inputs import math_inputs
+from deliberation.models import Participant, Statement, VoteRecord
+from deliberation.polis_io import csv_formats
+from deliberation.services.lookup import find_conversation
+from deliberation.services.math_results import latest_math_result
+
+POLIS_CSV_FILES = (
+    "summary.csv",
+    "comments.csv",
+    "votes.csv",
+    "participants-votes.csv",
+    "comment-groups.csv",
+)
+ATTRIBUTION_FILE = "attribution.txt"  # CC BY credit, written beside the files when there is one
+JSON_FORMAT = "mesa-conversation-export"
+JSON_VERSION = 1
+
+
+def polis_csv_export(
+    conversation_id: str, *, base_url: str = "", names: Iterable[str] = POLIS_CSV_FILES
+) -> dict[str, str]:
+    """File name → text of the requested files of Polis's classic export (spec §12.1).
+
+    The summary's url is `base_url` followed by the conversation id. With the default `names`
+    the attribution file is included when the conversation carries one.
+    """
+    snapshot = _Snapshot(conversation_id)
+    writers = {
+        "summary.csv": lambda: snapshot.summary_csv(base_url),
+        "comments.csv": snapshot.comments_csv,
+        "votes.csv": lambda: csv_formats.votes_csv(snapshot.history),
+        "participants-votes.csv": snapshot.participants_votes_csv,
+        "comment-groups.csv": snapshot.comment_groups_csv,
+    }
+    names = tuple(names)
+    unknown = sorted(set(names) - set(writers))
+    if unknown:
+        raise NotFound(f"no {', '.join(unknown)} in a Polis export", code="export_file_not_found")
+    files = {name: writers[name]() for name in names}
+    if names == POLIS_CSV_FILES and snapshot.conversation.attribution:
+        files[ATTRIBUTION_FILE] = snapshot.conversation.attribution.rstrip("\n") + "\n"
+    return files
+
+
+def write_polis_csv(
+    conversation_id: str, folder: str | os.PathLike, *, base_url: str = ""
+) -> list[Path]:
+    """Write the classic export into `folder` (created if needed); returns the paths written."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in polis_csv_export(conversation_id, base_url=base_url).items():
+        path = folder / name
+        path.write_text(text, encoding="utf-8", newline="")
+        written.append(path)
+    return written
+
+
+def json_export(conversation_id: str) -> dict[str, Any]:
+    """The conversation, its statements, the vote history, each voter's group, representative
+    and consensus statements, as one JSON-ready document (votes in the CSV sign)."""
+    snapshot = _Snapshot(conversation_id)
+    conversation, (math, math_source) = snapshot.conversation, snapshot.math_and_source
+    agrees, disagrees = snapshot.history_counts
+    history = snapshot.history
+    return {
+        "format": JSON_FORMAT,
+        "version": JSON_VERSION,
+        "conversation": {
+            "id": conversation.public_id,
+            "topic": conversation.topic,
+            "description": conversation.description,
+            "attribution": conversation.attribution,
+            "is_open": conversation.is_open,
+            "is_archived": conversation.is_archived,
+            "strict_moderation": conversation.strict_moderation,
+            "math_seed": conversation.math_seed,
+            "created_ms": conversation.created_ms,
+        },
+        "statements": [
+            {
+                "tid": s.tid,
+                "text": s.text,
+                "author_pid": s.author_pid,
+                "moderation": s.moderation.value,
+                "is_meta": s.is_meta,
+                "is_seed": s.is_seed,
+                "created_ms": s.created_ms,
+                "agrees": agrees.get(s.tid, 0),
+                "disagrees": disagrees.get(s.tid, 0),
+            }
+            for s in snapshot.statements
+        ],
+        "votes": [
+            {"pid": pid, "tid": tid, "vote": vote, "created_ms": created}
+            for pid, tid, vote, created in zip(
+                history.participant_ids.tolist(),
+                history.statement_ids.tolist(),
+                history.votes.tolist(),
+                history.timestamps.tolist(),
+                strict=True,
+            )
+        ],
+        "groups": [{"pid": pid, "group": gid} for pid, gid in sorted(snapshot.groups.items())],
+        "repness": math.get("repness", {}),
+        "consensus": math.get("consensus", {}),
+        "group-aware-consensus": math.get("group-aware-consensus", {}),
+        "math": {"source": math_source, "lastVoteTimestamp": math.get("lastVoteTimestamp")},
+    }
+
+
+def write_json(conversation_id: str, path: str | os.PathLike) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as out:
+        json.dump(json_export(conversation_id), out, ensure_ascii=False, allow_nan=False)
+    return path
+
+
+def participant_groups(conversation_id: str) -> dict[int, int | None]:
+    """Each voter's opinion group (None: not clustered), as the exports state them."""
+    return _Snapshot(conversation_id).groups
+
+
+class _Snapshot:
+    """What the exports read, each part loaded once and only when a file needs it."""
+
+    def __init__(self, conversation_id: str):
+        self.conversation = find_conversation(conversation_id)
+
+    @cached_property
+    def statements(self) -> list[Statement]:
+        return list(
+            db.session.scalars(
+                sa.select(Statement)
+                .where(Statement.conversation_id == self.conversation.id)
+                .order_by(Statement.tid)
+            )
+        )
+
+    @cached_property
+    def history(self) -> VoteRecords:
+        """Every cast vote, in Polis's export order: by statement, participant, time."""
+        rows = db.session.execute(
+            sa.select(VoteRecord.pid, VoteRecord.tid, VoteRecord.vote, VoteRecord.created_ms)
+            .where(VoteRecord.conversation_id == self.conversation.id)
+            .order_by(VoteRecord.tid, VoteRecord.pid, VoteRecord.created_ms, VoteRecord.id)
+        ).all()
+        if not rows:
+            return VoteRecords.empty()
+        # Tuples first: numpy reads SQLAlchemy Row objects about 20 times slower.
+        table = np.array([tuple(row) for row in rows], dtype=np.int64)
+        return VoteRecords.from_arrays(table[:, 0], table[:, 1], table[:, 2], table[:, 3])
+
+    @cached_property
+    def history_counts(self) -> tuple[dict[int, int], dict[int, int]]:
+        """Agree and disagree rows of the history per tid, re-votes included, as Polis counts."""
+        return tuple(
+            dict(zip(*(a.tolist() for a in np.unique(tids, return_counts=True)), strict=True))
+            for tids in (
+                self.history.statement_ids[self.history.votes == 1],
+                self.history.statement_ids[self.history.votes == -1],
+            )
+        )
+
+    @cached_property
+    def newest_vote_id(self) -> int | None:
+        return db.session.scalar(
+            sa.select(sa.func.max(VoteRecord.id)).where(
+                VoteRecord.conversation_id == self.conversation.id
+            )
+        )
+
+    @cached_property
+    def inputs(self) -> tuple[VoteRecords, Moderation]:
+        return math_inputs(self.conversation)
+
+    @cached_property
+    def math_and_source(self) -> tuple[dict[str, Any], str]:
+        """The math-pca2 document the groups come from, and where it came from."""
+        latest, moderation = self.inputs
+        stored = latest_math_result(self.conversation.public_id)
+        if stored is not None and _covers(stored.result, latest, moderation, self.newest_vote_id):
+            return stored.result, f"stored version {stored.version}"
+        params = PolisParams(seed=self.conversation.math_seed)
+        return update(latest, moderation, params=params).to_dict(), "computed"
+
+    @property
+    def math(self) -> dict[str, Any]:
+        return self.math_and_source[0]
+
+    @cached_property
+    def groups(self) -> dict[int, int | None]:
+        return _groups_of(self.math)
+
+    def summary_csv(self, base_url: str) -> str:
+        latest, _ = self.inputs
+        voters = len(np.unique(latest.participant_ids))
+        views = db.session.scalar(
+            sa.select(sa.func.count()).where(Participant.conversation_id == self.conversation.id)
+        )
+        public_id = self.conversation.public_id
+        summary = csv_formats.Summary(
+            topic=self.conversation.topic,
+            url=f"{base_url.rstrip('/')}/{public_id}" if base_url else public_id,
+            views=views,
+            voters=voters,
+            voters_in_conv=voters,
+            commenters=len({s.author_pid for s in self.statements if s.author_pid is not None}),
+            comments=len(np.unique(latest.statement_ids)),
+            groups=len(self.math.get("group-clusters") or []),
+            description=self.conversation.description,
+        )
+        return csv_formats.summary_csv(summary)
+
+    def comments_csv(self) -> str:
+        agrees, disagrees = self.history_counts
+        return csv_formats.comments_csv(
+            csv_formats.CommentRow(
+                created_ms=s.created_ms,
+                tid=s.tid,
+                author_pid=s.author_pid,
+                agrees=agrees.get(s.tid, 0),
+                disagrees=disagrees.get(s.tid, 0),
+                moderated=csv_formats.MODERATED[s.moderation],
+                text=s.text,
+            )
+            for s in self.statements
+        )
+
+    def participants_votes_csv(self) -> str:
+        authored: dict[int, int] = {}
+        for s in self.statements:
+            if s.author_pid is not None:
+                authored[s.author_pid] = authored.get(s.author_pid, 0) + 1
+        latest, _ = self.inputs
+        return csv_formats.participants_votes_csv(self.history, latest, authored, self.groups)
+
+    def comment_groups_csv(self) -> str:
+        group_ids = [cluster["id"] for cluster in self.math.get("group-clusters") or []]
+        texts = {s.tid: s.text for s in self.statements}
+        return csv_formats.comment_groups_csv(self.math.get("group-votes") or {}, group_ids, texts)
+
+
+def _covers(
+    result: dict[str, Any], latest: VoteRecords, moderation: Moderation, newest_vote_id: int | None
+) -> bool:
+    """Whether a stored result was computed from these votes and this moderation.
+
+    Votes are only added or replaced, so the same newest time and number of standing votes
+    mean the same votes; the recompute worker also records the newest vote id it read
+    (`mesa.inputs`), which catches a re-vote stamped earlier (a simulated clock). Moderation
+    must match as the math saw it.
+    """
+    newest = int(latest.timestamps.max()) if len(latest) else None
+    counted = sum((result.get("user-vote-counts") or {}).values())
+    seen = ((result.get("mesa") or {}).get("inputs") or {}).get("last_vote_id", newest_vote_id)
+    return (
+        result.get("lastVoteTimestamp") == newest
+        and counted == len(latest)
+        and (seen or 0) == (newest_vote_id or 0)
+        and sorted(result.get("mod-out") or []) == sorted(moderation.mod_out)
+    )
+
+
+def _groups_of(math: dict[str, Any]) -> dict[int, int | None]:
+    """pid → group id from a math-pca2 document: Mesa's own list, else Polis's clusters
+    (participant → base cluster → group cluster)."""
+    people = (math.get("mesa") or {}).get("participants")
+    if people is not None:
+        return dict(zip(people["pid"], people["group"], strict=True))
+    base = math.get("base-clusters") or {"id": [], "members": []}
+    group_of_base = {
+        base_id: cluster["id"] for cluster in math.get("group-clusters") or []
+        for base_id in cluster["members"]
+    }  # fmt: skip
+    groups: dict[int, int | None] = {int(pid): None for pid in math.get("user-vote-counts") or {}}
+    for base_id, members in zip(base["id"], base["members"], strict=True):
+        for pid in members:
+            groups[int(pid)] = group_of_base.get(base_id)
+    return groups

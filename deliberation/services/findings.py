@@ -1,0 +1,181 @@
+"""What the newest result says about the statements, for the facilitator's console: where the
+groups meet (group-informed consensus, majority), where they part (divisive statements), what
+people are unsure of, and what represents each group, with every group's votes on each.
+
+All lists come from one stored result, so they agree with the map drawn from it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+
+from clustering.spread import MIN_SEEN_PER_GROUP, agree_spread, pass_shares
+from deliberation.db import db
+from deliberation.models import Conversation, Statement
+from deliberation.services.authorization import MODERATION_ROLES, require_role
+from deliberation.services.lookup import find_conversation
+from deliberation.services.math_results import (
+    MathStamp,
+    latest_math_stamp,
+    math_result_document,
+)
+from deliberation.services.result_cache import result_views
+
+LIST_LENGTH = 10
+UNCERTAIN_PASS_SHARE = 0.30  # "areas of uncertainty": more than this share of votes passed
+MIN_VOTES_FOR_UNCERTAINTY = 5  # a statement seen by fewer says nothing yet
+
+
+def build_findings(document: dict[str, Any], stamp: MathStamp) -> dict[str, Any]:
+    """The lists of one stored result (Polis math-pca2 shape), by tid, without texts.
+
+    `statements[tid]` gives, per group, [group id, agrees, disagrees, votes seen] for every
+    statement a list mentions, so each can be drawn with its agree/disagree/pass bars.
+    """
+    group_votes = sorted((document.get("group-votes") or {}).items(), key=lambda item: int(item[0]))
+    excluded = set(document.get("mod-out") or []) | set(document.get("meta-tids") or [])
+    tids = [int(t) for t in document.get("tids") or []]
+    counts = _group_counts(group_votes, tids)  # (3, n_groups, n_tids): agree, disagree, seen
+
+    repness = document.get("repness") or {}
+    groups = [
+        {
+            "id": int(gid),
+            "size": int(votes.get("n-members", 0)),
+            "representative": [
+                {
+                    "tid": int(entry["tid"]),
+                    "repful_for": entry["repful-for"],
+                    "p_success": entry["p-success"],
+                    "n_success": entry["n-success"],
+                    "n_trials": entry["n-trials"],
+                }
+                for entry in repness.get(gid, [])
+            ],
+        }
+        for gid, votes in group_votes
+    ]
+    consensus = sorted(
+        ((int(tid), value) for tid, value in (document.get("group-aware-consensus") or {}).items()),
+        key=lambda item: (-item[1], item[0]),
+    )
+    majority = document.get("consensus") or {}
+    # Group-informed consensus is 1/4 for a statement no group has seen: claim common ground
+    # only where every group voted on it enough to say.
+    enough = (counts[2] >= MIN_SEEN_PER_GROUP).all(axis=0) if group_votes else []
+    seen_by_every_group = {tid for tid, ok in zip(tids, enough, strict=False) if ok}
+    findings = {
+        "version": stamp.version,
+        "kind": stamp.kind.value,
+        "computed_ms": stamp.created_ms,
+        "groups": groups,
+        "group_aware_consensus": [
+            {"tid": tid, "value": value}
+            for tid, value in consensus
+            if tid not in excluded and tid in seen_by_every_group
+        ][:LIST_LENGTH],
+        "majority": {
+            side: [
+                {"tid": int(e["tid"]), "p_success": e["p-success"], "n_trials": e["n-trials"]}
+                for e in majority.get(side, [])
+            ]
+            for side in ("agree", "disagree")
+        },
+        "divisive": _divisive(tids, counts, excluded),
+        "uncertain": _uncertain(tids, counts, excluded),
+    }
+    mentioned = _mentioned(findings)
+    column = {tid: i for i, tid in enumerate(tids)}
+    findings["statements"] = {
+        str(tid): {
+            "groups": [
+                [int(gid), *(int(counts[k, g, column[tid]]) for k in range(3))]
+                for g, (gid, _) in enumerate(group_votes)
+            ]
+            if tid in column
+            else []
+        }
+        for tid in sorted(mentioned)
+    }
+    return findings
+
+
+def _group_counts(group_votes: list[tuple[str, dict]], tids: list[int]) -> np.ndarray:
+    counts = np.zeros((3, len(group_votes), len(tids)), dtype=np.int64)
+    for g, (_, votes) in enumerate(group_votes):
+        by_tid = votes.get("votes") or {}
+        for t, tid in enumerate(tids):
+            cell = by_tid.get(str(tid))
+            if cell:
+                counts[:, g, t] = cell["A"], cell["D"], cell["S"]
+    return counts
+
+
+def _divisive(tids: list[int], counts: np.ndarray, excluded: set[int]) -> list[dict]:
+    if not tids or counts.shape[1] < 2:
+        return []
+    spread = agree_spread(counts[0], counts[2])
+    ranked = [
+        (float(spread[t]), tid)
+        for t, tid in enumerate(tids)
+        if tid not in excluded and not np.isnan(spread[t])
+    ]
+    ranked.sort(key=lambda item: (-item[0], item[1]))
+    return [{"tid": tid, "spread": round(value, 4)} for value, tid in ranked[:LIST_LENGTH]]
+
+
+def _uncertain(tids: list[int], counts: np.ndarray, excluded: set[int]) -> list[dict]:
+    if not tids or not counts.shape[1]:
+        return []
+    shares = pass_shares(counts[0], counts[1], counts[2])
+    seen = counts[2].sum(axis=0)
+    ranked = [
+        (float(shares[t]), tid)
+        for t, tid in enumerate(tids)
+        if tid not in excluded
+        and seen[t] >= MIN_VOTES_FOR_UNCERTAINTY
+        and shares[t] > UNCERTAIN_PASS_SHARE
+    ]
+    ranked.sort(key=lambda item: (-item[0], item[1]))
+    return [{"tid": tid, "pass_share": round(value, 4)} for value, tid in ranked[:LIST_LENGTH]]
+
+
+def _mentioned(findings: dict[str, Any]) -> set[int]:
+    tids = {entry["tid"] for group in findings["groups"] for entry in group["representative"]}
+    for name in ("group_aware_consensus", "divisive", "uncertain"):
+        tids.update(entry["tid"] for entry in findings[name])
+    for side in findings["majority"].values():
+        tids.update(entry["tid"] for entry in side)
+    return tids
+
+
+def result_findings(facilitator_id: int, conversation_id: str) -> dict[str, Any] | None:
+    """The findings of the newest result with each statement's text, for a conversation's
+    owners and moderators; None before the first recompute."""
+    conversation = find_conversation(conversation_id)
+    require_role(facilitator_id, conversation, MODERATION_ROLES)
+    stamp = latest_math_stamp(conversation)
+    if stamp is None:
+        return None
+    key = (str(db.engine.url), conversation.id, stamp.version, "findings")
+    findings = result_views.get(
+        key, lambda: build_findings(math_result_document(conversation, stamp.version), stamp)
+    )
+    return _with_texts(conversation, findings)
+
+
+def _with_texts(conversation: Conversation, findings: dict[str, Any]) -> dict[str, Any]:
+    """Texts are read afresh (a translation or a moderation may be newer than the result)."""
+    tids = [int(tid) for tid in findings["statements"]]
+    rows = db.session.execute(
+        sa.select(Statement.tid, Statement.text, Statement.moderation, Statement.is_meta).where(
+            Statement.conversation_id == conversation.id, Statement.tid.in_(tids)
+        )
+    )
+    statements = {str(tid): dict(entry) for tid, entry in findings["statements"].items()}
+    for tid, text, moderation, is_meta in rows:
+        statements[str(tid)].update(text=text, moderation=moderation.value, is_meta=is_meta)
+    return {**findings, "statements": statements}

@@ -1,0 +1,49 @@
+"""Views of stored math results, kept in memory by (conversation, version).
+
+A stored result never changes once written, so what is derived from it (the map payload, the
+findings) can be kept until newer versions push it out. Reading and parsing the document of a
+100k-participant conversation costs far more than anything built from it; with this, each web
+process does it once per version, however many consoles poll.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+# Two views (map, findings) of the newest versions of a few conversations run at once.
+MAX_ENTRIES = 24
+
+
+class ResultViewCache:
+    """A small thread-safe LRU. Builders run outside the lock: two threads may build the same
+    view once each, which is cheaper than holding every other request up behind one build."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES):
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, build: Callable[[], T]) -> T:
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key]
+        value = build()
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+result_views = ResultViewCache()

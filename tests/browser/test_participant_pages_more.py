@@ -1,0 +1,146 @@
+"""The participant pages the journey does not pass through, scanned with axe-core: invite code
+and sector, closed conversation, errors, the end state; and the embed inside another site's
+iframe, where the browser withholds the cookies."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+from werkzeug.serving import make_server
+
+from deliberation import services
+from deliberation.db import db as database
+from deliberation.models import AccessMode, Participant
+from deliberation.recompute import run_once
+from tests.browser.conftest import (
+    Recorder,
+    assert_accessible,
+    fresh_session,
+    open_context,
+    screenshot,
+)
+from tests.browser.test_participant_journey import SEEDS, seed_conversation, seed_two_camps
+
+pytestmark = pytest.mark.e2e
+
+
+@contextmanager
+def host_page(body: str) -> Iterator[str]:
+    """Another site's page that frames ours: served on localhost, which the browser treats as
+    a different site from 127.0.0.1 (so our cookies are third-party there) on the same machine.
+    """
+
+    def serve(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
+        return [f"<!doctype html><title>Host</title>{body}".encode()]
+
+    server = make_server("127.0.0.1", 0, serve)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://localhost:{server.server_port}/article"
+    finally:
+        server.shutdown()
+        thread.join(10)
+
+
+def test_invite_code_sector_and_end_state_pages_are_accessible(phone, live_server, owner):
+    conversation = seed_conversation(owner, access_mode=AccessMode.INVITE)
+    code = services.create_invite_code(owner.id, conversation.public_id).code
+    phone.goto(live_server.conversation_url(conversation.public_id))
+    assert_accessible(phone, "invite landing")
+    phone.get_by_label("Invite code").fill("wrong-code")
+    phone.get_by_role("button", name="Start voting").click()
+    expect(phone.get_by_role("alert")).to_have_text(
+        "That invite code is not valid for this conversation."
+    )
+    assert_accessible(phone, "invite refused")
+    screenshot(phone, "10-invite-refused")
+    phone.get_by_label("Invite code").fill(code)
+    phone.get_by_role("button", name="Start voting").click()
+
+    expect(phone.locator("h1")).to_have_text("Your sector")
+    assert_accessible(phone, "sector")
+    screenshot(phone, "11-sector")
+    phone.get_by_label("Which sector are you part of? (optional)").select_option("gobierno")
+    phone.get_by_role("button", name="Save").click()
+    phone.wait_for_selector("#vote-form")
+    fresh_session()
+    assert services.participant_state(conversation.public_id, 0).sector == "gobierno"
+
+    phone.get_by_role("link", name="Your group").click()
+    expect(phone.locator(".card p").first).to_contain_text("Vote on 7 more statements")
+    assert_accessible(phone, "group before the threshold")
+
+    phone.get_by_role("link", name="Vote", exact=True).click()
+    for count in range(1, len(SEEDS) + 1):
+        phone.get_by_role("button", name="Pass / Unsure").click()
+        if count < len(SEEDS):
+            expect(phone.locator("#n-voted")).to_have_text(str(count))
+    expect(phone.locator("h2#done")).to_have_text("You have voted on everything")
+    fresh_session()
+    assert len(services.participant_state(conversation.public_id, 0).votes) == len(SEEDS)
+    assert_accessible(phone, "end state")
+    screenshot(phone, "12-all-voted")
+
+    phone.get_by_role("link", name="Add a statement").click()
+    phone.get_by_label("Your statement").fill(SEEDS[0][0])
+    phone.get_by_role("button", name="Send").click()
+    expect(phone.get_by_role("alert")).to_have_text(
+        "That statement is already in the conversation."
+    )
+    assert_accessible(phone, "statement refused")
+
+
+def test_a_closed_conversation_and_an_error_page_are_accessible(phone, live_server, owner):
+    conversation = seed_conversation(owner, languages=["es", "en"])
+    seed_two_camps(conversation)
+    run_once("fast")
+    services.update_conversation(owner.id, conversation.public_id, {"is_open": False})
+    phone.goto(live_server.conversation_url(conversation.public_id, "?lang=es"))
+    expect(phone.locator(".note").first).to_have_text(
+        "Esta conversación está cerrada. Esto es lo que encontró."
+    )
+    assert phone.locator("svg .group").count() == 2
+    assert phone.get_by_role("button").count() == 0
+    assert_accessible(phone, "closed summary")
+    screenshot(phone, "13-closed-summary")
+
+    phone.goto(f"{live_server.url}/c/0000000000?lang=en")
+    expect(phone.get_by_role("alert")).to_have_text("There is no conversation at this address.")
+    assert_accessible(phone, "error page")
+
+
+def test_the_embed_works_in_another_sites_iframe_without_cookies(browser, live_server, owner):
+    conversation = seed_conversation(owner)
+    cid = conversation.public_id
+    recorder = Recorder()
+    context = open_context(browser, recorder)
+    page = context.new_page()
+    src = f"{live_server.url}/embed/{cid}?xid=reader-42"
+    with host_page(f'<iframe title="Mesa" width="380" height="760" src="{src}"></iframe>') as host:
+        page.goto(host)
+        frame = page.frame_locator("iframe")
+        frame.get_by_role("button", name="Start voting").click()
+        tid = int(frame.locator("#vote-form input[name=tid]").input_value())
+        frame.get_by_role("button", name="Agree", exact=True).click()
+        expect(frame.locator("#n-voted")).to_have_text("1")
+        frame.get_by_role("link", name="Your votes").click()
+        expect(frame.locator(f"#s{tid} .current strong")).to_have_text("Agree")
+        screenshot(page, "14-embedded")
+
+    fresh_session()
+    state = services.participant_state(cid, 0)
+    assert [(vote.tid, vote.vote) for vote in state.votes] == [(tid, 1)]
+    assert database.session.scalar(sa.select(Participant.xid)) == "reader-42"
+    hosts = recorder.hosts()
+    context.close()
+    assert hosts <= {urlsplit(live_server.url).netloc, urlsplit(host).netloc}, hosts
+    assert any("/api/v1/" in url for url in recorder.requests)  # voted by fetch, with Bearer
+    assert recorder.dialogs == [] and recorder.page_errors == []

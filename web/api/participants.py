@@ -1,0 +1,125 @@
+"""Joining a conversation, and a participant's view of their own standing in it."""
+
+from __future__ import annotations
+
+from apiflask import APIBlueprint, Schema, fields
+from apiflask.validators import Length
+from flask import after_this_request
+
+from deliberation import services
+from web.api.auth import PARTICIPANT, PARTICIPANT_IF_ANY, access
+from web.api.schemas import PlainText
+from web.credentials import (
+    issue_participant_token,
+    participant_csrf_token,
+    set_participant_cookies,
+)
+
+bp = APIBlueprint("participants", __name__, tag="Participants")
+
+
+class Admission(Schema):
+    """What the conversation's access mode asks for: nothing (link), an invite code, or an
+    allow-listed external id. All optional."""
+
+    xid = PlainText(validate=Length(min=1, max=255))
+    invite_code = PlainText(validate=Length(max=64))
+    sector = PlainText(
+        allow_none=True,
+        validate=Length(max=100),
+        metadata={"description": "One of the conversation's stakeholder sectors"},
+    )
+
+
+class Joined(Schema):
+    conversation_id = fields.String(required=True)
+    pid = fields.Integer(required=True)
+    token = fields.String(
+        required=True,
+        metadata={"description": "Send as Authorization: Bearer; also set as an HttpOnly cookie"},
+    )
+    csrf_token = fields.String(
+        required=True,
+        metadata={"description": "Send as X-CSRF-Token on writes authenticated by the cookie"},
+    )
+    sector = fields.String(allow_none=True)
+    is_returning = fields.Boolean(
+        required=True, metadata={"description": "A participant already known here"}
+    )
+
+
+@bp.post("/conversations/<conversation:conversation_id>/participants")
+@access(
+    PARTICIPANT_IF_ANY,
+    errors=[400, 403],
+    responses={200: "Already a participant here (a current token, or a known xid)"},
+)
+@bp.input(Admission, arg_name="admission")
+@bp.output(Joined, status_code=201, description="A new participant")
+def join(conversation_id, participant, admission):
+    """Join a conversation
+
+    Answers with a participant token for this conversation only, and sets it as an HttpOnly
+    cookie with a readable CSRF cookie beside it. Joining again with a current token (and no
+    other xid) returns the same participant rather than making a new one.
+    """
+    if participant is not None and admission.get("xid") in (None, participant.participant.xid):
+        pid, token, sector = participant.pid, participant.token, participant.participant.sector
+        returning = True
+    else:
+        joined = services.join_conversation(conversation_id, **admission)
+        pid, sector, returning = joined.pid, joined.sector, joined.is_returning
+        token = issue_participant_token(joined.conversation_id, joined.pid, joined.token)
+
+    @after_this_request
+    def remember(response):
+        set_participant_cookies(response, conversation_id, token)
+        return response
+
+    body = {
+        "conversation_id": conversation_id,
+        "pid": pid,
+        "token": token,
+        "csrf_token": participant_csrf_token(token),
+        "sector": sector,
+        "is_returning": returning,
+    }
+    return body, 200 if returning else 201
+
+
+class StandingVote(Schema):
+    tid = fields.Integer(required=True)
+    vote = fields.Integer(required=True, metadata={"enum": [-1, 0, 1]})
+    created_ms = fields.Integer(required=True)
+
+
+class MapPlacement(Schema):
+    math_version = fields.Integer(required=True)
+    x = fields.Float(required=True)
+    y = fields.Float(required=True)
+    group = fields.Integer(allow_none=True, metadata={"description": "None: not clustered"})
+
+
+class OwnState(Schema):
+    pid = fields.Integer(required=True)
+    sector = fields.String(allow_none=True)
+    votes = fields.List(
+        fields.Nested(StandingVote),
+        required=True,
+        metadata={
+            "description": "The vote that stands on each statement: 1 agree, -1 disagree, 0 pass"
+        },
+    )
+    placement = fields.Nested(
+        MapPlacement,
+        allow_none=True,
+        metadata={"description": "From the newest math result; null before one includes you"},
+    )
+
+
+@bp.get("/conversations/<conversation:conversation_id>/participants/me")
+@access(PARTICIPANT)
+@bp.output(OwnState)
+def own_state(conversation_id, participant):
+    """Your votes, group and place on the map"""
+    return services.participant_state(conversation_id, participant.pid)

@@ -1,0 +1,165 @@
+"""Results of the newest stored math: opinion groups, what represents each, consensus, the map.
+
+Read from the Polis math-pca2 shaped document the recompute worker stores; keys are renamed to
+snake_case, counts and statistics keep Polis's meaning (see docs/polis-math.md). Map points carry
+no pid and are sorted by position, so nobody can find another participant on the map.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apiflask import APIBlueprint, Schema, fields
+from apiflask.validators import OneOf
+
+from deliberation import services
+from deliberation.errors import NotFound
+from deliberation.models import MathKind, MathResult
+from web.api.auth import PUBLIC, access
+
+bp = APIBlueprint("results", __name__, tag="Results")
+
+
+class ResultsQuery(Schema):
+    kind = fields.String(
+        load_default=None,
+        validate=OneOf([kind.value for kind in MathKind]),
+        metadata={"description": "Only results of this kind; the newest of either by default"},
+    )
+
+
+class Representative(Schema):
+    tid = fields.Integer(required=True)
+    repful_for = fields.String(required=True, metadata={"enum": ["agree", "disagree"]})
+    n_success = fields.Integer(
+        required=True, metadata={"description": "Group members who voted so"}
+    )
+    n_trials = fields.Integer(required=True, metadata={"description": "Group members who voted"})
+    p_success = fields.Float(required=True, metadata={"description": "Share, Beta(1,1) prior"})
+    p_test = fields.Float(required=True)
+    repness = fields.Float(required=True, metadata={"description": "Share here / share elsewhere"})
+    repness_test = fields.Float(required=True)
+    best_agree = fields.Boolean(required=True)
+
+
+class OpinionGroup(Schema):
+    id = fields.Integer(required=True)
+    size = fields.Integer(required=True)
+    representative = fields.List(fields.Nested(Representative), required=True)
+
+
+class ConsensusStatement(Schema):
+    tid = fields.Integer(required=True)
+    n_success = fields.Integer(required=True)
+    n_trials = fields.Integer(required=True)
+    p_success = fields.Float(required=True)
+    p_test = fields.Float(required=True)
+
+
+class Consensus(Schema):
+    agree = fields.List(fields.Nested(ConsensusStatement), required=True)
+    disagree = fields.List(fields.Nested(ConsensusStatement), required=True)
+
+
+class GroupAwareConsensus(Schema):
+    tid = fields.Integer(required=True)
+    value = fields.Float(
+        required=True, metadata={"description": "Product over groups of (agrees+1)/(votes+2)"}
+    )
+
+
+class MapPoint(Schema):
+    x = fields.Float(required=True)
+    y = fields.Float(required=True)
+    group = fields.Integer(allow_none=True)
+
+
+class Results(Schema):
+    version = fields.Integer(required=True)
+    kind = fields.String(required=True, metadata={"enum": [kind.value for kind in MathKind]})
+    computed_ms = fields.Integer(required=True)
+    participants = fields.Integer(required=True)
+    statements = fields.Integer(required=True)
+    groups = fields.List(fields.Nested(OpinionGroup), required=True)
+    consensus = fields.Nested(Consensus, required=True)
+    group_aware_consensus = fields.List(fields.Nested(GroupAwareConsensus), required=True)
+    map = fields.List(
+        fields.Nested(MapPoint), required=True, metadata={"description": "PCA map, participants"}
+    )
+    umap = fields.List(
+        fields.Nested(MapPoint),
+        allow_none=True,
+        metadata={"description": "UMAP map with HDBSCAN groups, when computed"},
+    )
+
+
+@bp.get("/conversations/<conversation:conversation_id>/results")
+@access(PUBLIC, errors=[400])
+@bp.input(ResultsQuery, location="query", arg_name="query")
+@bp.output(Results)
+def results(conversation_id, query):
+    """The newest results of the math
+
+    404 with code results_not_computed until the first recompute.
+    """
+    stored = services.latest_math_result(conversation_id, kind=query["kind"])
+    if stored is None:
+        raise NotFound("no results computed yet", code="results_not_computed")
+    return results_view(stored)
+
+
+def results_view(stored: MathResult) -> dict[str, Any]:
+    document = stored.result
+    repness = document.get("repness") or {}
+    groups = [
+        {
+            "id": int(gid),
+            "size": votes.get("n-members", 0),
+            "representative": [
+                {"best_agree": False, **_snake_case(entry)} for entry in repness.get(gid, [])
+            ],
+        }
+        for gid, votes in sorted((document.get("group-votes") or {}).items(), key=_by_int_key)
+    ]
+    consensus = document.get("consensus") or {}
+    mesa = document.get("mesa") or {}
+    umap = mesa.get("umap") or {}
+    return {
+        "version": stored.version,
+        "kind": stored.kind.value,
+        "computed_ms": stored.created_ms,
+        "participants": document.get("n", 0),
+        "statements": document.get("n-cmts", 0),
+        "groups": groups,
+        "consensus": {
+            side: [_snake_case(entry) for entry in consensus.get(side, [])]
+            for side in ("agree", "disagree")
+        },
+        "group_aware_consensus": [
+            {"tid": int(tid), "value": value}
+            for tid, value in sorted(
+                (document.get("group-aware-consensus") or {}).items(), key=_by_int_key
+            )
+        ],
+        "map": _points(mesa.get("participants") or {}, "group"),
+        "umap": _points(umap, "hdbscan_group") if umap.get("available") else None,
+    }
+
+
+def _snake_case(entry: dict[str, Any]) -> dict[str, Any]:
+    return {key.replace("-", "_"): value for key, value in entry.items()}
+
+
+def _by_int_key(item: tuple[str, Any]) -> int:
+    return int(item[0])
+
+
+def _points(columns: dict[str, Any], group_key: str) -> list[dict[str, Any]]:
+    points = zip(
+        columns.get("x", []), columns.get("y", []), columns.get(group_key, []), strict=False
+    )
+    return [{"x": x, "y": y, "group": group} for x, y, group in sorted(points, key=_position)]
+
+
+def _position(point: tuple[float, float, Any]) -> tuple[float, float]:
+    return point[0], point[1]

@@ -1,0 +1,102 @@
+"""Voting: the next statement to show, and casting a vote (which answers with the next one)."""
+
+from __future__ import annotations
+
+from apiflask import APIBlueprint, Schema, fields
+from apiflask.validators import Length, OneOf, Range
+
+from deliberation import services
+from deliberation.services import NextStatement
+from web.api.auth import PARTICIPANT, access
+from web.api.converters import MAX_TID
+from web.api.schemas import PlainText, ReadingLanguage, StatementForReader, statement_for_reader
+from web.extensions import limiter
+from web.rate_limits import participant_key, votes_limit
+
+bp = APIBlueprint("voting", __name__, tag="Voting")
+
+
+class UpcomingStatement(Schema):
+    statement = fields.Nested(
+        StatementForReader,
+        allow_none=True,
+        metadata={"description": "null when every statement you may see is voted on"},
+    )
+    remaining = fields.Integer(
+        required=True, metadata={"description": "Not yet voted, this included"}
+    )
+    total = fields.Integer(required=True, metadata={"description": "Statements you may see"})
+
+
+def upcoming(next_up: NextStatement, language: str | None) -> dict:
+    shown = next_up.statement
+    return {
+        "statement": statement_for_reader(shown, language) if shown is not None else None,
+        "remaining": next_up.remaining,
+        "total": next_up.total,
+    }
+
+
+@bp.get("/conversations/<conversation:conversation_id>/next-statement")
+@access(PARTICIPANT)
+@bp.input(ReadingLanguage, location="query", arg_name="reading")
+@bp.output(UpcomingStatement)
+def next_statement(conversation_id, participant, reading):
+    """The next statement to vote on
+
+    Drawn at random, weighted by the newest math result's comment priorities, as Polis does.
+    """
+    next_up = services.next_statement(conversation_id, participant.pid)
+    return upcoming(next_up, reading.get("language"))
+
+
+class Ballot(Schema):
+    tid = fields.Integer(required=True, strict=True, validate=Range(0, MAX_TID))
+    vote = fields.Integer(
+        required=True,
+        strict=True,
+        validate=OneOf([-1, 0, 1]),
+        metadata={"description": "1 agree, -1 disagree, 0 pass (not sure)"},
+    )
+    client_vote_id = PlainText(
+        validate=Length(min=1, max=64),
+        metadata={"description": "Made by the device; a retried request with it counts once"},
+    )
+
+
+class Receipt(Schema):
+    tid = fields.Integer(required=True)
+    vote = fields.Integer(required=True)
+    created_ms = fields.Integer(required=True)
+    client_vote_id = fields.String(allow_none=True)
+    replayed = fields.Boolean(
+        required=True, metadata={"description": "This vote id was already recorded"}
+    )
+
+
+class VoteResult(Schema):
+    vote = fields.Nested(Receipt, required=True)
+    next = fields.Nested(UpcomingStatement, required=True)
+
+
+@bp.post("/conversations/<conversation:conversation_id>/votes")
+@limiter.limit(votes_limit, key_func=participant_key, override_defaults=False)
+@access(PARTICIPANT, errors=[400, 409, 429])
+@bp.input(Ballot, arg_name="ballot")
+@bp.input(ReadingLanguage, location="query", arg_name="reading")
+@bp.output(VoteResult)
+def cast_vote(conversation_id, participant, ballot, reading):
+    """Vote on a statement
+
+    Replaces any earlier vote on it. Answers with the receipt and, as Polis does, the next
+    statement, so a phone needs one round trip per vote.
+    """
+    receipt = services.cast_vote(
+        conversation_id,
+        participant.pid,
+        ballot["tid"],
+        ballot["vote"],
+        client_vote_id=ballot.get("client_vote_id"),
+    )
+    next_up = services.next_statement(conversation_id, participant.pid)
+    return {"vote": receipt, "next": upcoming(next_up, reading.get("language"))}

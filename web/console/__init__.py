@@ -1,0 +1,105 @@
+"""The facilitator console under /console: what the people running a round-table use before and
+during a session, on a laptop or a projector.
+
+Server-rendered pages with Flask-WTF forms (CSRF on every POST); scripts are static files (ES
+modules, no inline script), so the engine's Content-Security-Policy holds on every page. Views
+parse the request, call one service and render; who may do what is the services' business.
+
+    auth           login, logout, change password
+    conversations  list, create, settings, team, audit log, archive, delete, export
+    statements     seed (paste, CSV), translate
+    moderation     the queue's tabs, single and bulk decisions (keyboard in moderation.js)
+    sharing        participant link, QR codes, embed snippet, invite codes and their sheet
+    live           the opinion map, consensus, projector, and the JSON they poll
+"""
+
+from __future__ import annotations
+
+from apiflask import APIBlueprint
+from flask import Flask, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from deliberation.errors import DeliberationError
+from web.console import auth, conversations, live, moderation, sharing, statements
+from web.console.pages import JSON_SUFFIX, group_letter, local_time, wants_json
+from web.extensions import csrf, login_manager
+
+URL_PREFIX = "/console"
+# A pasted or uploaded list of seed statements is the largest thing a console form sends.
+MAX_REQUEST_BYTES = 2 * 1024 * 1024
+_PUBLIC_ENDPOINTS = frozenset({"console.login", "console.static"})
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+# An APIBlueprint only so that APIFlask's OpenAPI generator, which inspects every blueprint with
+# a before_request, knows to leave these pages out of the API document.
+bp = APIBlueprint(
+    "console",
+    __name__,
+    url_prefix=URL_PREFIX,
+    template_folder="templates",
+    static_folder="static",
+    enable_openapi=False,
+)
+for module in (auth, conversations, statements, moderation, sharing, live):
+    module.register(bp)
+bp.add_app_template_filter(group_letter, "console_group")
+bp.add_app_template_filter(local_time, "console_time")
+csrf.exempt(bp)  # checked in _require_login, after the login check
+
+
+@bp.url_value_preprocessor
+def _cap_request_size(_endpoint, _values) -> None:
+    # URL value preprocessors run before any before_request function, so the cap is in place
+    # before CSRFProtect reads the form.
+    request.max_content_length = MAX_REQUEST_BYTES
+
+
+@bp.before_request
+def _require_login():
+    """Pages send a visitor without a console session to the login page; JSON answers 401.
+
+    Then the CSRF check of every form (the blueprint is exempt from CSRFProtect's automatic
+    check, which would run first and answer a logged-out POST with 400 instead).
+    """
+    if request.endpoint not in _PUBLIC_ENDPOINTS and not current_user.is_authenticated:
+        if request.path.endswith(JSON_SUFFIX):
+            response = jsonify(error="log in to the console first", code="authentication_required")
+            return response, 401
+        return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
+    if request.method not in _SAFE_METHODS:
+        csrf.protect()
+    return None
+
+
+@bp.after_request
+def _not_cached(response):
+    # Console pages show unpublished statements and votes: no cache may keep them. The
+    # vendored map library and the other static files may be cached as usual.
+    if request.endpoint != "console.static":
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+@bp.errorhandler(DeliberationError)
+def _refused(error: DeliberationError):
+    if wants_json():
+        return jsonify(error=str(error), code=error.code), error.http_status
+    return render_template(
+        "console/error.html", status=error.http_status, code=error.code, message=str(error)
+    ), error.http_status
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_failed(error: CSRFError):
+    if wants_json():
+        return jsonify(error=error.description, code="csrf_failed"), 400
+    message = "The form expired or came from elsewhere. Go back, reload the page and try again."
+    return render_template(
+        "console/error.html", status=400, code="csrf_failed", message=message
+    ), 400
+
+
+def init_console(app: Flask) -> None:
+    app.register_blueprint(bp)
+    login_manager.blueprint_login_views[bp.name] = "console.login"

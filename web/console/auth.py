@@ -1,0 +1,77 @@
+"""Logging in and out of the console, and changing one's password."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from deliberation import services
+from deliberation.errors import Forbidden, Invalid
+from web.console.forms import LoginForm, PasswordForm
+from web.console.pages import facilitator_id, flash_form_errors
+from web.extensions import limiter
+from web.rate_limits import login_key, login_limit
+
+
+def register(bp: Blueprint) -> None:
+    bp.add_url_rule("/login", view_func=login, methods=["GET", "POST"])
+    bp.add_url_rule("/logout", view_func=logout, methods=["POST"])
+    bp.add_url_rule("/password", view_func=change_password, methods=["GET", "POST"])
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site, so the login page cannot be used to send people elsewhere."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("console.conversations")
+
+
+def _login_limited() -> bool:
+    return request.method != "POST"
+
+
+@limiter.limit(login_limit, key_func=login_key, exempt_when=_login_limited, override_defaults=False)
+def login():
+    form = LoginForm(next=request.args.get("next", ""))
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(_safe_next(form.next.data))
+    if form.validate_on_submit():
+        try:
+            facilitator = services.authenticate_facilitator(form.email.data, form.password.data)
+        except Forbidden:
+            flash("Wrong email or password.", "error")
+        else:
+            session.clear()  # nothing from before the login survives it, the CSRF token included
+            login_user(facilitator)
+            return redirect(_safe_next(form.next.data))
+    else:
+        flash_form_errors(form)
+    return render_template("console/login.html", form=form), 200
+
+
+def logout():
+    logout_user()
+    session.clear()
+    flash("Logged out.", "info")
+    return redirect(url_for("console.login"))
+
+
+def change_password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(facilitator_id(), form.current.data, form.new.data)
+        except (Forbidden, Invalid) as refusal:
+            flash(_password_refusal(refusal), "error")
+        else:
+            flash("Password changed.", "info")
+            return redirect(url_for("console.conversations"))
+    else:
+        flash_form_errors(form)
+    return render_template("console/password.html", form=form)
+
+
+def _password_refusal(refusal: Forbidden | Invalid) -> str:
+    if refusal.code == "password_wrong":
+        return "The current password is wrong."
+    return str(refusal).capitalize() + "."

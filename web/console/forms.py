@@ -1,0 +1,139 @@
+"""The console's forms. They check the shape of what was typed; the services check the rules
+(lengths, language tags, sectors), so a refusal reads the same from the console and the API."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
+
+from deliberation.models import AccessMode, Conversation
+
+ACCESS_MODES = [
+    SelectChoice(AccessMode.LINK.value, "Anyone with the link or QR code"),
+    SelectChoice(AccessMode.INVITE.value, "Only with an invite code (one per sector, say)"),
+    SelectChoice(AccessMode.XID.value, "Only allow-listed external ids (a site that embeds Mesa)"),
+]
+DEFAULT_LANGUAGES = "es, en"
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=320)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)])
+    next = HiddenField()
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField("Current password", validators=[DataRequired()])
+    new = PasswordField("New password", validators=[DataRequired(), Length(max=1000)])
+    confirm = PasswordField(
+        "New password again", validators=[EqualTo("new", message="the two do not match")]
+    )
+
+
+class ConversationForm(FlaskForm):
+    """Every setting `create_conversation` and `update_conversation` accept, but archiving
+    (which has its own page, with the export offered first)."""
+
+    topic = StringField("Topic", validators=[DataRequired(), Length(max=300)])
+    description = TextAreaField("Description", validators=[Length(max=10_000)])
+    languages = StringField(
+        "Languages",
+        default=DEFAULT_LANGUAGES,
+        description="Language tags, separated by commas; the first is the statements' own.",
+    )
+    stakeholder_sectors = TextAreaField(
+        "Stakeholder sectors",
+        description="One per line, e.g. business, human rights, municipal government.",
+    )
+    subcommittee = StringField("Subcommittee", validators=[Length(max=200)])
+    access_mode = SelectField("Who may take part", choices=ACCESS_MODES, default="link")
+    is_open = BooleanField("Open: participants may vote and add statements", default=True)
+    participants_can_add = BooleanField("Participants may add statements", default=True)
+    strict_moderation = BooleanField(
+        "Strict moderation: new statements are shown only once accepted"
+    )
+    statement_max_length = IntegerField(
+        "Longest statement (characters)", default=280, validators=[InputRequired()]
+    )
+    is_data_open = BooleanField("Open data: the votes may be published (anonymised)")
+    attribution = TextAreaField(
+        "Data attribution",
+        description="Credit required by imported data (CC BY), shown beside results.",
+    )
+    math_seed = IntegerField(
+        "Math seed",
+        validators=[Optional()],
+        description="Fixes the random steps of the math; blank draws one at creation.",
+    )
+    reason = StringField("Why (kept in the audit log)", validators=[Length(max=1000)])
+
+    def settings(self) -> dict[str, Any]:
+        """The form as the services' settings."""
+        settings = {
+            "topic": self.topic.data,
+            "description": self.description.data or "",
+            "languages": _items(self.languages.data, r"[,\s]+"),
+            "stakeholder_sectors": _items(self.stakeholder_sectors.data, r"[\r\n]+"),
+            "subcommittee": self.subcommittee.data or None,
+            "access_mode": self.access_mode.data,
+            "is_open": self.is_open.data,
+            "participants_can_add": self.participants_can_add.data,
+            "strict_moderation": self.strict_moderation.data,
+            "statement_max_length": self.statement_max_length.data,
+            "is_data_open": self.is_data_open.data,
+            "attribution": self.attribution.data or None,
+        }
+        if self.math_seed.data is not None:
+            settings["math_seed"] = self.math_seed.data
+        return settings
+
+    def fill_from(self, conversation: Conversation) -> None:
+        self.topic.data = conversation.topic
+        self.description.data = conversation.description
+        self.languages.data = ", ".join(conversation.languages or [])
+        self.stakeholder_sectors.data = "\n".join(conversation.stakeholder_sectors or [])
+        self.subcommittee.data = conversation.subcommittee or ""
+        self.access_mode.data = conversation.access_mode.value
+        self.is_open.data = conversation.is_open
+        self.participants_can_add.data = conversation.participants_can_add
+        self.strict_moderation.data = conversation.strict_moderation
+        self.statement_max_length.data = conversation.statement_max_length
+        self.is_data_open.data = conversation.is_data_open
+        self.attribution.data = conversation.attribution or ""
+        self.math_seed.data = conversation.math_seed
+
+
+def _items(text: str | None, separator: str) -> list[str]:
+    return [item.strip() for item in re.split(separator, text or "") if item.strip()]
+
+
+class SeedForm(FlaskForm):
+    statements = TextAreaField(
+        "Seed statements, one per line", validators=[DataRequired(), Length(max=1_000_000)]
+    )
+    language = SelectField("Written in", choices=[])
+
+
+class SeedUploadForm(FlaskForm):
+    file = FileField("CSV file with a comment_text column", validators=[FileRequired()])
+    language = SelectField("Written in", choices=[])
+
+
+class TranslationForm(FlaskForm):
+    language = HiddenField(validators=[DataRequired()])
+    text = TextAreaField("Translation", validators=[DataRequired(), Length(max=10_000)])

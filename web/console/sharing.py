@@ -1,0 +1,105 @@
+"""Bringing people in: the participant link and its QR code, the embed snippet, invite codes per
+sector with a printable sheet, and the external-id allow-list."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import segno
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+
+from deliberation import services
+from deliberation.errors import Invalid, NotFound
+from deliberation.models import Role
+from deliberation.services.authorization import OWNER_ONLY
+from web.console.pages import embed_link, facilitator_id, participant_link
+
+C = "/c/<conversation:conversation_id>"
+_INVITE_CODE = re.compile(r"^[a-z0-9]{1,32}$")
+
+
+def register(bp: Blueprint) -> None:
+    bp.add_url_rule(f"{C}/share", view_func=share)
+    bp.add_url_rule(f"{C}/qr.svg", view_func=qr_code)
+    bp.add_url_rule(f"{C}/invites", view_func=invites, methods=["GET", "POST"])
+    bp.add_url_rule(f"{C}/invites/sheet", view_func=invite_sheet)
+
+
+def share(conversation_id: str):
+    conversation, role = services.conversation_for(facilitator_id(), conversation_id)
+    codes = services.invite_codes(facilitator_id(), conversation_id) if role is Role.OWNER else []
+    return render_template(
+        "console/share.html",
+        conversation=conversation,
+        role=role,
+        link=participant_link(conversation_id),
+        embed=embed_link(conversation_id),
+        invites=[(code, participant_link(conversation_id, code.code)) for code in codes],
+    )
+
+
+def qr_code(conversation_id: str):
+    """The participant link (with `?invite=` when asked) as an SVG QR code, to print or project.
+
+    Medium error correction survives a smudged print or a projector's glare.
+    """
+    services.conversation_for(facilitator_id(), conversation_id)
+    invite = request.args.get("invite")
+    if invite is not None and not _INVITE_CODE.match(invite):
+        abort(404)
+    svg = io.BytesIO()
+    segno.make(participant_link(conversation_id, invite), error="m").save(
+        svg, kind="svg", border=2, omitsize=True, xmldecl=False, dark="#000", light="#fff"
+    )
+    return Response(svg.getvalue(), mimetype="image/svg+xml")
+
+
+def invites(conversation_id: str):
+    conversation, role = services.conversation_for(facilitator_id(), conversation_id, OWNER_ONLY)
+    if request.method == "POST":
+        _change_access(conversation_id, conversation.stakeholder_sectors or [])
+        return redirect(url_for("console.invites", conversation_id=conversation_id))
+    return render_template(
+        "console/invites.html",
+        conversation=conversation,
+        role=role,
+        invites=services.invite_codes(facilitator_id(), conversation_id),
+        xids=services.allowed_xids(facilitator_id(), conversation_id),
+    )
+
+
+def _change_access(conversation_id: str, sectors: list[str]) -> None:
+    action = request.form.get("action")
+    try:
+        if action == "per-sector":
+            for sector in sectors:
+                services.create_invite_code(facilitator_id(), conversation_id, sector=sector)
+            flash(f"Created {len(sectors)} invite codes, one per sector.", "info")
+        elif action == "one":
+            sector = request.form.get("sector") or None
+            services.create_invite_code(facilitator_id(), conversation_id, sector=sector)
+            flash("Invite code created.", "info")
+        elif action == "allow-xids":
+            xids = [x for x in request.form.get("xids", "").splitlines() if x.strip()]
+            added = services.allow_xids(facilitator_id(), conversation_id, xids)
+            flash(f"{added} external ids added to the allow-list.", "info")
+        elif action == "disallow-xid":
+            services.disallow_xid(facilitator_id(), conversation_id, request.form.get("xid", ""))
+            flash("External id removed from the allow-list.", "info")
+        else:
+            flash("Unknown action.", "error")
+    except (Invalid, NotFound) as refusal:
+        flash(f"Not changed: {refusal}.", "error")
+
+
+def invite_sheet(conversation_id: str):
+    """One card per invite code, with its sector, link and QR code, laid out for printing."""
+    conversation, role = services.conversation_for(facilitator_id(), conversation_id, OWNER_ONLY)
+    codes = services.invite_codes(facilitator_id(), conversation_id)
+    return render_template(
+        "console/invite_sheet.html",
+        conversation=conversation,
+        role=role,
+        invites=[(code, participant_link(conversation_id, code.code)) for code in codes],
+    )

@@ -1,0 +1,25 @@
+// The consensus page: re-render the lists when a new result is stored.
+import { refreshFragment, watchResults } from "./live.js";
+
+const root = document.getElementById("findings");
+const status = document.getElementById("live-status");
+let shown = root.querySelector("[data-findings-version]")?.dataset.findingsVersion || "";
+
+watchResults(root.dataset.liveUrl, Number(root.dataset.pollSeconds || 2), async (stamp) => {
+  const version = stamp.latest ? String(stamp.latest.version) : "";
+  if (version !== shown) {
+    await refreshFragment(root);
+    shown = version;
+  }
+  if (stamp.latest) {
+    const when = new Date(stamp.latest.computed_ms).toLocaleTimeString();
+    status.textContent = `Results v${stamp.latest.version}, computed ${when}`;
+  } else {
+    status.textContent = "Waiting for the first votes";
+  }
+});
+
+root.addEventListener("click", (event) => {
+  const show = event.target.closest("[data-show-tid]");
+  if (show) window.location.href = `${root.dataset.mapUrl}?tid=${show.dataset.showTid}`;
+});

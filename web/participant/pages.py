@@ -1,0 +1,134 @@
+"""What every participant page shares: links that keep an embedded reader's credentials, the
+language switch, the template helpers, and the headers of a page (no caching; framing only for
+/embed)."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from flask import current_app, g, request, url_for
+from flask.wrappers import Response
+
+from deliberation.models import Statement
+from web.i18n import (
+    LANGUAGE_COOKIE,
+    LANGUAGE_NAMES,
+    LANGUAGE_PARAMETER,
+    LANGUAGES,
+    current_language,
+)
+from web.participant.identity import TOKEN_PARAMETER, form_token, is_embedded
+from web.participant.opinion_map import group_label
+from web.security import content_security_policy, cookie_secure
+
+STATIC = Path(__file__).parent / "static"
+LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 60 * 60
+# Static files named with their content digest may be cached for good.
+ASSET_MAX_AGE = 365 * 24 * 60 * 60
+
+
+def page_url(endpoint: str, *, token: str | None = None, **values: Any) -> str:
+    """The URL of another page of this conversation, in the same blueprint (/c or /embed).
+
+    Embedded, it carries the participant token and the language, as the framed page may not
+    get its cookies back.
+    """
+    values.setdefault("conversation_id", (request.view_args or {}).get("conversation_id"))
+    if is_embedded():
+        reader = g.get("reader")
+        token = token or (reader.token if reader is not None else None)
+        if token:
+            values.setdefault(TOKEN_PARAMETER, token)
+        values.setdefault(LANGUAGE_PARAMETER, current_language())
+    return url_for(f"{request.blueprint}.{endpoint}", **values)
+
+
+def language_links() -> list[dict[str, Any]]:
+    """The switch: this page again in each language (the conversation page after a POST)."""
+    if request.method == "GET" and request.endpoint:
+        endpoint = request.endpoint
+        values = {**request.args.to_dict(), **(request.view_args or {})}
+    else:
+        endpoint = f"{request.blueprint}.conversation_page"
+        values = {"conversation_id": (request.view_args or {}).get("conversation_id")}
+    current = current_language()
+    links = []
+    for code in LANGUAGES:
+        url = url_for(endpoint, **{**values, LANGUAGE_PARAMETER: code})
+        links.append(
+            {"code": code, "name": LANGUAGE_NAMES[code], "url": url, "current": code == current}
+        )
+    return links
+
+
+def statement_text(statement: Statement) -> str:
+    """The statement in the reader's language: the facilitators' translation if there is one."""
+    return statement.text_in(current_language())
+
+
+def statement_language(statement: Statement) -> str | None:
+    """The language of `statement_text`, for the lang attribute (None when unknown)."""
+    language = current_language()
+    if any(t.language == language for t in statement.translations):
+        return language
+    return statement.language
+
+
+@cache
+def _digest(filename: str) -> str:
+    return hashlib.sha256((STATIC / filename).read_bytes()).hexdigest()[:12]
+
+
+def asset(filename: str) -> str:
+    return url_for(f"{request.blueprint}.static", filename=filename, v=_digest(filename))
+
+
+def template_helpers() -> dict[str, Any]:
+    conversation_id = (request.view_args or {}).get("conversation_id")
+    return {
+        "page_url": page_url,
+        "asset": asset,
+        "language": current_language(),
+        "language_links": language_links,
+        "statement_text": statement_text,
+        "statement_language": statement_language,
+        "embedded": is_embedded(),
+        "reader": g.get("reader"),
+        "group_label": group_label,
+        "form_token": lambda: form_token(conversation_id, g.get("reader")),
+    }
+
+
+def page_headers(response: Response) -> Response:
+    if request.endpoint and request.endpoint.endswith(".static"):
+        if request.args.get("v"):
+            response.cache_control.public = True
+            response.cache_control.max_age = ASSET_MAX_AGE
+            response.cache_control.immutable = True
+        return response
+    # Pages hold personal votes and form tokens: no cache may keep them.
+    response.headers.setdefault("Cache-Control", "no-store")
+    if is_embedded():
+        ancestors = current_app.config.get("MESA_EMBED_FRAME_ANCESTORS", "*")
+        response.headers["Content-Security-Policy"] = content_security_policy(ancestors)
+    _remember_language(response)
+    return response
+
+
+def _remember_language(response: Response) -> None:
+    chosen = request.args.get(LANGUAGE_PARAMETER)
+    if chosen not in LANGUAGES or request.cookies.get(LANGUAGE_COOKIE) == chosen:
+        return
+    secure = cookie_secure()
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        chosen,
+        max_age=LANGUAGE_COOKIE_MAX_AGE,
+        path="/",
+        secure=secure,
+        httponly=True,
+        samesite="None" if is_embedded() and secure else "Lax",
+    )

@@ -1,0 +1,111 @@
+"""Who a rate limit counts, and how much: keys and limits for Flask-Limiter.
+
+Limits are counted per participant (from the signed token, with no database read), per login
+email, and optionally per address. No key holds an IP address or an email: both are replaced by
+an HMAC under the app's secret key, so the limiter's storage (memory or Redis) holds neither.
+Limits come from the config, read on each request: MESA_RATE_LIMIT_VOTES, ..._STATEMENTS,
+..._LOGIN, and MESA_RATE_LIMIT_PER_ADDRESS (False, or a limit such as "600/minute").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+from typing import Any
+
+from flask import current_app, request
+from limits import parse_many
+
+from web.credentials import presented_participant_token, read_participant_token
+
+# Used when MESA_RATE_LIMIT_PER_ADDRESS is just "true". A whole venue may share one address
+# behind its Wi-Fi, hence generous; the limit is off by default for that reason.
+DEFAULT_PER_ADDRESS_LIMIT = "600/minute"
+# Flask-Limiter evaluates a limit's value even when the limit is exempt: this one is never used.
+_UNUSED_LIMIT = "1/second"
+
+LIMIT_SETTINGS = ("MESA_RATE_LIMIT_VOTES", "MESA_RATE_LIMIT_STATEMENTS", "MESA_RATE_LIMIT_LOGIN")
+
+
+def check_limit_settings(config: Mapping[str, Any]) -> None:
+    """Refuse to start with a limit Flask-Limiter could not parse, rather than fail per request."""
+    for name in LIMIT_SETTINGS:
+        _parse(name, config[name])
+    if _address_limit(config) is not None:
+        _parse("MESA_RATE_LIMIT_PER_ADDRESS", _address_limit(config))
+
+
+def _parse(name: str, value: Any) -> None:
+    try:
+        parse_many(value)
+    except (ValueError, TypeError):
+        raise ValueError(f"{name}={value!r} is not a rate limit such as '120/minute'") from None
+
+
+def _address_limit(config: Mapping[str, Any]) -> str | None:
+    setting = config.get("MESA_RATE_LIMIT_PER_ADDRESS", False)
+    if setting is True:
+        return DEFAULT_PER_ADDRESS_LIMIT
+    return setting or None
+
+
+def _pseudonym(kind: str, value: str) -> str:
+    key = current_app.secret_key
+    key = key.encode() if isinstance(key, str) else key
+    return kind + ":" + hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def votes_limit() -> str:
+    return current_app.config["MESA_RATE_LIMIT_VOTES"]
+
+
+def statements_limit() -> str:
+    return current_app.config["MESA_RATE_LIMIT_STATEMENTS"]
+
+
+def login_limit() -> str:
+    return current_app.config["MESA_RATE_LIMIT_LOGIN"]
+
+
+def per_address_limit() -> str:
+    return _address_limit(current_app.config) or _UNUSED_LIMIT
+
+
+def per_address_exempt() -> bool:
+    return _address_limit(current_app.config) is None
+
+
+# The key of requests that name nobody: they share one budget, and are refused anyway (no
+# valid token, no email), so sharing it costs no real caller anything.
+_NOBODY = "nobody"
+
+
+def address_key() -> str:
+    """The requesting address, pseudonymised."""
+    return _pseudonym("address", request.remote_addr) if request.remote_addr else _NOBODY
+
+
+def participant_key() -> str:
+    """conversation:pid from a genuine token for the conversation in the URL.
+
+    Without one the request is refused by authentication, before it reads or writes anything.
+    """
+    conversation_id = (request.view_args or {}).get("conversation_id", "")
+    presented = presented_participant_token(conversation_id)
+    claim = read_participant_token(presented[0]) if presented else None
+    if claim is None or claim.conversation_id != conversation_id:
+        return _NOBODY
+    return f"participant:{claim.conversation_id}:{claim.pid}"
+
+
+def login_key() -> str:
+    """The email being logged in to, so guessing one account's password is slow from anywhere.
+
+    From the API's JSON body or the console's login form: both share one budget per email.
+    """
+    body = request.get_json(silent=True)
+    email = body.get("email") if isinstance(body, dict) else request.form.get("email")
+    if not isinstance(email, str):
+        return _NOBODY
+    return _pseudonym("login", email.strip().lower())
