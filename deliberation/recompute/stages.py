@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from clustering.inputs import Moderation, VoteRecords
 from clustering.pipeline import PolisParams, PolisResult, update
 from deliberation.db import db, unit_of_work
-from deliberation.math_inputs import math_inputs
+from deliberation.math_inputs import math_inputs, moderation_state
 from deliberation.models import Conversation, MathKind, RecomputeState
 from deliberation.recompute.child import run_in_child
 from deliberation.recompute.freshness import (
@@ -35,9 +35,13 @@ from deliberation.recompute.leases import (
     take_lease,
 )
 from deliberation.recompute.settings import RecomputeSettings
+from deliberation.recompute.vote_cache import LatestVoteCache
 from deliberation.services.math_results import latest_math_result, record_math_result
 
 log = logging.getLogger(__name__)
+
+# This process's copy of the latest votes of the conversations it computes (see vote_cache).
+VOTE_CACHE = LatestVoteCache()
 
 
 @dataclass(frozen=True)
@@ -57,10 +61,13 @@ def params_for(stage: MathKind, seed: int) -> PolisParams:
 
 
 def read_inputs(
-    conversation: Conversation, floor_vote_id: int
+    conversation: Conversation, floor_vote_id: int, *, cached: bool = False
 ) -> tuple[Watermark, VoteRecords, Moderation]:
-    """The watermark, then the votes and moderation it describes (see `Watermark`)."""
+    """The watermark, then the votes and moderation it describes (see `Watermark`); `cached`
+    reads the votes through this process's `VOTE_CACHE` (the worker), else all from the database."""
     watermark = read_watermark(conversation.id, floor_vote_id)
+    if cached:
+        return watermark, VOTE_CACHE.read(conversation), moderation_state(conversation)
     votes, moderation = math_inputs(conversation)
     return watermark, votes, moderation
 
@@ -116,7 +123,9 @@ def _compute_and_store(
     previous_document = previous.result if previous else None
     previous_version = previous.version if previous else None
     state = db.session.get(RecomputeState, (pk, stage))
-    watermark, votes, moderation = read_inputs(conversation, state.last_vote_id if state else 0)
+    watermark, votes, moderation = read_inputs(
+        conversation, state.last_vote_id if state else 0, cached=True
+    )
     db.session.rollback()  # end the read snapshot before computing for seconds
     read = time.perf_counter()
 

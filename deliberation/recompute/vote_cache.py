@@ -1,0 +1,96 @@
+"""The worker's copy of each conversation's latest votes, brought up to date from the history.
+
+Reading every latest vote on every recompute costs O(votes): seconds at a million votes, which
+alone would break the fast stage's promise (a result within 5 s of the last vote). A worker is
+long-lived, so it keeps the latest votes of the conversations it computes in memory and on each
+recompute reads only the history rows it may not have seen, and merges them. Per participant
+and statement the newest cast vote stands (largest timestamp, then largest history id), which is
+what `latest_votes` holds.
+
+"May not have seen" is wider than "above the largest id read": on PostgreSQL a vote gets its id
+before it commits, so it can become visible below an id already read. As `freshness` does, we
+assume a vote commits within `SETTLE_MS` of being cast, so after a read at time R every vote cast
+before R - SETTLE_MS was in it; the next read starts above the largest id among those. A count
+of the latest votes guards what a merge cannot see (a participant deleting their votes): if the
+copy's size differs from the database's, the copy is thrown away and read again in full.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from clustering.inputs import VoteRecords
+from deliberation.db import db, now_ms
+from deliberation.math_inputs import votes_above
+from deliberation.models import Conversation
+from deliberation.recompute.freshness import SETTLE_MS
+
+FULL_READ_EVERY_S = 600.0  # belt and braces: read everything again this often regardless
+_EMPTY = np.zeros((0, 5), dtype=np.int64)
+
+
+@dataclass
+class _Copy:
+    """One conversation's latest votes: rows of (history id, pid, tid, vote, created_ms)."""
+
+    rows: np.ndarray
+    floor_id: int  # every vote with an id at or below this was visible to an earlier read
+    loaded_at: float
+
+    def records(self) -> VoteRecords:
+        rows = self.rows
+        return VoteRecords(rows[:, 1], rows[:, 2], rows[:, 3].astype(np.int8), rows[:, 4])
+
+
+class LatestVoteCache:
+    """Per conversation, an in-memory copy of its latest votes. Thread-safe; one per worker."""
+
+    def __init__(self) -> None:
+        self._copies: dict[tuple[str, str, int], _Copy] = {}
+        self._lock = threading.Lock()
+
+    def read(self, conversation: Conversation) -> VoteRecords:
+        """The conversation's latest votes as `math_inputs.latest_votes` reads them, in the
+        caller's transaction (read the watermark first, as `stages.read_inputs` does)."""
+        # The database and the public id as well as the key: a test wipes its database and
+        # starts again from key 1, and SQLite can give a deleted conversation's key again.
+        conversation_pk = conversation.id
+        key = (db.engine.url.render_as_string(), conversation.public_id, conversation_pk)
+        with self._lock:
+            copy = self._copies.get(key)
+            if copy is None or time.monotonic() - copy.loaded_at > FULL_READ_EVERY_S:
+                copy = _Copy(_EMPTY, 0, time.monotonic())
+            read_ms = now_ms()
+            new_rows, expected = votes_above(conversation_pk, copy.floor_id)
+            if copy.floor_id > 0:
+                new_rows = np.concatenate([copy.rows, new_rows])
+            copy.rows = latest_per_cell(new_rows)
+            if len(copy.rows) != expected and copy.floor_id > 0:
+                # Something below the floor changed (votes deleted): start again from nothing.
+                copy = _Copy(_EMPTY, 0, time.monotonic())
+                copy.rows = latest_per_cell(votes_above(conversation_pk, 0)[0])
+            settled = copy.rows[:, 4] < read_ms - SETTLE_MS
+            if settled.any():
+                copy.floor_id = max(copy.floor_id, int(copy.rows[settled, 0].max()))
+            self._copies[key] = copy
+            return copy.records()
+
+    def forget(self) -> None:
+        with self._lock:
+            self._copies.clear()
+
+
+def latest_per_cell(rows: np.ndarray) -> np.ndarray:
+    """History rows (id, pid, tid, vote, created_ms) reduced to the newest per (pid, tid):
+    largest created_ms, then largest id."""
+    if len(rows) == 0:
+        return rows
+    order = np.lexsort((rows[:, 0], rows[:, 4], rows[:, 2], rows[:, 1]))
+    ordered = rows[order]
+    last = np.ones(len(ordered), dtype=bool)
+    last[:-1] = (ordered[1:, 1] != ordered[:-1, 1]) | (ordered[1:, 2] != ordered[:-1, 2])
+    return ordered[last]
