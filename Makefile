@@ -23,14 +23,15 @@ run: setup
 	$(VENV)/bin/flask --app web load-demo
 	$(VENV)/bin/flask --app web run --host 127.0.0.1 --port 5000
 
-# tests/browser and tests/faults have their own targets.
+# tests/browser, tests/interop and tests/faults have their own targets.
 test: setup
-	$(PYTEST) tests --ignore=tests/browser --ignore=tests/faults
+	$(PYTEST) tests --ignore=tests/browser --ignore=tests/interop --ignore=tests/faults
 
 # pytest exits 5 when it collects no test: an empty suite is not a failure here.
 e2e: setup
 	@if [ -d tests/browser ]; then $(PYTEST) tests/browser || [ $$? -eq 5 ]; \
 	else echo "e2e: no tests/browser folder, nothing to run"; fi
+	$(PYTEST) tests/interop
 
 faults: setup
 	@if [ -d tests/faults ]; then $(PYTEST) tests/faults || [ $$? -eq 5 ]; \

@@ -6,6 +6,8 @@
     python -m clustering compare FIXTURE_DIR
     python -m clustering synth --participants N --statements M --votes-per-participant V
                                --groups G --seed S --out DIR
+    python -m clustering agenda PATH [--seed N] [--resamples N] [--stability-resamples N]
+                                     [--top N] [--json]
 
 Bad input ends with one line `error: <file>:<line>: <problem>` on stderr and exit code 2, the
 same code argparse uses for usage errors, so scripts can tell "your data" from "our bug".
@@ -25,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from clustering import agenda_cli
 from clustering.loaders import InputError, LoadedConversation, load_conversation, load_math_json
 
 EXIT_INPUT = 2
@@ -88,6 +91,8 @@ def _parser() -> argparse.ArgumentParser:
     synth.add_argument("--seed", type=int, required=True, metavar="S")
     synth.add_argument("--out", required=True, metavar="DIR")
     synth.set_defaults(run=_synth)
+
+    agenda_cli.add_parser(sub)
     return parser
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import click
 from flask import Flask
 
+from deliberation.agenda_cli import agenda_command
 from deliberation.demo import load_demo_command
 from deliberation.errors import DeliberationError
 from deliberation.polis_io.commands import export_command, import_polis_command
+from deliberation.privacy_cli import purge_expired_command
 from deliberation.recompute.cli import worker_command
 from deliberation.services.facilitators import create_facilitator
+from deliberation.snapshot_cli import snapshot_command, verify_snapshot_command
 
 
 @click.command("create-facilitator")
@@ -29,7 +32,11 @@ def create_facilitator_command(email: str, password: str) -> None:
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(create_facilitator_command)
+    app.cli.add_command(agenda_command)
     app.cli.add_command(load_demo_command)
     app.cli.add_command(import_polis_command)
     app.cli.add_command(export_command)
     app.cli.add_command(worker_command)
+    app.cli.add_command(purge_expired_command)
+    app.cli.add_command(snapshot_command)
+    app.cli.add_command(verify_snapshot_command)

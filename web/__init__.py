@@ -21,7 +21,10 @@ from web.credentials import load_facilitator
 from web.extensions import csrf, db, limiter, login_manager, migrate
 from web.i18n import init_i18n
 from web.participant import init_participant_pages
+from web.polis_api import init_polis_api
+from web.public import init_public_pages
 from web.rate_limits import check_limit_settings
+from web.report.cli import report_command
 from web.security import init_security
 
 # Safe defaults; the environment overrides them, and `create_app(config)` overrides both.
@@ -97,8 +100,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_api(app)
     init_i18n(app)
     init_participant_pages(app)
+    init_public_pages(app)
     init_console(app)
+    init_polis_api(app)
     register_commands(app)
+    app.cli.add_command(report_command)  # needs the report page's template: web's
     start_embedded_worker(app)
     return app
 

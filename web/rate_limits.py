@@ -26,6 +26,12 @@ DEFAULT_PER_ADDRESS_LIMIT = "600/minute"
 _UNUSED_LIMIT = "1/second"
 
 LIMIT_SETTINGS = ("MESA_RATE_LIMIT_VOTES", "MESA_RATE_LIMIT_STATEMENTS", "MESA_RATE_LIMIT_LOGIN")
+# One budget per kind, whichever route spends it (`limiter.shared_limit(..., scope=...)`): a
+# participant voting through the pages and the API, or a password tried on the console's form
+# and on the API, gets one allowance, not one per route.
+VOTES_SCOPE = "votes"
+STATEMENTS_SCOPE = "statements"
+LOGIN_SCOPE = "login"
 
 
 def check_limit_settings(config: Mapping[str, Any]) -> None:

@@ -7,9 +7,12 @@ headers a view set are never overwritten here.
 
 from __future__ import annotations
 
+import os
+
 from flask import Flask, current_app, request
 from flask.sessions import SecureCookieSessionInterface
 from flask.wrappers import Response
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 # One year, as browsers' HSTS preload lists expect.
 HSTS_MAX_AGE = 365 * 24 * 60 * 60
@@ -56,7 +59,7 @@ def add_security_headers(response: Response) -> Response:
 def cookie_secure() -> bool:
     """Cookies are `Secure` on HTTPS requests (or always, with SESSION_COOKIE_SECURE).
 
-    Behind a TLS-terminating proxy, wrap the app in werkzeug's ProxyFix so that
+    Behind a TLS-terminating proxy, set MESA_PROXY_HOPS (see `trusted_proxy_hops`) so that
     `request.is_secure` sees the original scheme.
     """
     return request.is_secure or bool(current_app.config["SESSION_COOKIE_SECURE"])
@@ -69,6 +72,25 @@ class _SessionInterface(SecureCookieSessionInterface):
         return cookie_secure()
 
 
+def trusted_proxy_hops(app: Flask) -> int:
+    """MESA_PROXY_HOPS (config, else environment): how many proxies in front of the app set
+    X-Forwarded-For/-Proto/-Host/-Port. 0, the default, trusts none of those headers, since a
+    client could forge them; set it to 1 behind one TLS-terminating proxy (nginx, Caddy)."""
+    value = app.config.get("MESA_PROXY_HOPS", os.environ.get("MESA_PROXY_HOPS", 0))
+    try:
+        hops = int(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"MESA_PROXY_HOPS={value!r} must be a whole number") from None
+    if hops < 0:
+        raise ValueError(f"MESA_PROXY_HOPS={value!r} must not be negative")
+    return hops
+
+
 def init_security(app: Flask) -> None:
     app.session_interface = _SessionInterface()
     app.after_request(add_security_headers)
+    if hops := trusted_proxy_hops(app):
+        # The proxy's X-Forwarded-Proto makes request.is_secure true (Secure cookies, HSTS);
+        # its X-Forwarded-For becomes remote_addr, which only the optional per-address rate
+        # limit reads, and only as an HMAC pseudonym (web.rate_limits): it is never stored.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)

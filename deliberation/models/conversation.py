@@ -47,6 +47,9 @@ class Conversation(db.Model):
     # CC BY 4.0 credit; the import of Polis data refuses to run without it.
     attribution: Mapped[str | None] = mapped_column(sa.Text)
     is_data_open: Mapped[bool] = mapped_column(default=False)
+    # Participation older than this many days is deleted by `flask --app web purge-expired`
+    # (deliberation.services.privacy); None keeps it for as long as the conversation exists.
+    retention_days: Mapped[int | None]
     math_seed: Mapped[int] = mapped_column(sa.BigInteger)
     next_pid: Mapped[int] = mapped_column(default=0, server_default="0")
     next_tid: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -64,6 +64,8 @@ class Statement(db.Model):
 
     def text_in(self, language: str | None) -> str:
         """The text to show a reader of `language`: its translation if there is one."""
+        if language is None:
+            return self.text  # without loading the translations
         for translation in self.translations:
             if translation.language == language:
                 return translation.text

@@ -16,6 +16,7 @@ from clustering.loaders import InputError
 from deliberation.errors import DeliberationError
 from deliberation.polis_io.exporters import write_json, write_polis_csv
 from deliberation.polis_io.importer import POLIS_ATTRIBUTION, import_polis_export
+from deliberation.polis_io.reading import MAX_FILE_BYTES
 
 EXIT_INPUT = 2
 
@@ -30,7 +31,16 @@ EXIT_INPUT = 2
     show_default="the CC BY 4.0 credit of the Polis open data",
     help="Licence credit the conversation must carry wherever its data is shown.",
 )
-def import_polis_command(path: Path, title: str | None, owner: str | None, attribution: str):
+@click.option(
+    "--max-file-mb",
+    type=click.IntRange(min=1),
+    default=MAX_FILE_BYTES // (1024 * 1024),
+    show_default=True,
+    help="Refuse any file of the export larger than this many MiB.",
+)
+def import_polis_command(
+    path: Path, title: str | None, owner: str | None, attribution: str, max_file_mb: int
+):
     """Import a Polis export folder as a new conversation.
 
     PATH holds votes.csv and comments.csv (and summary.csv), or only participants-votes.csv.
@@ -40,7 +50,11 @@ def import_polis_command(path: Path, title: str | None, owner: str | None, attri
     started = time.perf_counter()
     try:
         imported = import_polis_export(
-            path, title=title, owner_email=owner, attribution=attribution
+            path,
+            title=title,
+            owner_email=owner,
+            attribution=attribution,
+            max_file_bytes=max_file_mb * 1024 * 1024,
         )
     except InputError as problem:
         click.echo(f"error: {problem}", err=True)
@@ -72,14 +86,36 @@ def import_polis_command(path: Path, title: str | None, owner: str | None, attri
     help="Folder for polis-csv; file (or existing folder) for json.",
 )
 @click.option("--base-url", default="", help="Prefix of the conversation's url in summary.csv.")
-def export_command(conversation_id: str, export_format: str, out: Path, base_url: str) -> None:
-    """Export a conversation: its statements, vote history and opinion groups."""
+@click.option(
+    "--coarsen-timestamps",
+    is_flag=True,
+    help="Round every time down to its UTC day (a cell's re-votes of one day: the last).",
+)
+@click.option(
+    "--include-xids",
+    is_flag=True,
+    help="Add participants' external ids (xid). They may name people: off unless asked.",
+)
+def export_command(
+    conversation_id: str,
+    export_format: str,
+    out: Path,
+    base_url: str,
+    coarsen_timestamps: bool,
+    include_xids: bool,
+) -> None:
+    """Export a conversation: its statements, vote history and opinion groups.
+
+    Text cells a spreadsheet would run as formulas (=, +, -, @, tab, CR) start with a quote;
+    import-polis takes it off again. No xid is exported without --include-xids.
+    """
+    privacy = {"coarsen_timestamps": coarsen_timestamps, "include_xids": include_xids}
     try:
         if export_format == "json":
             target = out / f"{conversation_id}.json" if out.is_dir() else out
-            written = [write_json(conversation_id, target)]
+            written = [write_json(conversation_id, target, **privacy)]
         else:
-            written = write_polis_csv(conversation_id, out, base_url=base_url)
+            written = write_polis_csv(conversation_id, out, base_url=base_url, **privacy)
     except DeliberationError as refusal:
         raise click.ClickException(str(refusal)) from None
     except OSError as problem:

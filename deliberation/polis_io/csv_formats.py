@@ -1,8 +1,10 @@
 """The files of a Polis export, column by column: writing them from plain values.
 
 The layout is that of Polis's legacy Clojure exporter, which produced the public open-data
-sets (spec §12.1), plus `comment-groups.csv` as Polis's newer node server writes it (§12.2).
-Votes use the CSV sign (agree = 1, disagree = -1, pass = 0), times are milliseconds.
+sets (spec §12.1), with times in milliseconds; and that of Polis's newer node server's report
+exports (§12.2: `participant-votes.csv`, no `views` in the summary, times in seconds), which
+Polis tools fetch from `/api/v3/reportExport`. `comment-groups.csv` exists only in the latter.
+Votes use the CSV sign (agree = 1, disagree = -1, pass = 0).
 
 Text cells that a spreadsheet would run as a formula are neutralised; numbers never are.
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +35,8 @@ SUMMARY_KEYS = (
     "groups",
     "conversation-description",
 )
+# The node server's summary has no views row (spec §12.2).
+REPORT_SUMMARY_KEYS = tuple(key for key in SUMMARY_KEYS if key != "views")
 COMMENTS_HEADER = (
     "timestamp",
     "datetime",
@@ -70,12 +74,22 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 
 @dataclass(frozen=True)
+class TimeFormat:
+    """How an export writes a time: the `timestamp` number and the `datetime` text."""
+
+    timestamp: Callable[[int], int]
+    datetime: Callable[[int], str]
+
+
+@dataclass(frozen=True)
 class Summary:
     topic: str
     url: str
-    views: int  # participants who joined
+    views: int | None  # participants who joined; the node server's summary has no such row
     voters: int
-    voters_in_conv: int  # all voters, as the Clojure exporter writes it (spec §12.1)
+    # All voters, as the Clojure exporter writes it (§12.1); the node server writes the size
+    # of in-conv (§12.2).
+    voters_in_conv: int
     commenters: int
     comments: int  # statements with at least one vote: the math's n-cmts
     groups: int
@@ -94,8 +108,27 @@ class CommentRow:
 
 
 def neutralise(text: str) -> str:
-    """A text cell that no spreadsheet will evaluate: formula starts get a leading quote."""
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    """A text cell that no spreadsheet will evaluate: formula starts get a leading quote
+    (OWASP's advice for CSV injection).
+
+    A text that already starts with quotes before a formula start gets one more, so that
+    `restore_neutralised` can take exactly one off and an export imports back unchanged.
+    """
+    return "'" + text if _needs_quote(text) else text
+
+
+def restore_neutralised(text: str) -> str:
+    """The text `neutralise` was given: drops the one quote it added, and nothing else.
+
+    Polis's own exports do not neutralise, so a Polis statement that itself starts with a
+    quote before a formula start (`'=x`) loses that quote on import; none of the open-data
+    sets has one.
+    """
+    return text[1:] if text.startswith("'") and _needs_quote(text[1:]) else text
+
+
+def _needs_quote(text: str) -> bool:
+    return text.lstrip("'").startswith(_FORMULA_STARTS)
 
 
 def java_datetime(ms: int) -> str:
@@ -107,29 +140,44 @@ def java_datetime(ms: int) -> str:
     )
 
 
-def summary_csv(summary: Summary) -> str:
-    """key,value rows without a header, in Polis's order."""
-    values = (
-        neutralise(summary.topic),
-        neutralise(summary.url),
-        summary.views,
-        summary.voters,
-        summary.voters_in_conv,
-        summary.commenters,
-        summary.comments,
-        summary.groups,
-        neutralise(summary.description),
+def js_datetime(ms: int) -> str:
+    """`Tue Jun 30 2015 08:49:52 GMT+0000 (Coordinated Universal Time)`: JavaScript's
+    Date.toString on a server in UTC, as in the node server's report exports."""
+    t = time.gmtime(ms // 1000)
+    return (
+        f"{_DAYS[t.tm_wday]} {_MONTHS[t.tm_mon - 1]} {t.tm_mday:02d} {t.tm_year} "
+        f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT+0000 (Coordinated Universal Time)"
     )
-    return _csv(None, zip(SUMMARY_KEYS, values, strict=True))
 
 
-def comments_csv(comments: Iterable[CommentRow]) -> str:
+CLASSIC_TIME = TimeFormat(timestamp=lambda ms: ms, datetime=java_datetime)
+REPORT_TIME = TimeFormat(timestamp=lambda ms: ms // 1000, datetime=js_datetime)  # seconds
+
+
+def summary_csv(summary: Summary, keys: Sequence[str] = SUMMARY_KEYS) -> str:
+    """key,value rows without a header, in Polis's order (`REPORT_SUMMARY_KEYS`: the node
+    server's rows)."""
+    values = {
+        "topic": neutralise(summary.topic),
+        "url": neutralise(summary.url),
+        "views": summary.views,
+        "voters": summary.voters,
+        "voters-in-conv": summary.voters_in_conv,
+        "commenters": summary.commenters,
+        "comments": summary.comments,
+        "groups": summary.groups,
+        "conversation-description": neutralise(summary.description),
+    }
+    return _csv(None, ((key, values[key]) for key in keys))
+
+
+def comments_csv(comments: Iterable[CommentRow], time_format: TimeFormat = CLASSIC_TIME) -> str:
     return _csv(
         COMMENTS_HEADER,
         (
             (
-                row.created_ms,
-                java_datetime(row.created_ms),
+                time_format.timestamp(row.created_ms),
+                time_format.datetime(row.created_ms),
                 row.tid,
                 "" if row.author_pid is None else row.author_pid,
                 row.agrees,
@@ -142,13 +190,14 @@ def comments_csv(comments: Iterable[CommentRow]) -> str:
     )
 
 
-def votes_csv(history: VoteRecords) -> str:
+def votes_csv(history: VoteRecords, time_format: TimeFormat = CLASSIC_TIME) -> str:
     """Every cast vote in the given order (Polis: by statement, participant, time)."""
     columns = (history.timestamps, history.statement_ids, history.participant_ids, history.votes)
+    stamp, text = time_format.timestamp, time_format.datetime
     return _csv(
         VOTES_HEADER,
         (
-            (created, java_datetime(created), tid, pid, vote)
+            (stamp(created), text(created), tid, pid, vote)
             for created, tid, pid, vote in zip(*(c.tolist() for c in columns), strict=True)
         ),
     )
@@ -159,14 +208,48 @@ def participants_votes_csv(
     latest: VoteRecords,
     authored: Mapping[int, int],
     groups: Mapping[int, int | None],
+    xids: Mapping[int, str] | None = None,
 ) -> str:
     """One row per voter with the vote that stands on each statement (blank: none).
 
     Rows come in order of first appearance in `history` (ordered as in `votes_csv`); the
-    columns are the statements with at least one vote, ascending (spec §12.1).
+    columns are the statements with at least one vote, ascending (spec §12.1). With `xids`
+    (only when the owner asks: an xid may name a person) an `xid` column follows `participant`.
     """
-    tids = np.unique(latest.statement_ids)
     pids = _first_appearance(history.participant_ids)
+    table = _vote_table(pids, np.unique(latest.statement_ids), latest, authored, groups)
+    return table if xids is None else _with_xid_column(table, xids)
+
+
+def _with_xid_column(table: str, xids: Mapping[int, str]) -> str:
+    rows = list(csv.reader(io.StringIO(table)))
+    header, body = rows[0], rows[1:]
+    return _csv(
+        [header[0], "xid", *header[1:]],
+        ([row[0], neutralise(xids.get(int(row[0])) or ""), *row[1:]] for row in body),
+    )
+
+
+def participant_votes_csv(
+    latest: VoteRecords,
+    statement_ids: Sequence[int],
+    authored: Mapping[int, int],
+    groups: Mapping[int, int | None],
+) -> str:
+    """The node server's `participant-votes.csv`: as `participants_votes_csv`, but one row per
+    voter by ascending pid, and a column for every statement of the conversation (spec §12.2)."""
+    tids = np.asarray(sorted(statement_ids), dtype=np.int64)
+    return _vote_table(np.unique(latest.participant_ids), tids, latest, authored, groups)
+
+
+def _vote_table(
+    pids: np.ndarray,
+    tids: np.ndarray,
+    latest: VoteRecords,
+    authored: Mapping[int, int],
+    groups: Mapping[int, int | None],
+) -> str:
+    """Rows `pids` (every voter of `latest`), columns `tids` (every statement voted on)."""
     by_pid = np.argsort(pids)
     rows = by_pid[np.searchsorted(pids, latest.participant_ids, sorter=by_pid)]
     columns = np.searchsorted(tids, latest.statement_ids)

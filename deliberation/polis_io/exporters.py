@@ -1,8 +1,15 @@
-"""Exporting a conversation: Polis's classic CSV files, or one JSON document.
+"""Exporting a conversation: Polis's classic CSV files, its node server's report files (served
+by the Polis-compatible API), or one JSON document.
 
 These functions return text and dicts (and `write_*` put them in files), so the CLI and the
 API hand out the same bytes. Opinion groups come from the newest stored math result when it
 covers the votes as they stand, and are computed afresh with the conversation's seed otherwise.
+
+Privacy (SECURITY.md): exports never hold an xid (an embedding site's id, which may name a
+person) unless the owner asks with `include_xids`; `coarsen_timestamps` rounds every time down
+to its UTC day, so that a vote cannot be matched to the moment someone was seen at a phone.
+Coarsened, a cell's re-votes of one day collapse to the last of that day, so an import of
+the export still finds the vote that stands.
 """
 
 from __future__ import annotations
@@ -34,20 +41,41 @@ POLIS_CSV_FILES = (
     "participants-votes.csv",
     "comment-groups.csv",
 )
+# The node server's report exports (spec §12.2), as `/api/v3/reportExport/<report_id>/` serves them.
+REPORT_CSV_FILES = (
+    "summary.csv",
+    "comments.csv",
+    "votes.csv",
+    "participant-votes.csv",
+    "comment-groups.csv",
+)
+# The author of a statement no participant wrote (a facilitator's seed) in the report files:
+# Polis tools need a number there (Polis seeds carry the owner's pid), and no participant of a
+# Mesa conversation has this one, so nobody is credited with what a facilitator wrote.
+NO_AUTHOR_PID = 2**31 - 1
 ATTRIBUTION_FILE = "attribution.txt"  # CC BY credit, written beside the files when there is one
 JSON_FORMAT = "mesa-conversation-export"
 JSON_VERSION = 1
+DAY_MS = 24 * 60 * 60 * 1000
 
 
 def polis_csv_export(
-    conversation_id: str, *, base_url: str = "", names: Iterable[str] = POLIS_CSV_FILES
+    conversation_id: str,
+    *,
+    base_url: str = "",
+    names: Iterable[str] = POLIS_CSV_FILES,
+    coarsen_timestamps: bool = False,
+    include_xids: bool = False,
 ) -> dict[str, str]:
     """File name → text of the requested files of Polis's classic export (spec §12.1).
 
     The summary's url is `base_url` followed by the conversation id. With the default `names`
-    the attribution file is included when the conversation carries one.
+    the attribution file is included when the conversation carries one. See the module's
+    docstring for `coarsen_timestamps` and `include_xids`.
     """
-    snapshot = _Snapshot(conversation_id)
+    snapshot = _Snapshot(
+        conversation_id, coarsen_timestamps=coarsen_timestamps, include_xids=include_xids
+    )
     writers = {
         "summary.csv": lambda: snapshot.summary_csv(base_url),
         "comments.csv": snapshot.comments_csv,
@@ -56,37 +84,95 @@ def polis_csv_export(
         "comment-groups.csv": snapshot.comment_groups_csv,
     }
     names = tuple(names)
-    unknown = sorted(set(names) - set(writers))
-    if unknown:
-        raise NotFound(f"no {', '.join(unknown)} in a Polis export", code="export_file_not_found")
-    files = {name: writers[name]() for name in names}
+    files = _write(writers, names)
     if names == POLIS_CSV_FILES and snapshot.conversation.attribution:
         files[ATTRIBUTION_FILE] = snapshot.conversation.attribution.rstrip("\n") + "\n"
     return files
 
 
+def report_csv_export(
+    conversation_id: str,
+    *,
+    math: dict[str, Any],
+    base_url: str = "",
+    names: Iterable[str] = REPORT_CSV_FILES,
+) -> dict[str, str]:
+    """File name → text of the requested report files of Polis's node server (spec §12.2):
+    times in seconds, `participant-votes.csv`, the summary's counts from the math.
+
+    `math` is the math-pca2 document the groups and counts come from, the one the API serves
+    (empty before the first recompute): never computed here, since anyone may ask.
+    """
+    snapshot = _Snapshot(conversation_id, math=math)
+    writers = {
+        "summary.csv": lambda: snapshot.report_summary_csv(base_url),
+        "comments.csv": lambda: snapshot.comments_csv(csv_formats.REPORT_TIME, NO_AUTHOR_PID),
+        "votes.csv": lambda: csv_formats.votes_csv(
+            _newest_first_per_cell(snapshot.history), csv_formats.REPORT_TIME
+        ),
+        "participant-votes.csv": snapshot.participant_votes_csv,
+        "comment-groups.csv": snapshot.comment_groups_csv,
+    }
+    return _write(writers, tuple(names))
+
+
+def _newest_first_per_cell(history: VoteRecords) -> VoteRecords:
+    """The history (by statement, participant, time) with each cell's re-votes newest first.
+
+    In seconds two votes of one cell often share a timestamp; tools that keep "the most
+    recent" row sort stably by time (red-dwarf's Loader does), so on a tie they keep the row
+    that comes first, which must then be the vote that stands. Polis leaves this order open.
+    """
+    cells = (history.statement_ids, history.participant_ids)
+    return history.take(np.lexsort((-np.arange(len(history)), *reversed(cells))))
+
+
+def _write(writers: dict[str, Any], names: tuple[str, ...]) -> dict[str, str]:
+    unknown = sorted(set(names) - set(writers))
+    if unknown:
+        raise NotFound(f"no {', '.join(unknown)} in a Polis export", code="export_file_not_found")
+    return {name: writers[name]() for name in names}
+
+
 def write_polis_csv(
-    conversation_id: str, folder: str | os.PathLike, *, base_url: str = ""
+    conversation_id: str,
+    folder: str | os.PathLike,
+    *,
+    base_url: str = "",
+    coarsen_timestamps: bool = False,
+    include_xids: bool = False,
 ) -> list[Path]:
     """Write the classic export into `folder` (created if needed); returns the paths written."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, text in polis_csv_export(conversation_id, base_url=base_url).items():
+    files = polis_csv_export(
+        conversation_id,
+        base_url=base_url,
+        coarsen_timestamps=coarsen_timestamps,
+        include_xids=include_xids,
+    )
+    for name, text in files.items():
         path = folder / name
         path.write_text(text, encoding="utf-8", newline="")
         written.append(path)
     return written
 
 
-def json_export(conversation_id: str) -> dict[str, Any]:
+def json_export(
+    conversation_id: str, *, coarsen_timestamps: bool = False, include_xids: bool = False
+) -> dict[str, Any]:
     """The conversation, its statements, the vote history, each voter's group, representative
     and consensus statements, as one JSON-ready document (votes in the CSV sign)."""
-    snapshot = _Snapshot(conversation_id)
+    snapshot = _Snapshot(
+        conversation_id, coarsen_timestamps=coarsen_timestamps, include_xids=include_xids
+    )
     conversation, (math, math_source) = snapshot.conversation, snapshot.math_and_source
     agrees, disagrees = snapshot.history_counts
     history = snapshot.history
-    return {
+    when = snapshot.time
+    last_vote = math.get("lastVoteTimestamp")
+    document = {
         "format": JSON_FORMAT,
         "version": JSON_VERSION,
         "conversation": {
@@ -98,7 +184,7 @@ def json_export(conversation_id: str) -> dict[str, Any]:
             "is_archived": conversation.is_archived,
             "strict_moderation": conversation.strict_moderation,
             "math_seed": conversation.math_seed,
-            "created_ms": conversation.created_ms,
+            "created_ms": when(conversation.created_ms),
         },
         "statements": [
             {
@@ -108,7 +194,7 @@ def json_export(conversation_id: str) -> dict[str, Any]:
                 "moderation": s.moderation.value,
                 "is_meta": s.is_meta,
                 "is_seed": s.is_seed,
-                "created_ms": s.created_ms,
+                "created_ms": when(s.created_ms),
                 "agrees": agrees.get(s.tid, 0),
                 "disagrees": disagrees.get(s.tid, 0),
             }
@@ -128,15 +214,30 @@ def json_export(conversation_id: str) -> dict[str, Any]:
         "repness": math.get("repness", {}),
         "consensus": math.get("consensus", {}),
         "group-aware-consensus": math.get("group-aware-consensus", {}),
-        "math": {"source": math_source, "lastVoteTimestamp": math.get("lastVoteTimestamp")},
+        "math": {
+            "source": math_source,
+            "lastVoteTimestamp": None if last_vote is None else when(last_vote),
+        },
     }
+    if include_xids:
+        document["xids"] = [{"pid": pid, "xid": xid} for pid, xid in sorted(snapshot.xids.items())]
+    return document
 
 
-def write_json(conversation_id: str, path: str | os.PathLike) -> Path:
+def write_json(
+    conversation_id: str,
+    path: str | os.PathLike,
+    *,
+    coarsen_timestamps: bool = False,
+    include_xids: bool = False,
+) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    document = json_export(
+        conversation_id, coarsen_timestamps=coarsen_timestamps, include_xids=include_xids
+    )
     with path.open("w", encoding="utf-8") as out:
-        json.dump(json_export(conversation_id), out, ensure_ascii=False, allow_nan=False)
+        json.dump(document, out, ensure_ascii=False, allow_nan=False)
     return path
 
 
@@ -148,8 +249,32 @@ def participant_groups(conversation_id: str) -> dict[int, int | None]:
 class _Snapshot:
     """What the exports read, each part loaded once and only when a file needs it."""
 
-    def __init__(self, conversation_id: str):
+    def __init__(
+        self,
+        conversation_id: str,
+        math: dict[str, Any] | None = None,
+        *,
+        coarsen_timestamps: bool = False,
+        include_xids: bool = False,
+    ):
         self.conversation = find_conversation(conversation_id)
+        self.coarsen_timestamps = coarsen_timestamps
+        self.include_xids = include_xids
+        if math is not None:  # given by the caller: fills the cached property below
+            self.__dict__["math_and_source"] = (math, "given")
+
+    def time(self, ms: int) -> int:
+        """A time as exported: to the millisecond, or the start of its UTC day."""
+        return ms - ms % DAY_MS if self.coarsen_timestamps else ms
+
+    @cached_property
+    def xids(self) -> dict[int, str]:
+        rows = db.session.execute(
+            sa.select(Participant.pid, Participant.xid).where(
+                Participant.conversation_id == self.conversation.id, Participant.xid.is_not(None)
+            )
+        )
+        return {pid: xid for pid, xid in rows}
 
     @cached_property
     def statements(self) -> list[Statement]:
@@ -173,6 +298,8 @@ class _Snapshot:
             return VoteRecords.empty()
         # Tuples first: numpy reads SQLAlchemy Row objects about 20 times slower.
         table = np.array([tuple(row) for row in rows], dtype=np.int64)
+        if self.coarsen_timestamps:
+            table = _last_vote_per_day(table)
         return VoteRecords.from_arrays(table[:, 0], table[:, 1], table[:, 2], table[:, 3])
 
     @cached_property
@@ -236,33 +363,84 @@ class _Snapshot:
         )
         return csv_formats.summary_csv(summary)
 
-    def comments_csv(self) -> str:
+    def report_summary_csv(self, base_url: str) -> str:
+        """The node server's summary: voters and voters-in-conv as the math counted them."""
+        latest, _ = self.inputs
+        math = self.math
+        voters = math.get("user-vote-counts")
+        public_id = self.conversation.public_id
+        summary = csv_formats.Summary(
+            topic=self.conversation.topic,
+            url=f"{base_url.rstrip('/')}/{public_id}" if base_url else public_id,
+            views=None,
+            voters=len(np.unique(latest.participant_ids)) if voters is None else len(voters),
+            voters_in_conv=len(math.get("in-conv") or []),
+            commenters=len({s.author_pid for s in self.statements if s.author_pid is not None}),
+            comments=math.get("n-cmts", len(np.unique(latest.statement_ids))),
+            groups=len(math.get("group-clusters") or []),
+            description=self.conversation.description,
+        )
+        return csv_formats.summary_csv(summary, csv_formats.REPORT_SUMMARY_KEYS)
+
+    def comments_csv(
+        self,
+        time_format: csv_formats.TimeFormat = csv_formats.CLASSIC_TIME,
+        no_author: int | None = None,
+    ) -> str:
         agrees, disagrees = self.history_counts
         return csv_formats.comments_csv(
-            csv_formats.CommentRow(
-                created_ms=s.created_ms,
-                tid=s.tid,
-                author_pid=s.author_pid,
-                agrees=agrees.get(s.tid, 0),
-                disagrees=disagrees.get(s.tid, 0),
-                moderated=csv_formats.MODERATED[s.moderation],
-                text=s.text,
-            )
-            for s in self.statements
+            (
+                csv_formats.CommentRow(
+                    created_ms=self.time(s.created_ms),
+                    tid=s.tid,
+                    author_pid=no_author if s.author_pid is None else s.author_pid,
+                    agrees=agrees.get(s.tid, 0),
+                    disagrees=disagrees.get(s.tid, 0),
+                    moderated=csv_formats.MODERATED[s.moderation],
+                    text=s.text,
+                )
+                for s in self.statements
+            ),
+            time_format,
         )
 
     def participants_votes_csv(self) -> str:
+        latest, _ = self.inputs
+        xids = self.xids if self.include_xids else None
+        return csv_formats.participants_votes_csv(
+            self.history, latest, self._authored(), self.groups, xids
+        )
+
+    def participant_votes_csv(self) -> str:
+        latest, _ = self.inputs
+        statement_ids = [s.tid for s in self.statements]
+        return csv_formats.participant_votes_csv(
+            latest, statement_ids, self._authored(), self.groups
+        )
+
+    def _authored(self) -> dict[int, int]:
         authored: dict[int, int] = {}
         for s in self.statements:
             if s.author_pid is not None:
                 authored[s.author_pid] = authored.get(s.author_pid, 0) + 1
-        latest, _ = self.inputs
-        return csv_formats.participants_votes_csv(self.history, latest, authored, self.groups)
+        return authored
 
     def comment_groups_csv(self) -> str:
         group_ids = [cluster["id"] for cluster in self.math.get("group-clusters") or []]
         texts = {s.tid: s.text for s in self.statements}
         return csv_formats.comment_groups_csv(self.math.get("group-votes") or {}, group_ids, texts)
+
+
+def _last_vote_per_day(table: np.ndarray) -> np.ndarray:
+    """Rows (pid, tid, vote, ms), ordered by tid, pid, time: times rounded down to their day,
+    keeping only the last vote of each day on each cell, so the vote that stands stays
+    the last one (same-day ties would otherwise resolve by value on import)."""
+    table = table.copy()
+    table[:, 3] -= table[:, 3] % DAY_MS
+    keys = table[:, [0, 1, 3]]
+    last_of_day = np.ones(len(table), dtype=bool)
+    last_of_day[:-1] = np.any(keys[1:] != keys[:-1], axis=1)
+    return table[last_of_day]
 
 
 def _covers(

@@ -31,7 +31,12 @@ from deliberation.models import (
     VoteRecord,
 )
 from deliberation.polis_io.csv_formats import MODERATED
-from deliberation.polis_io.reading import PolisExport, PolisStatement, read_polis_export
+from deliberation.polis_io.reading import (
+    MAX_FILE_BYTES,
+    PolisExport,
+    PolisStatement,
+    read_polis_export,
+)
 from deliberation.services.access import _facilitator_by_email
 from deliberation.services.audit import record_audit
 from deliberation.services.conversations import _claim_public_id
@@ -69,15 +74,17 @@ def import_polis_export(
     owner_email: str | None = None,
     attribution: str | None = POLIS_ATTRIBUTION,
     math_seed: int | None = None,
+    max_file_bytes: int = MAX_FILE_BYTES,
 ) -> ImportedConversation:
     """Create a conversation from a Polis export folder (see `reading.read_polis_export`).
 
     The topic is `title`, else summary.csv's topic, else the folder's name. `owner_email`
     names a facilitator who becomes its owner. `attribution` is required: Polis data is
-    CC BY 4.0. Raises `InputError` for a malformed file, `Invalid`/`NotFound` for bad options.
+    CC BY 4.0. A file over `max_file_bytes` is refused. Raises `InputError` for a malformed
+    file (too large, not UTF-8, or broken), `Invalid`/`NotFound` for bad options.
     """
     imported_ms = now_ms()
-    export = read_polis_export(path, undated_ms=imported_ms)
+    export = read_polis_export(path, undated_ms=imported_ms, max_file_bytes=max_file_bytes)
     settings = validate_settings(
         {
             "topic": title or export.topic or export.name,

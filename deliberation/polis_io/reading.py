@@ -5,6 +5,12 @@ if present), or a folder with only `participants-votes.csv`, which holds the sta
 but neither their times nor the statements' texts. Problems are `InputError`s naming file and
 line, raised before anything is written, so a facilitator knows where an export is broken.
 
+Before any file is parsed it is checked whole: no larger than the import's size limit (an
+oversized upload is refused before it fills memory) and UTF-8 throughout (a file saved as
+Latin-1 or UTF-16 is named with the line of its first foreign byte, rather than imported as
+mojibake). Texts that Mesa's own exports neutralised against spreadsheet formulas get their
+added quote back off (`csv_formats.restore_neutralised`), so an export imports unchanged.
+
 The vote file goes through `clustering.loaders.read_votes_csv` (its fast path reads millions
 of rows in seconds); the small files are read with the csv module in strict mode, so that an
 unterminated quote is an error rather than a statement swallowing the rest of the file.
@@ -27,9 +33,14 @@ from clustering.loaders import (
     csv_rows,
     read_votes_csv,
 )
-from deliberation.polis_io.csv_formats import PARTICIPANTS_VOTES_HEADER
+from deliberation.polis_io.csv_formats import PARTICIPANTS_VOTES_HEADER, restore_neutralised
 
 COMMENT_COLUMNS = ("timestamp", "author-id", "comment-body")  # besides id and moderation
+EXPORT_FILES = ("summary.csv", "comments.csv", "votes.csv", "participants-votes.csv")
+# Per file. The largest open-data export (vTaiwan) has a 2.6 MB votes.csv; a million votes
+# take about 60 MB. Far beyond any real table, yet well within a small server's memory.
+MAX_FILE_BYTES = 256 * 1024 * 1024
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 @dataclass(frozen=True)
@@ -60,10 +71,15 @@ class PolisExport:
     xids: dict[int, str]
 
 
-def read_polis_export(path: str | os.PathLike, *, undated_ms: int) -> PolisExport:
-    """Read a Polis export folder. `undated_ms` stands in for times the files do not give."""
+def read_polis_export(
+    path: str | os.PathLike, *, undated_ms: int, max_file_bytes: int = MAX_FILE_BYTES
+) -> PolisExport:
+    """Read a Polis export folder. `undated_ms` stands in for times the files do not give;
+    a file larger than `max_file_bytes` is refused."""
     folder = os.fspath(path)
     name = os.path.basename(os.path.normpath(folder))
+    for file_name in EXPORT_FILES:
+        check_file(os.path.join(folder, file_name), max_file_bytes)
     if os.path.isfile(os.path.join(folder, "votes.csv")):
         history = read_votes_csv(os.path.join(folder, "votes.csv"))
         statements = read_comments(os.path.join(folder, "comments.csv"))
@@ -94,6 +110,33 @@ def read_polis_export(path: str | os.PathLike, *, undated_ms: int) -> PolisExpor
     )
 
 
+def check_file(file: str, max_bytes: int = MAX_FILE_BYTES) -> None:
+    """Refuse a file over `max_bytes`, or one that is not UTF-8 text, naming the line."""
+    if not os.path.isfile(file):
+        return
+    size = os.path.getsize(file)
+    if size > max_bytes:
+        raise InputError(
+            file, None, f"{size:,} bytes is larger than the import limit of {max_bytes:,} bytes"
+        )
+    with open(file, "rb") as raw:
+        content = raw.read()
+    if content.startswith(_UTF16_BOMS):
+        raise InputError(file, 1, "UTF-16 text; save the file as UTF-8 and import it again")
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError as problem:
+        line = content.count(b"\n", 0, problem.start) + 1
+        column = problem.start - (content.rfind(b"\n", 0, problem.start) + 1) + 1
+        byte = content[problem.start]
+        raise InputError(
+            file,
+            line,
+            f"not UTF-8 text (byte 0x{byte:02x} at column {column}, perhaps Latin-1 or "
+            "Windows-1252); save the file as UTF-8 and import it again",
+        ) from None
+
+
 def _untold_statement(tid: int, created_ms: int) -> PolisStatement:
     """A voted statement whose text and moderation the export leaves out."""
     text = f"Statement {tid} (its text is not in the export)"
@@ -108,7 +151,7 @@ def read_comments(file: str) -> tuple[PolisStatement, ...]:
         statements.append(
             PolisStatement(
                 tid=tid,
-                text=row[col["comment-body"]],
+                text=restore_neutralised(row[col["comment-body"]]),
                 author_pid=None if author == "" else csv_int(file, line, row, col, "author-id"),
                 moderated=moderated,
                 is_meta=csv_flag(row, col, "is-meta"),
@@ -128,7 +171,7 @@ def read_summary(file: str) -> dict[str, str]:
         if len(row) > 2:
             raise InputError(file, line, f"expected key,value, got {len(row)} fields")
         if row:
-            summary[row[0].strip()] = row[1] if len(row) > 1 else ""
+            summary[row[0].strip()] = restore_neutralised(row[1]) if len(row) > 1 else ""
     return summary
 
 
@@ -156,7 +199,7 @@ def read_participants_votes(
             )
         first_line[pid] = line
         if "xid" in col and row[col["xid"]].strip():
-            xids[pid] = row[col["xid"]].strip()
+            xids[pid] = restore_neutralised(row[col["xid"]].strip())
         for index, tid in statement_columns:
             cell = row[index].strip()
             if cell == "":

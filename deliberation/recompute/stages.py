@@ -18,6 +18,7 @@ from clustering.pipeline import PolisParams, PolisResult, update
 from deliberation.db import db, unit_of_work
 from deliberation.math_inputs import math_inputs, moderation_state
 from deliberation.models import Conversation, MathKind, RecomputeState
+from deliberation.recompute import analyses
 from deliberation.recompute.child import run_in_child
 from deliberation.recompute.freshness import (
     Pending,
@@ -126,12 +127,14 @@ def _compute_and_store(
     watermark, votes, moderation = read_inputs(
         conversation, state.last_vote_id if state else 0, cached=True
     )
+    sectors = analyses.participant_sectors(pk) if stage is MathKind.SLOW else None
     db.session.rollback()  # end the read snapshot before computing for seconds
     read = time.perf_counter()
 
     params = params_for(stage, seed)
     if stage is MathKind.SLOW:
-        result = run_in_child(update, votes, moderation, previous_document, params)
+        slow_update = analyses.slow_update_with(sectors)
+        result = run_in_child(slow_update, votes, moderation, previous_document, params)
     else:
         result = update(votes, moderation, previous_document, params)
     document = result_document(result, watermark, previous_version)

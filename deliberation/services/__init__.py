@@ -72,6 +72,12 @@ from deliberation.services.participation import (
     live_stamp,
     participation,
 )
+from deliberation.services.privacy import (
+    DeletedParticipation,
+    PurgeReport,
+    delete_participation,
+    purge_expired,
+)
 from deliberation.services.routing import NextStatement, next_statement
 from deliberation.services.statements import (
     SeedReport,
@@ -82,10 +88,11 @@ from deliberation.services.statements import (
     submit_statement,
     translate_statement,
 )
-from deliberation.services.voting import VoteReceipt, cast_vote
+from deliberation.services.voting import VoteReceipt, cast_vote, cast_vote_and_draw_next
 
 __all__ = [
     "CommonGround",
+    "DeletedParticipation",
     "GroupStance",
     "GroupSummary",
     "IssuedToken",
@@ -97,6 +104,7 @@ __all__ = [
     "ParticipantState",
     "Participation",
     "Placement",
+    "PurgeReport",
     "SeedReport",
     "VoteReceipt",
     "add_seed_statement",
@@ -106,6 +114,7 @@ __all__ = [
     "audit_trail",
     "authenticate_facilitator",
     "cast_vote",
+    "cast_vote_and_draw_next",
     "change_password",
     "conversation_for",
     "conversation_roles",
@@ -115,6 +124,7 @@ __all__ = [
     "create_invite_code",
     "declare_sector",
     "delete_conversation",
+    "delete_participation",
     "disallow_xid",
     "facilitator_for_api_token",
     "get_conversation",
@@ -138,6 +148,7 @@ __all__ = [
     "own_votes",
     "participant_state",
     "participation",
+    "purge_expired",
     "record_math_result",
     "result_findings",
     "revoke_api_token",

@@ -14,6 +14,7 @@ from deliberation.services.lookup import find_conversation
 from deliberation.services.math_results import MathStamp, latest_math_stamp
 from deliberation.services.moderation import moderation_counts
 from deliberation.services.opinion_map import cached_map
+from deliberation.services.sector_privacy import is_suppressed, min_sector_cell
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,12 @@ class Participation:
     votes: int  # standing votes: one per participant and statement
     last_vote_ms: int | None
     statements: dict[str, int]  # moderation state -> how many
-    sectors: list[tuple[str | None, int]]  # declared sectors first (0 if nobody), then others
+    # Declared sectors first (0 if nobody), then others, then None ("not stated"); a sector
+    # with fewer participants than MESA_MIN_SECTOR_CELL is left out and named in
+    # `suppressed_sectors` instead, so no page can show its count (see sector_privacy).
+    sectors: list[tuple[str | None, int]]
+    suppressed_sectors: tuple[str | None, ...] = ()
+    min_sector_cell: int = 5
 
 
 def live_stamp(facilitator_id: int, conversation_id: str) -> LiveStamp:
@@ -76,6 +82,8 @@ def participation(facilitator_id: int, conversation_id: str) -> Participation:
     unknown = by_sector.pop(None, 0)
     sectors += sorted(by_sector.items())  # sectors since removed from the settings
     sectors.append((None, unknown))
+    minimum = min_sector_cell()
+    suppressed = tuple(sector for sector, n in sectors if is_suppressed(n, minimum))
     stamp = latest_math_stamp(conversation)
     grouped = cached_map(conversation, stamp, "pca").body["grouped"] if stamp else None
     return Participation(
@@ -85,5 +93,7 @@ def participation(facilitator_id: int, conversation_id: str) -> Participation:
         votes=votes,
         last_vote_ms=last_vote_ms,
         statements=moderation_counts(facilitator_id, conversation_id),
-        sectors=sectors,
+        sectors=[(sector, n) for sector, n in sectors if not is_suppressed(n, minimum)],
+        suppressed_sectors=suppressed,
+        min_sector_cell=minimum,
     )

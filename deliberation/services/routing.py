@@ -6,21 +6,33 @@ import bisect
 import itertools
 import math
 import random
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import lazyload
 
 from deliberation.db import db
-from deliberation.models import LatestVote, ModerationState, Statement
-from deliberation.services.lookup import find_conversation, find_participant, find_statement
-from deliberation.services.math_results import comment_priorities
+from deliberation.models import LatestVote, MathResult, ModerationState, Statement
+from deliberation.services.lookup import find_conversation, find_participant
 
 _shared_random = random.Random()
 
+# The id of the conversation's newest math result, whose priorities weigh the draw.
+_NEWEST_RESULT_ID = (
+    sa.select(MathResult.id)
+    .where(MathResult.conversation_id == sa.bindparam("conversation_id"))
+    .order_by(MathResult.version.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+
 
 def _visible_statements(visible: sa.ColumnElement[bool]) -> sa.Select:
-    """(tid, voted) of every statement a participant may see, in tid (= creation) order."""
+    """(tid, voted, newest_result_id) of every statement a participant may see, in tid
+    (= creation) order; the newest result's id rides along so that its priorities are read
+    only when it changed (see `_priorities`)."""
     voted = (
         sa.select(LatestVote.tid)
         .where(
@@ -32,7 +44,7 @@ def _visible_statements(visible: sa.ColumnElement[bool]) -> sa.Select:
         .label("voted")
     )
     return (
-        sa.select(Statement.tid, voted)
+        sa.select(Statement.tid, voted, _NEWEST_RESULT_ID.label("newest_result_id"))
         .where(Statement.conversation_id == sa.bindparam("conversation_id"), visible)
         .order_by(Statement.tid)
     )
@@ -41,6 +53,18 @@ def _visible_statements(visible: sa.ColumnElement[bool]) -> sa.Select:
 # Strict moderation shows accepted statements only; otherwise all but the rejected ones.
 _VISIBLE = _visible_statements(Statement.moderation != ModerationState.REJECTED)
 _VISIBLE_TO_STRICT = _visible_statements(Statement.moderation == ModerationState.ACCEPTED)
+_PRIORITIES = sa.select(MathResult.comment_priorities).where(
+    MathResult.id == sa.bindparam("result_id")
+)
+# The drawn statement; translations are read only if the reader asks for a language.
+_STATEMENT = (
+    sa.select(Statement)
+    .where(
+        Statement.conversation_id == sa.bindparam("conversation_id"),
+        Statement.tid == sa.bindparam("tid"),
+    )
+    .options(lazyload(Statement.translations))
+)
 
 
 @dataclass(frozen=True)
@@ -67,17 +91,65 @@ def next_statement(
     """
     conversation = find_conversation(conversation_id)
     find_participant(conversation, pid)
-    query = _VISIBLE_TO_STRICT if conversation.strict_moderation else _VISIBLE
-    visible = db.session.execute(query, {"conversation_id": conversation.id, "pid": pid}).all()
+    return draw_next(conversation.id, conversation.strict_moderation, pid, rng=rng)
+
+
+def draw_next(
+    conversation_pk: int, strict_moderation: bool, pid: int, *, rng: random.Random | None = None
+) -> NextStatement:
+    """`next_statement` for a caller that has just found the conversation and the participant
+    (casting a vote does): two queries, or three when a new math result came in."""
+    query = _VISIBLE_TO_STRICT if strict_moderation else _VISIBLE
+    visible = db.session.execute(query, {"conversation_id": conversation_pk, "pid": pid}).all()
     candidates = [row.tid for row in visible if not row.voted]
     total = len(visible)
     if not candidates:
         return NextStatement(None, 0, total)
 
-    priorities = comment_priorities(conversation)
+    priorities = _priorities(conversation_pk, visible[0].newest_result_id)
     weights = [routing_weight(priorities.get(tid)) for tid in candidates]
     tid = weighted_choice(candidates, weights, rng or _shared_random)
-    return NextStatement(find_statement(conversation, tid), len(candidates), total)
+    statement = db.session.scalar(_STATEMENT, {"conversation_id": conversation_pk, "tid": tid})
+    return NextStatement(statement, len(candidates), total)
+
+
+class _PriorityCache:
+    """Comment priorities by math result: a result is never changed once stored, and every
+    vote of every participant routes by the newest one, so each process reads it once.
+
+    Keyed by (conversation, result row); holds the newest result of the last conversations
+    routed, at most `size`. Shared by a process's threads.
+    """
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self._entries: dict[tuple[int, int], dict[int, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, conversation_pk: int, result_id: int) -> dict[int, float]:
+        key = (conversation_pk, result_id)
+        cached = self._entries.get(key)
+        if cached is not None:
+            return cached
+        stored = db.session.scalar(_PRIORITIES, {"result_id": result_id})
+        priorities = {int(tid): priority for tid, priority in (stored or {}).items()}
+        with self._lock:
+            for old in [k for k in self._entries if k[0] == conversation_pk]:
+                del self._entries[old]  # only the newest result of a conversation is routed by
+            if len(self._entries) >= self.size:
+                del self._entries[next(iter(self._entries))]
+            self._entries[key] = priorities
+        return priorities
+
+
+_PRIORITY_CACHE = _PriorityCache()
+
+
+def _priorities(conversation_pk: int, newest_result_id: int | None) -> dict[int, float]:
+    """Priority per tid from the newest result of either kind; empty before the first one."""
+    if newest_result_id is None:
+        return {}
+    return _PRIORITY_CACHE.get(conversation_pk, newest_result_id)
 
 
 def routing_weight(priority: float | None) -> float:

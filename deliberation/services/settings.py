@@ -50,6 +50,13 @@ def _integer(name: str, low: int, high: int) -> Callable[[Any], int]:
     return validate
 
 
+def _optional_integer(name: str, low: int, high: int) -> Callable[[Any], int | None]:
+    def validate(value: Any) -> int | None:
+        return None if value is None else _integer(name, low, high)(value)
+
+    return validate
+
+
 def _languages(value: Any) -> list[str]:
     if not isinstance(value, (list, tuple)):
         raise Invalid("languages must be a list such as ['es', 'en']")
@@ -91,6 +98,8 @@ VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "attribution": _text("attribution", max_length=10_000),
     "is_data_open": _flag("is_data_open"),
     "math_seed": _integer("math_seed", 0, 2**63 - 1),
+    # Days participation is kept (deliberation.services.privacy); None: no limit. 100 years max.
+    "retention_days": _optional_integer("retention_days", 1, 36_500),
 }
 
 

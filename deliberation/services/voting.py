@@ -20,6 +20,7 @@ from deliberation.models import (
     Statement,
     VoteRecord,
 )
+from deliberation.services.routing import NextStatement, draw_next
 
 MAX_CLIENT_VOTE_ID_LENGTH = 64
 
@@ -53,6 +54,30 @@ def cast_vote(
     rejected statements and, under strict moderation, statements not yet accepted
     (`Conflict`); unknown conversation, participant or statement (`NotFound`).
     """
+    receipt, _context = _cast(conversation_id, pid, tid, vote, client_vote_id)
+    return receipt
+
+
+def cast_vote_and_draw_next(
+    conversation_id: str,
+    pid: int,
+    tid: int,
+    vote: int,
+    *,
+    client_vote_id: str | None = None,
+) -> tuple[VoteReceipt, NextStatement]:
+    """`cast_vote`, then `next_statement` for the same participant, as one vote request does.
+
+    The vote's own lookup has found the conversation and the participant, so the draw skips
+    them: on the hottest path that halves the queries. The draw reads after the vote commits,
+    so the statement just voted on is never drawn again.
+    """
+    receipt, context = _cast(conversation_id, pid, tid, vote, client_vote_id)
+    return receipt, draw_next(context.conversation_pk, context.strict_moderation, pid)
+
+
+def _cast(conversation_id, pid, tid, vote, client_vote_id):
+    """The vote receipt, and the context row the rules were checked against."""
     vote = _vote_value(vote)
     client_vote_id = _clean_client_vote_id(client_vote_id)
     with unit_of_work():
@@ -68,7 +93,7 @@ def cast_vote(
         if context is None:
             raise NotFound(f"no conversation {conversation_id!r}", code="conversation_not_found")
         if context.earlier_tid is not None:
-            return _replay(conversation_id, pid, client_vote_id, context, tid, vote)
+            return _replay(conversation_id, pid, client_vote_id, context, tid, vote), context
         if not context.is_open or context.is_archived:
             raise Closed(f"conversation {conversation_id} is closed")
         if context.participant_pk is None:
@@ -79,9 +104,10 @@ def cast_vote(
             raise Conflict(f"statement {tid} was moderated out", code="statement_rejected")
         if context.strict_moderation and context.moderation is not ModerationState.ACCEPTED:
             raise Conflict(f"statement {tid} awaits moderation", code="statement_not_accepted")
-        return record_vote(
+        receipt = record_vote(
             context.conversation_pk, conversation_id, pid, tid, vote, client_vote_id=client_vote_id
         )
+        return receipt, context
 
 
 def record_vote(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from apiflask import APIBlueprint, Schema, fields
-from apiflask.validators import Length, OneOf
+from apiflask.validators import Length, OneOf, Range
 
 from deliberation import services
 from deliberation.models import AccessMode
@@ -30,6 +30,12 @@ class ConversationSettings(Schema):
     access_mode = fields.String(validate=OneOf([mode.value for mode in AccessMode]))
     attribution = PlainText(allow_none=True, validate=Length(max=10_000))
     is_data_open = fields.Boolean()
+    retention_days = fields.Integer(
+        strict=True,
+        allow_none=True,
+        validate=Range(1, 36_500),
+        metadata={"description": "Participation older than this is deleted; null: kept"},
+    )
     reason = reason()
 
 
@@ -60,6 +66,9 @@ class PublicConversation(Schema):
     access_mode = fields.String(required=True)
     attribution = fields.String(allow_none=True)
     is_data_open = fields.Boolean(required=True)
+    retention_days = fields.Integer(
+        allow_none=True, metadata={"description": "Days participation is kept; null: no limit"}
+    )
     created_ms = fields.Integer(required=True)
 
 

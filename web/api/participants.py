@@ -10,7 +10,9 @@ from deliberation import services
 from web.api.auth import PARTICIPANT, PARTICIPANT_IF_ANY, access
 from web.api.schemas import PlainText
 from web.credentials import (
+    csrf_cookie_name,
     issue_participant_token,
+    participant_cookie_name,
     participant_csrf_token,
     set_participant_cookies,
 )
@@ -123,3 +125,35 @@ class OwnState(Schema):
 def own_state(conversation_id, participant):
     """Your votes, group and place on the map"""
     return services.participant_state(conversation_id, participant.pid)
+
+
+class DeletedParticipation(Schema):
+    votes = fields.Integer(required=True, metadata={"description": "Votes deleted"})
+    statements_deleted = fields.Integer(
+        required=True, metadata={"description": "Your statements nobody else had voted on"}
+    )
+    statements_anonymised = fields.Integer(
+        required=True,
+        metadata={"description": "Accepted or voted-on statements kept without their author"},
+    )
+
+
+@bp.delete("/conversations/<conversation:conversation_id>/participants/me")
+@access(PARTICIPANT)
+@bp.output(DeletedParticipation)
+def delete_own_participation(conversation_id, participant):
+    """Delete your participation
+
+    Your votes and your participant record are deleted, and your token and cookies stop
+    working. Statements you wrote stay only if accepted or voted on by others, without your
+    name; the opinion groups are recomputed without you. Allowed in closed conversations too.
+    """
+    deleted = services.delete_participation(conversation_id, participant.pid)
+
+    @after_this_request
+    def forget(response):
+        for name in (participant_cookie_name(conversation_id), csrf_cookie_name(conversation_id)):
+            response.delete_cookie(name, path="/")
+        return response
+
+    return deleted

@@ -13,7 +13,7 @@ from web.api.auth import FACILITATOR, PUBLIC, access
 from web.api.schemas import PlainText
 from web.credentials import bearer_token
 from web.extensions import limiter
-from web.rate_limits import login_key, login_limit
+from web.rate_limits import LOGIN_SCOPE, login_key, login_limit
 
 bp = APIBlueprint("session", __name__, tag="Session")
 
@@ -37,7 +37,7 @@ class FacilitatorSession(Schema):
 
 
 @bp.post("/session")
-@limiter.limit(login_limit, key_func=login_key, override_defaults=False)
+@limiter.shared_limit(login_limit, scope=LOGIN_SCOPE, key_func=login_key, override_defaults=False)
 @access(PUBLIC, errors=[400, 403, 429])
 @bp.input(Login, arg_name="login")
 @bp.output(FacilitatorSession)

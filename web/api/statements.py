@@ -17,7 +17,7 @@ from web.api.schemas import (
     statement_for_reader,
 )
 from web.extensions import limiter
-from web.rate_limits import participant_key, statements_limit
+from web.rate_limits import STATEMENTS_SCOPE, participant_key, statements_limit
 
 bp = APIBlueprint("statements", __name__, tag="Statements")
 
@@ -48,7 +48,9 @@ class NewStatement(Schema):
 
 
 @bp.post("/conversations/<conversation:conversation_id>/statements")
-@limiter.limit(statements_limit, key_func=participant_key, override_defaults=False)
+@limiter.shared_limit(
+    statements_limit, scope=STATEMENTS_SCOPE, key_func=participant_key, override_defaults=False
+)
 @access(PARTICIPANT, errors=[400, 409, 429])
 @bp.input(NewStatement, arg_name="statement")
 @bp.output(StatementForReader, status_code=201)

@@ -11,7 +11,7 @@ from web.api.auth import PARTICIPANT, access
 from web.api.converters import MAX_TID
 from web.api.schemas import PlainText, ReadingLanguage, StatementForReader, statement_for_reader
 from web.extensions import limiter
-from web.rate_limits import participant_key, votes_limit
+from web.rate_limits import VOTES_SCOPE, participant_key, votes_limit
 
 bp = APIBlueprint("voting", __name__, tag="Voting")
 
@@ -80,7 +80,9 @@ class VoteResult(Schema):
 
 
 @bp.post("/conversations/<conversation:conversation_id>/votes")
-@limiter.limit(votes_limit, key_func=participant_key, override_defaults=False)
+@limiter.shared_limit(
+    votes_limit, scope=VOTES_SCOPE, key_func=participant_key, override_defaults=False
+)
 @access(PARTICIPANT, errors=[400, 409, 429])
 @bp.input(Ballot, arg_name="ballot")
 @bp.input(ReadingLanguage, location="query", arg_name="reading")
@@ -91,12 +93,11 @@ def cast_vote(conversation_id, participant, ballot, reading):
     Replaces any earlier vote on it. Answers with the receipt and, as Polis does, the next
     statement, so a phone needs one round trip per vote.
     """
-    receipt = services.cast_vote(
+    receipt, next_up = services.cast_vote_and_draw_next(
         conversation_id,
         participant.pid,
         ballot["tid"],
         ballot["vote"],
         client_vote_id=ballot.get("client_vote_id"),
     )
-    next_up = services.next_statement(conversation_id, participant.pid)
     return {"vote": receipt, "next": upcoming(next_up, reading.get("language"))}

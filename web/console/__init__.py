@@ -11,6 +11,7 @@ parse the request, call one service and render; who may do what is the services'
     moderation     the queue's tabs, single and bulk decisions (keyboard in moderation.js)
     sharing        participant link, QR codes, embed snippet, invite codes and their sheet
     live           the opinion map, consensus, projector, and the JSON they poll
+    agenda         the common agenda, its items and notes, follow-up rounds, snapshots
 """
 
 from __future__ import annotations
@@ -20,8 +21,18 @@ from flask import Flask, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from deliberation import services
 from deliberation.errors import DeliberationError
-from web.console import auth, conversations, live, moderation, sharing, statements
+from web.console import (
+    agenda,
+    auth,
+    conversations,
+    live,
+    moderation,
+    report,
+    sharing,
+    statements,
+)
 from web.console.pages import JSON_SUFFIX, group_letter, local_time, wants_json
 from web.extensions import csrf, login_manager
 
@@ -41,7 +52,7 @@ bp = APIBlueprint(
     static_folder="static",
     enable_openapi=False,
 )
-for module in (auth, conversations, statements, moderation, sharing, live):
+for module in (auth, conversations, statements, moderation, sharing, live, report, agenda):
     module.register(bp)
 bp.add_app_template_filter(group_letter, "console_group")
 bp.add_app_template_filter(local_time, "console_time")
@@ -69,6 +80,11 @@ def _require_login():
         return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
     if request.method not in _SAFE_METHODS:
         csrf.protect()
+    conversation_id = (request.view_args or {}).get("conversation_id")
+    if conversation_id is not None:
+        # Defence in depth: a facilitator with no role in this conversation is refused (403)
+        # before any form is read; the services still check the role each action needs.
+        services.conversation_for(current_user.id, conversation_id)
     return None
 
 

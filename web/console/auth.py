@@ -10,7 +10,7 @@ from deliberation.errors import Forbidden, Invalid
 from web.console.forms import LoginForm, PasswordForm
 from web.console.pages import facilitator_id, flash_form_errors
 from web.extensions import limiter
-from web.rate_limits import login_key, login_limit
+from web.rate_limits import LOGIN_SCOPE, login_key, login_limit
 
 
 def register(bp: Blueprint) -> None:
@@ -30,7 +30,13 @@ def _login_limited() -> bool:
     return request.method != "POST"
 
 
-@limiter.limit(login_limit, key_func=login_key, exempt_when=_login_limited, override_defaults=False)
+@limiter.shared_limit(
+    login_limit,
+    scope=LOGIN_SCOPE,
+    key_func=login_key,
+    exempt_when=_login_limited,
+    override_defaults=False,
+)
 def login():
     form = LoginForm(next=request.args.get("next", ""))
     if current_user.is_authenticated and request.method == "GET":

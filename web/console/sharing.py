@@ -1,5 +1,6 @@
 """Bringing people in: the participant link and its QR code, the embed snippet, invite codes per
-sector with a printable sheet, and the external-id allow-list."""
+sector with a printable sheet, and the external-id allow-list. Letting data out: opening the
+conversation's data to Polis tools and creating the report ids they read it by."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from deliberation import services
 from deliberation.errors import Invalid, NotFound
 from deliberation.models import Role
+from deliberation.polis_io import REPORT_CSV_FILES
+from deliberation.services import polis_reports
 from deliberation.services.authorization import OWNER_ONLY
-from web.console.pages import embed_link, facilitator_id, participant_link
+from web.console.pages import embed_link, facilitator_id, participant_link, public_url
 
 C = "/c/<conversation:conversation_id>"
 _INVITE_CODE = re.compile(r"^[a-z0-9]{1,32}$")
@@ -21,6 +24,7 @@ _INVITE_CODE = re.compile(r"^[a-z0-9]{1,32}$")
 
 def register(bp: Blueprint) -> None:
     bp.add_url_rule(f"{C}/share", view_func=share)
+    bp.add_url_rule(f"{C}/share/data", view_func=publish_data, methods=["POST"])
     bp.add_url_rule(f"{C}/qr.svg", view_func=qr_code)
     bp.add_url_rule(f"{C}/invites", view_func=invites, methods=["GET", "POST"])
     bp.add_url_rule(f"{C}/invites/sheet", view_func=invite_sheet)
@@ -36,7 +40,28 @@ def share(conversation_id: str):
         link=participant_link(conversation_id),
         embed=embed_link(conversation_id),
         invites=[(code, participant_link(conversation_id, code.code)) for code in codes],
+        polis_url=public_url(""),
+        reports=[
+            (report, public_url(f"/api/v3/reportExport/{report.report_id}/"))
+            for report in polis_reports.report_ids(facilitator_id(), conversation_id)
+        ],
+        report_files=REPORT_CSV_FILES,
     )
+
+
+def publish_data(conversation_id: str):
+    """Open or close the conversation's data to Polis tools, or create a report id (owners)."""
+    services.conversation_for(facilitator_id(), conversation_id, OWNER_ONLY)
+    action = request.form.get("action")
+    if action in ("open-data", "close-data"):
+        polis_reports.set_data_open(facilitator_id(), conversation_id, action == "open-data")
+        flash("Data opened to Polis tools." if action == "open-data" else "Data closed.", "info")
+    elif action == "create-report":
+        report = polis_reports.create_report_id(facilitator_id(), conversation_id)
+        flash(f"Report id {report.report_id} created.", "info")
+    else:
+        flash("Unknown action.", "error")
+    return redirect(url_for("console.share", conversation_id=conversation_id) + "#open-data")
 
 
 def qr_code(conversation_id: str):

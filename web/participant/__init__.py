@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from web.participant import follow_up  # noqa: F401  (adds the follow-up round's pages to bp)
 from web.participant.identity import EMBED_BLUEPRINT
 from web.participant.views import bp
 

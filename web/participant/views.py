@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request
+from flask import Blueprint, abort, g, make_response, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from deliberation import services
 from deliberation.errors import DeliberationError, Forbidden, Invalid
 from deliberation.models import AccessMode, Conversation
-from web.credentials import issue_participant_token
+from web.credentials import csrf_cookie_name, issue_participant_token, participant_cookie_name
 from web.extensions import csrf, limiter
 from web.i18n import current_language
 from web.participant.identity import (
@@ -27,7 +27,7 @@ from web.participant.identity import (
 )
 from web.participant.opinion_map import opinion_map
 from web.participant.pages import page_headers, page_url, template_helpers
-from web.rate_limits import statements_limit, votes_limit
+from web.rate_limits import STATEMENTS_SCOPE, VOTES_SCOPE, statements_limit, votes_limit
 
 bp = Blueprint(
     "participant",
@@ -114,7 +114,9 @@ def sector_page(conversation_id: str):
 
 
 @bp.post(CONVERSATION + "/votes")
-@limiter.limit(votes_limit, key_func=rate_limit_key, override_defaults=False)
+@limiter.shared_limit(
+    votes_limit, scope=VOTES_SCOPE, key_func=rate_limit_key, override_defaults=False
+)
 def vote(conversation_id: str):
     reader = _require_reader(conversation_id)
     check_form_token(conversation_id, reader)
@@ -144,7 +146,9 @@ def statements_page(conversation_id: str):
 
 
 @bp.post(CONVERSATION + "/statements")
-@limiter.limit(statements_limit, key_func=rate_limit_key, override_defaults=False)
+@limiter.shared_limit(
+    statements_limit, scope=STATEMENTS_SCOPE, key_func=rate_limit_key, override_defaults=False
+)
 def add_statement(conversation_id: str):
     conversation = services.get_conversation(conversation_id)
     reader = _require_reader(conversation_id)
@@ -169,7 +173,22 @@ def group_page(conversation_id: str):
 
 @bp.get(CONVERSATION + "/privacy")
 def privacy_page(conversation_id: str):
+    current_reader(conversation_id)  # a participant here is offered to delete their votes
     return _render("privacy.html", services.get_conversation(conversation_id))
+
+
+@bp.post(CONVERSATION + "/leave")
+def leave(conversation_id: str):
+    """Delete the reader's participation (deliberation.services.privacy) and their cookies."""
+    conversation = services.get_conversation(conversation_id)
+    reader = _require_reader(conversation_id)
+    check_form_token(conversation_id, reader)
+    services.delete_participation(conversation_id, reader.pid)
+    g.reader = None
+    response = make_response(_render("privacy.html", conversation, deleted=True))
+    for name in (participant_cookie_name(conversation_id), csrf_cookie_name(conversation_id)):
+        response.delete_cookie(name, path="/")
+    return response
 
 
 @bp.errorhandler(DeliberationError)

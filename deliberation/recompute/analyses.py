@@ -1,0 +1,126 @@
+"""The slow stage's extra analyses: the common agenda's figures, stored with the slow result.
+
+After the slow stage's pipeline update (same groups as the fast lineage), `slow_update` runs
+`clustering.agenda.agenda_analyses` on the same votes, seeded with the conversation's math seed,
+and puts its dict under `document["mesa"]["agenda"]`, where `services.common_agenda` reads it.
+It runs in the slow stage's child process, so the fast stage never waits for it; the one thing
+it needs from the database beyond the votes, who declared which sector, is read beforehand by
+`participant_sectors` in the worker's thread.
+
+`agenda_document` is the same computation for anyone recomputing it (a cold check, a snapshot
+verification): given the same votes, result, sectors and seed it returns the same dict.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from clustering.agenda import AgendaParams, agenda_analyses
+from clustering.inputs import Moderation, VoteRecords
+from clustering.pipeline import PolisParams, PolisResult, update
+from deliberation.db import db
+from deliberation.models import Conversation, Participant
+
+AGENDA_KEY = "agenda"  # under document["mesa"]
+# Bootstrap sizes; the environment may lower them (tests, small machines) but not the seed.
+RESAMPLES_VARIABLE = "MESA_AGENDA_RESAMPLES"
+STABILITY_RESAMPLES_VARIABLE = "MESA_AGENDA_STABILITY_RESAMPLES"
+
+
+@dataclass(frozen=True)
+class SectorInputs:
+    """Who declared which sector (pid → sector), and the sectors to report, in order: the
+    conversation's declared sectors, then any no longer declared that participants still hold."""
+
+    by_pid: dict[int, str]
+    names: list[str]
+
+
+def participant_sectors(conversation_pk: int) -> SectorInputs:
+    """Read in the worker's thread, within the slow stage's read transaction."""
+    declared = db.session.scalar(
+        sa.select(Conversation.stakeholder_sectors).where(Conversation.id == conversation_pk)
+    )
+    rows = db.session.execute(
+        sa.select(Participant.pid, Participant.sector).where(
+            Participant.conversation_id == conversation_pk, Participant.sector.is_not(None)
+        )
+    ).all()
+    by_pid = {int(pid): sector for pid, sector in rows}
+    names = list(declared or [])
+    names += sorted(set(by_pid.values()) - set(names))
+    return SectorInputs(by_pid, names)
+
+
+def agenda_params(seed: int) -> AgendaParams:
+    defaults = AgendaParams()
+    return AgendaParams(
+        seed=seed,
+        resamples=_count(RESAMPLES_VARIABLE, defaults.resamples),
+        stability_resamples=_count(STABILITY_RESAMPLES_VARIABLE, defaults.stability_resamples),
+    )
+
+
+def agenda_document(
+    votes: VoteRecords,
+    moderation: Moderation,
+    result: dict,
+    sectors: SectorInputs | None,
+    seed: int,
+) -> dict:
+    """The agenda analyses of a stored (or just computed) result document; JSON-ready, without
+    timings, so the same inputs give the same dict."""
+    analyses = _analyses(votes, moderation, result, sectors, seed)
+    analyses.pop("timings", None)
+    return analyses
+
+
+def _analyses(votes, moderation, result, sectors: SectorInputs | None, seed: int) -> dict:
+    sectors = sectors or SectorInputs({}, [])
+    return agenda_analyses(
+        votes,
+        result,
+        moderation,
+        sectors=sectors.by_pid,
+        sector_names=sectors.names,
+        params=agenda_params(seed),
+    )
+
+
+def slow_update(
+    votes: VoteRecords,
+    moderation: Moderation,
+    previous: dict | None,
+    params: PolisParams,
+    sectors: SectorInputs | None = None,
+) -> PolisResult:
+    """The slow stage's computation: `clustering.pipeline.update`, then the agenda analyses
+    stored under mesa.agenda (their seconds are added to the result's timings)."""
+    result = update(votes, moderation, previous, params)
+    document = result.to_dict()
+    analyses = _analyses(votes, moderation, document, sectors, params.seed)
+    timings = analyses.pop("timings", {})
+    document["mesa"][AGENDA_KEY] = analyses
+    result.timings.update({f"agenda_{name}": seconds for name, seconds in timings.items()})
+    return result
+
+
+def slow_update_with(sectors: SectorInputs | None) -> Callable[..., PolisResult]:
+    """`slow_update` with these sectors, callable as `update(votes, moderation, previous,
+    params)` and picklable (a partial of a module-level function) for the child process."""
+    return functools.partial(slow_update, sectors=sectors)
+
+
+def _count(variable: str, default: int) -> int:
+    value = os.environ.get(variable)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return max(int(value), 0)
+    except ValueError:
+        raise ValueError(f"{variable} must be a whole number, got {value!r}") from None

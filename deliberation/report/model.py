@@ -1,0 +1,176 @@
+"""What a plenary report holds: plain frozen values, read from the services at one moment.
+
+Every renderer (printable page, PDF, Markdown, CSV, JSON) reads this and nothing else, so the
+numbers agree across formats. Shares are fractions in [0, 1]; intervals are 90% (low, high).
+Sector cells with fewer participants than the conversation's minimum are never put in here:
+they are absent, not hidden, so no renderer can leak them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+Interval = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class ReportStatement:
+    """A statement in the report's language (its translation when there is one)."""
+
+    tid: int
+    text: str
+    language: str | None  # of `text`; None when unknown
+
+
+@dataclass(frozen=True)
+class Share:
+    """How one opinion group or one sector voted on a statement: `agree_share` of the `n` who
+    saw it agreed, with its 90% interval (None when the stage that computes it has not run)."""
+
+    label: str  # a group's letter ("A") or a sector's name
+    n: int
+    agree_share: float
+    interval: Interval | None = None
+
+
+@dataclass(frozen=True)
+class AgendaStatement:
+    """One statement of the common agenda, ranked by group-informed consensus.
+
+    Figures the slow stage computes (intervals, bridging score) are None until it has run.
+    `red_line_sectors` names the sectors for which the statement is a red line.
+    """
+
+    statement: ReportStatement
+    consensus: float
+    consensus_interval: Interval | None
+    majority_share: float | None
+    bridging: float | None
+    bridging_interval: Interval | None
+    groups: tuple[Share, ...]
+    sectors: tuple[Share, ...]
+    red_line_sectors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Stance:
+    """A statement that sets a group apart: most of its voters `agree`d (or disagreed), `share`
+    of them, out of `n`."""
+
+    statement: ReportStatement
+    agrees: bool
+    share: float
+    n: int
+
+
+@dataclass(frozen=True)
+class GroupReport:
+    id: int
+    label: str
+    size: int
+    stability: float | None  # mean Jaccard similarity over bootstrap resamples, in [0, 1]
+    stances: tuple[Stance, ...]
+
+
+@dataclass(frozen=True)
+class Divisive:
+    statement: ReportStatement
+    spread: float  # widest gap between two groups' agree shares
+    groups: tuple[Share, ...]
+
+
+@dataclass(frozen=True)
+class Uncertain:
+    statement: ReportStatement
+    reason: str  # "passes": many passed; "interval": the interval is wide
+    value: float  # the pass share, or the width of the interval
+
+
+@dataclass(frozen=True)
+class AgendaNote:
+    noted_on: dt.date
+    text: str
+
+
+@dataclass(frozen=True)
+class AgendaEntry:
+    """A statement the table took up as a commitment, and where it stands."""
+
+    statement: ReportStatement
+    subcommittee: str
+    responsible_body: str
+    government_level: str | None
+    due_date: dt.date | None
+    status: str
+    notes: tuple[AgendaNote, ...]
+
+
+@dataclass(frozen=True)
+class TimeBucket:
+    """Participation within [start_ms, start_ms + width_ms): who joined and how many votes."""
+
+    start_ms: int
+    joined: int
+    votes: int
+
+
+@dataclass(frozen=True)
+class Participation:
+    participants: int
+    voters: int
+    grouped: int | None
+    votes: int  # standing votes: one per participant and statement
+    statements: int  # accepted, open to votes
+    first_ms: int | None
+    last_vote_ms: int | None
+    # (sector, participants) for sectors at or above the minimum cell size; `None` is "not said".
+    sectors: tuple[tuple[str | None, int], ...]
+    sectors_withheld: int  # sectors left out because too few declared them
+    bucket_ms: int
+    timeline: tuple[TimeBucket, ...]
+
+
+@dataclass(frozen=True)
+class MapPoints:
+    """The opinion map: participants' positions in [0, 1]² (y up), their group (-1: none), and
+    each group's outline; a deterministic sample when there are many points."""
+
+    x: tuple[float, ...]
+    y: tuple[float, ...]
+    group: tuple[int, ...]
+    hulls: tuple[tuple[int, tuple[tuple[float, float], ...]], ...]
+    total: int  # points on the full map; len(x) may be fewer
+
+
+@dataclass(frozen=True)
+class SnapshotStamp:
+    id: int
+    sha256: str
+    created_ms: int
+    label: str
+    vote_count: int
+
+
+@dataclass(frozen=True)
+class PlenaryReport:
+    conversation_id: str
+    topic: str
+    description: str
+    language: str
+    generated_ms: int
+    math_version: int | None
+    math_computed_ms: int | None
+    slow_stage_ran: bool  # False: intervals, bridging and stability are not computed yet
+    min_sector_cell: int
+    attribution: str | None
+    participation: Participation
+    common_agenda: tuple[AgendaStatement, ...]
+    groups: tuple[GroupReport, ...]
+    stability: float | None  # mean adjusted Rand index over bootstrap resamples
+    divisive: tuple[Divisive, ...]
+    uncertain: tuple[Uncertain, ...]
+    agenda_items: tuple[AgendaEntry, ...]
+    snapshot: SnapshotStamp | None
+    opinion_map: MapPoints | None
+    notes: tuple[str, ...] = field(default=())  # what could not be included, and why

@@ -1,0 +1,360 @@
+"""The common agenda: promoting statements to commitments and following them through.
+
+Any owner or moderator of the conversation may promote, edit, move and annotate items; every
+change is in the audit log with the values before and after. An item is named by its
+statement's tid, as statements are: a statement is on the agenda at most once.
+
+Status moves one step at a time, forward or back:
+
+    proposed <-> agreed <-> in progress <-> done <-> evaluated
+
+Forward is the table's progress; one step back corrects a mistake or records a setback (work
+agreed but not started after all). Jumps are refused, so the audit log tells the whole story:
+an item cannot be "evaluated" without having been recorded as done.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from deliberation.db import db, now_ms, unit_of_work
+from deliberation.errors import Conflict, Invalid, NotFound
+from deliberation.models import (
+    AgendaItem,
+    AgendaNote,
+    AgendaStatus,
+    Conversation,
+    GovernmentLevel,
+    Statement,
+)
+from deliberation.services.audit import record_audit
+from deliberation.services.authorization import MODERATION_ROLES, require_role
+from deliberation.services.lookup import find_conversation, find_statement
+
+STATUS_ORDER = tuple(AgendaStatus)
+ALLOWED_TRANSITIONS: dict[AgendaStatus, frozenset[AgendaStatus]] = {
+    status: frozenset(STATUS_ORDER[j] for j in (i - 1, i + 1) if 0 <= j < len(STATUS_ORDER))
+    for i, status in enumerate(STATUS_ORDER)
+}
+MAX_SUBCOMMITTEE_LENGTH = 200
+MAX_RESPONSIBLE_BODY_LENGTH = 300
+MAX_NOTE_LENGTH = 10_000
+EDITABLE_FIELDS = ("subcommittee", "responsible_body", "government_level", "due_date")
+
+
+@dataclass(frozen=True)
+class AgendaNoteView:
+    noted_on: dt.date
+    text: str
+    author_id: int | None
+    created_ms: int
+
+
+@dataclass(frozen=True)
+class AgendaItemView:
+    """An agenda item with its statement's text, for pages and reports (plain values only)."""
+
+    id: int
+    tid: int
+    text: str
+    translations: dict[str, str]
+    subcommittee: str
+    responsible_body: str
+    government_level: GovernmentLevel | None
+    due_date: dt.date | None
+    status: AgendaStatus
+    notes: tuple[AgendaNoteView, ...]
+    created_ms: int
+    updated_ms: int
+
+    def text_in(self, language: str | None) -> str:
+        return self.translations.get(language or "", self.text)
+
+    @property
+    def next_statuses(self) -> list[AgendaStatus]:
+        """The statuses it may move to, in the table's order."""
+        return [s for s in STATUS_ORDER if s in ALLOWED_TRANSITIONS[self.status]]
+
+
+def promote_statement(
+    facilitator_id: int,
+    conversation_id: str,
+    tid: int,
+    *,
+    subcommittee: str = "",
+    responsible_body: str = "",
+    government_level: GovernmentLevel | str | None = None,
+    due_date: dt.date | str | None = None,
+) -> AgendaItem:
+    """Put a statement on the common agenda, as a proposed item. Once per statement.
+
+    A rejected statement cannot be promoted: the table never saw it.
+    """
+    fields = _clean_fields(
+        {
+            "subcommittee": subcommittee,
+            "responsible_body": responsible_body,
+            "government_level": government_level,
+            "due_date": due_date,
+        }
+    )
+    with unit_of_work() as session:
+        conversation = find_conversation(conversation_id, lock=True)
+        require_role(facilitator_id, conversation, MODERATION_ROLES)
+        statement = find_statement(conversation, tid)
+        if statement.moderation.value == "rejected":
+            raise Invalid(f"statement {tid} was rejected", code="statement_rejected")
+        if _item_for(conversation, tid) is not None:
+            raise Conflict(f"statement {tid} is on the agenda already", code="agenda_item_exists")
+        stamp = now_ms()
+        item = AgendaItem(
+            conversation_id=conversation.id,
+            tid=tid,
+            status=AgendaStatus.PROPOSED,
+            created_ms=stamp,
+            updated_ms=stamp,
+            **fields,
+        )
+        session.add(item)
+        session.flush()
+        record_audit(
+            conversation,
+            facilitator_id,
+            "agenda.promote",
+            {"tid": tid, "item": item.id, **_audit_values(fields)},
+        )
+    return item
+
+
+def update_agenda_item(
+    facilitator_id: int, conversation_id: str, tid: int, **changes: Any
+) -> AgendaItem:
+    """Change an item's subcommittee, responsible body, government level or due date."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise Invalid(f"not an agenda item field: {', '.join(sorted(unknown))}", code="invalid")
+    fields = _clean_fields(changes)
+    with unit_of_work():
+        conversation, item = _locked_item(facilitator_id, conversation_id, tid)
+        before = {name: getattr(item, name) for name in fields}
+        for name, value in fields.items():
+            setattr(item, name, value)
+        changed = {name for name in fields if before[name] != fields[name]}
+        if changed:
+            item.updated_ms = now_ms()
+            record_audit(
+                conversation,
+                facilitator_id,
+                "agenda.edit",
+                {
+                    "tid": item.tid,
+                    "item": item.id,
+                    "before": _audit_values({n: before[n] for n in changed}),
+                    "after": _audit_values({n: fields[n] for n in changed}),
+                },
+            )
+    return item
+
+
+def change_agenda_status(
+    facilitator_id: int,
+    conversation_id: str,
+    tid: int,
+    status: AgendaStatus | str,
+    *,
+    reason: str | None = None,
+) -> AgendaItem:
+    """Move an item one step forward or back (see the module's docstring)."""
+    try:
+        status = AgendaStatus(status)
+    except ValueError:
+        raise Invalid(f"{status!r} is not an agenda status", code="agenda_status_invalid") from None
+    with unit_of_work():
+        conversation, item = _locked_item(facilitator_id, conversation_id, tid)
+        if status not in ALLOWED_TRANSITIONS[item.status]:
+            raise Conflict(
+                f"an item cannot go from {item.status.value} to {status.value}",
+                code="agenda_transition_refused",
+            )
+        before = item.status
+        item.status = status
+        item.updated_ms = now_ms()
+        record_audit(
+            conversation,
+            facilitator_id,
+            "agenda.status",
+            {"tid": item.tid, "item": item.id, "before": before.value, "after": status.value},
+            reason=reason or None,
+        )
+    return item
+
+
+def add_agenda_note(
+    facilitator_id: int,
+    conversation_id: str,
+    tid: int,
+    text: str,
+    *,
+    noted_on: dt.date | str | None = None,
+) -> AgendaNote:
+    """A dated note on an item; `noted_on` is the day it refers to (today when not given)."""
+    text = (text or "").strip()
+    if not text:
+        raise Invalid("write the note first", code="note_empty")
+    if len(text) > MAX_NOTE_LENGTH:
+        raise Invalid(f"a note has at most {MAX_NOTE_LENGTH} characters", code="note_too_long")
+    day = _date(noted_on) or dt.datetime.fromtimestamp(now_ms() / 1000, dt.UTC).date()
+    with unit_of_work() as session:
+        conversation, item = _locked_item(facilitator_id, conversation_id, tid)
+        note = AgendaNote(
+            agenda_item_id=item.id,
+            facilitator_id=facilitator_id,
+            noted_on=day,
+            text=text,
+            created_ms=now_ms(),
+        )
+        session.add(note)
+        item.updated_ms = note.created_ms
+        session.flush()
+        record_audit(
+            conversation,
+            facilitator_id,
+            "agenda.note",
+            {"tid": item.tid, "item": item.id, "note": note.id, "noted_on": day.isoformat()},
+        )
+    return note
+
+
+def list_agenda_items(conversation_id: str) -> list[AgendaItemView]:
+    """Every agenda item of a conversation with its notes and status, by subcommittee then tid.
+
+    A read for pages and reports: callers that show it to a facilitator check their role first
+    (e.g. with `conversation_for`).
+    """
+    conversation = find_conversation(conversation_id)
+    rows = db.session.execute(
+        sa.select(AgendaItem, Statement)
+        .join(
+            Statement,
+            sa.and_(
+                Statement.conversation_id == AgendaItem.conversation_id,
+                Statement.tid == AgendaItem.tid,
+            ),
+        )
+        .where(AgendaItem.conversation_id == conversation.id)
+        .order_by(AgendaItem.subcommittee, AgendaItem.tid)
+    ).all()
+    return [_view(item, statement) for item, statement in rows]
+
+
+def agenda_tids(conversation: Conversation) -> list[int]:
+    return list(
+        db.session.scalars(
+            sa.select(AgendaItem.tid)
+            .where(AgendaItem.conversation_id == conversation.id)
+            .order_by(AgendaItem.tid)
+        )
+    )
+
+
+def _view(item: AgendaItem, statement: Statement) -> AgendaItemView:
+    return AgendaItemView(
+        id=item.id,
+        tid=item.tid,
+        text=statement.text,
+        translations={t.language: t.text for t in statement.translations},
+        subcommittee=item.subcommittee,
+        responsible_body=item.responsible_body,
+        government_level=item.government_level,
+        due_date=item.due_date,
+        status=item.status,
+        notes=tuple(
+            AgendaNoteView(note.noted_on, note.text, note.facilitator_id, note.created_ms)
+            for note in item.notes
+        ),
+        created_ms=item.created_ms,
+        updated_ms=item.updated_ms,
+    )
+
+
+def _item_for(conversation: Conversation, tid: int) -> AgendaItem | None:
+    return db.session.scalar(
+        sa.select(AgendaItem).where(
+            AgendaItem.conversation_id == conversation.id, AgendaItem.tid == tid
+        )
+    )
+
+
+def _locked_item(
+    facilitator_id: int, conversation_id: str, tid: int
+) -> tuple[Conversation, AgendaItem]:
+    conversation = find_conversation(conversation_id, lock=True)
+    require_role(facilitator_id, conversation, MODERATION_ROLES)
+    item = _item_for(conversation, tid)
+    if item is None:
+        raise NotFound(
+            f"statement {tid} of {conversation_id} is not on the agenda",
+            code="agenda_item_not_found",
+        )
+    return conversation, item
+
+
+def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    clean: dict[str, Any] = {}
+    limits = {
+        "subcommittee": MAX_SUBCOMMITTEE_LENGTH,
+        "responsible_body": MAX_RESPONSIBLE_BODY_LENGTH,
+    }
+    for name, value in fields.items():
+        if name in limits:
+            text = " ".join(str(value or "").split())
+            if len(text) > limits[name]:
+                raise Invalid(
+                    f"{name.replace('_', ' ')} has at most {limits[name]} characters",
+                    code=f"{name}_too_long",
+                )
+            clean[name] = text
+        elif name == "government_level":
+            clean[name] = _government_level(value)
+        elif name == "due_date":
+            clean[name] = _date(value)
+    return clean
+
+
+def _government_level(value: GovernmentLevel | str | None) -> GovernmentLevel | None:
+    if value is None or value == "":
+        return None
+    try:
+        return GovernmentLevel(value)
+    except ValueError:
+        raise Invalid(
+            f"{value!r} is not a government level (municipal, state, federal, other)",
+            code="government_level_invalid",
+        ) from None
+
+
+def _date(value: dt.date | str | None) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise Invalid(f"{value!r} is not a date (YYYY-MM-DD)", code="date_invalid") from None
+
+
+def _audit_values(fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields as JSON: dates as ISO text, enums as their values."""
+    out = {}
+    for name, value in fields.items():
+        if isinstance(value, dt.date):
+            value = value.isoformat()
+        elif isinstance(value, GovernmentLevel):
+            value = value.value
+        out[name] = value
+    return out

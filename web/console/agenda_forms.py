@@ -1,0 +1,67 @@
+"""Forms of the agenda pages. They check the shape of what was typed; the services check the
+rules (lengths, allowed status moves), so a refusal reads the same everywhere."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+GOVERNMENT_LEVELS = [
+    SelectChoice("", _l("Not set")),
+    SelectChoice("municipal", _l("Municipal")),
+    SelectChoice("state", _l("State")),
+    SelectChoice("federal", _l("Federal")),
+    SelectChoice("other", _l("Other")),
+]
+STATUS_LABELS = {
+    "proposed": _l("Proposed"),
+    "agreed": _l("Agreed"),
+    "in_progress": _l("In progress"),
+    "done": _l("Done"),
+    "evaluated": _l("Evaluated"),
+}
+
+
+class PromoteForm(FlaskForm):
+    tid = IntegerField(validators=[InputRequired()])
+    subcommittee = StringField(_l("Subcommittee"), validators=[Length(max=200)])
+
+
+class AgendaItemForm(FlaskForm):
+    subcommittee = StringField(_l("Subcommittee"), validators=[Length(max=200)])
+    responsible_body = StringField(_l("Responsible body"), validators=[Length(max=300)])
+    government_level = SelectField(_l("Government level"), choices=GOVERNMENT_LEVELS)
+    due_date = DateField(_l("Due date"), validators=[Optional()])
+
+    def changes(self) -> dict:
+        return {
+            "subcommittee": self.subcommittee.data or "",
+            "responsible_body": self.responsible_body.data or "",
+            "government_level": self.government_level.data or None,
+            "due_date": self.due_date.data,
+        }
+
+
+class StatusForm(FlaskForm):
+    status = HiddenField(validators=[DataRequired()])
+    reason = StringField(_l("Why (kept in the audit log)"), validators=[Length(max=1000)])
+
+
+class NoteForm(FlaskForm):
+    text = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=10_000)])
+    noted_on = DateField(_l("Note date"), validators=[Optional()])
+
+
+class RoundForm(FlaskForm):
+    label = StringField(
+        _l("Name of the round"),
+        validators=[DataRequired(), Length(max=200)],
+        description=_l("e.g. six months on"),
+    )
+
+
+class SnapshotForm(FlaskForm):
+    label = StringField(_l("Label"), validators=[Length(max=200)])

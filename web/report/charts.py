@@ -1,0 +1,189 @@
+"""The report's charts as inline SVG, drawn on the server.
+
+Server-side SVG rather than the console's plotly.js: a printed page and a PDF run no script,
+and a file of plain shapes prints the same in every browser and in headless Chromium. Each chart
+has a <title> and text labels, and reads in black and white: groups are told apart by letter
+and marker shape as well as colour, shares by length and printed percentage.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from markupsafe import Markup, escape
+
+from deliberation.report.model import MapPoints, Share, TimeBucket
+
+# Okabe-Ito, as the console's map: told apart by people with colour-blindness.
+GROUP_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#8c6d1f")
+UNGROUPED_COLOUR = "#9aa1ad"
+
+
+def _label(group_id: int) -> str:
+    return chr(ord("A") + group_id) if 0 <= group_id < 26 else str(group_id)
+
+
+def _colour(group_id: int) -> str:
+    return GROUP_COLOURS[group_id % len(GROUP_COLOURS)] if group_id >= 0 else UNGROUPED_COLOUR
+
+
+def _percent(share: float) -> str:
+    return f"{round(100 * share)}%"
+
+
+def share_bars(shares: tuple[Share, ...], title: str, interval_word: str = "90%") -> Markup:
+    """One horizontal bar per group or sector: the agree share, its 90% interval as a line
+    with end ticks, and the figures written beside it."""
+    if not shares:
+        return Markup("")
+    longest = max(len(_short(share.label, 24)) for share in shares)
+    row, label_w, bar_w, text_w = 18, 14 + 7 * longest, 260, 190
+    width, height = label_w + bar_w + text_w, row * len(shares) + 4
+    parts = [
+        f'<svg class="chart share-bars" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}" role="img" aria-label="{escape(title)}">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for i, share in enumerate(shares):
+        y = 2 + i * row
+        length = round(bar_w * share.agree_share, 1)
+        figures = f"{_percent(share.agree_share)} · n={share.n}"
+        if share.interval:
+            low, high = share.interval
+            figures += f" · {interval_word} {_percent(low)}–{_percent(high)}"
+        parts += [
+            f'<text x="{label_w - 6}" y="{y + 12}" text-anchor="end" class="label">'
+            f"{escape(_short(share.label, 24))}</text>",
+            f'<rect x="{label_w}" y="{y + 3}" width="{bar_w}" height="10" class="track"/>',
+            f'<rect x="{label_w}" y="{y + 3}" width="{length}" height="10" class="agree"/>',
+        ]
+        if share.interval:
+            x1, x2 = (round(label_w + bar_w * v, 1) for v in share.interval)
+            parts.append(
+                f'<path d="M{x1} {y + 8}H{x2}M{x1} {y + 4}V{y + 12}M{x2} {y + 4}V{y + 12}" '
+                'class="interval"/>'
+            )
+        parts.append(
+            f'<text x="{label_w + bar_w + 6}" y="{y + 12}" class="figure">{escape(figures)}</text>'
+        )
+    parts.append(f'<path d="M{label_w + bar_w / 2} 0V{height}" class="half"/>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _short(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+# Marker shapes by group, so that groups stay apart in black and white.
+def _marker(group_id: int, x: float, y: float, r: float) -> str:
+    shape = group_id % 4 if group_id >= 0 else -1
+    if shape == 0:
+        return f'<circle cx="{x}" cy="{y}" r="{r}"/>'
+    if shape == 1:
+        return f'<rect x="{x - r}" y="{y - r}" width="{2 * r}" height="{2 * r}"/>'
+    if shape == 2:
+        return f'<path d="M{x} {y - r * 1.2}L{x + r * 1.1} {y + r}H{x - r * 1.1}Z"/>'
+    if shape == 3:
+        return (
+            f'<path d="M{x} {y - r * 1.3}L{x + r * 1.3} {y}L{x} {y + r * 1.3}L{x - r * 1.3} {y}Z"/>'
+        )
+    return f'<circle cx="{x}" cy="{y}" r="{r * 0.7}"/>'
+
+
+def opinion_map(points: MapPoints, title: str) -> Markup:
+    """Participants as points, by group: outline, marker shape and colour, with each group's
+    letter at its centre. Position only means "votes alike" (PCA of the votes)."""
+    size, pad = 420, 14
+    inner = size - 2 * pad
+
+    def px(v: float) -> float:
+        return round(pad + inner * v, 1)
+
+    def py(v: float) -> float:
+        return round(pad + inner * (1 - v), 1)
+
+    parts = [
+        f'<svg class="chart opinion-map" viewBox="0 0 {size} {size}" width="{size}" '
+        f'height="{size}" role="img" aria-label="{escape(title)}">',
+        f"<title>{escape(title)}</title>",
+        f'<rect x="0.5" y="0.5" width="{size - 1}" height="{size - 1}" class="frame"/>',
+    ]
+    for group_id, hull in points.hulls:
+        if len(hull) >= 3:
+            corners = " ".join(f"{px(x)},{py(y)}" for x, y in hull)
+            parts.append(f'<polygon points="{corners}" class="hull" stroke="{_colour(group_id)}"/>')
+    by_group: dict[int, list[str]] = {}
+    radius = 2.6 if len(points.x) <= 600 else 1.8
+    for x, y, group_id in zip(points.x, points.y, points.group, strict=True):
+        by_group.setdefault(group_id, []).append(_marker(group_id, px(x), py(y), radius))
+    for group_id, markers in sorted(by_group.items()):
+        parts.append(f'<g class="points" fill="{_colour(group_id)}">{"".join(markers)}</g>')
+    for group_id, hull in points.hulls:
+        if hull:
+            cx = sum(x for x, _ in hull) / len(hull)
+            cy = sum(y for _, y in hull) / len(hull)
+            parts.append(
+                f'<text x="{px(cx)}" y="{py(cy) + 7}" text-anchor="middle" class="group-letter">'
+                f"{_label(group_id)}</text>"
+            )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def participation_over_time(
+    timeline: tuple[TimeBucket, ...], bucket_ms: int, title: str, votes_word: str, people_word: str
+) -> Markup:
+    """Votes cast per interval as bars, and participants who had joined so far as a line, on
+    one time axis (UTC), each with its own scale written at its end."""
+    if not timeline:
+        return Markup("")
+    width, height, left, right, top, bottom = 640, 200, 44, 52, 12, 30
+    plot_w, plot_h = width - left - right, height - top - bottom
+    most_votes = max(b.votes for b in timeline) or 1
+    cumulative, total = [], 0
+    for bucket in timeline:
+        total += bucket.joined
+        cumulative.append(total)
+    most_people = max(cumulative) or 1
+    step = plot_w / len(timeline)
+    parts = [
+        f'<svg class="chart timeline" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}" role="img" aria-label="{escape(title)}">',
+        f"<title>{escape(title)}</title>",
+        f'<path d="M{left} {top}V{top + plot_h}H{left + plot_w}V{top}" class="axis"/>',
+    ]
+    for i, bucket in enumerate(timeline):
+        bar_h = round(plot_h * bucket.votes / most_votes, 1)
+        parts.append(
+            f'<rect x="{round(left + i * step + 1, 1)}" y="{round(top + plot_h - bar_h, 1)}" '
+            f'width="{round(max(step - 2, 1), 1)}" height="{bar_h}" class="votes"/>'
+        )
+    line = " ".join(
+        f"{round(left + (i + 0.5) * step, 1)},{round(top + plot_h * (1 - n / most_people), 1)}"
+        for i, n in enumerate(cumulative)
+    )
+    parts.append(f'<polyline points="{line}" class="people"/>')
+    parts += [
+        f'<text x="{left - 4}" y="{top + 9}" text-anchor="end" class="figure">{most_votes}</text>',
+        f'<text x="{left - 4}" y="{top + 24}" text-anchor="end" class="figure">'
+        f"{escape(votes_word)}</text>",
+        f'<text x="{left + plot_w + 4}" y="{top + 9}" class="figure">{most_people}</text>',
+        f'<text x="{left + plot_w + 4}" y="{top + 24}" class="figure">{escape(people_word)}</text>',
+    ]
+    ticks = sorted({0, len(timeline) // 2, len(timeline) - 1})
+    for i in ticks:
+        parts.append(
+            f'<text x="{round(left + (i + 0.5) * step, 1)}" y="{height - 10}" '
+            f'text-anchor="middle" class="figure">'
+            f"{_clock(timeline[i].start_ms, bucket_ms)}</text>"
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _clock(ms: int, bucket_ms: int) -> str:
+    moment = datetime.fromtimestamp(ms / 1000, UTC)
+    if bucket_ms >= 24 * 3600_000:
+        return moment.strftime("%Y-%m-%d")
+    return moment.strftime("%H:%M")
