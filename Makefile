@@ -3,9 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST := $(PY) -m pytest -q -p no:cacheprovider
-LINT_PATHS := $(wildcard clustering deliberation web tests benchmarks)
+LINT_PATHS := $(wildcard clustering deliberation web tests benchmarks loadtest gunicorn.conf.py)
 
-.PHONY: setup run test e2e faults bench lint translations clean distclean
+.PHONY: setup run test e2e faults loadtest bench lint translations clean distclean
 
 setup: $(VENV)/.installed
 
@@ -36,6 +36,12 @@ e2e: setup
 faults: setup
 	@if [ -d tests/faults ]; then $(PYTEST) tests/faults || [ $$? -eq 5 ]; \
 	else echo "faults: no tests/faults folder, nothing to run"; fi
+
+# gunicorn + a recompute worker on 127.0.0.1, 500 votes/s for 60 s, then the highest rate
+# that keeps p99 <= 250 ms; on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set
+# (that database is wiped). A few minutes. Options: make loadtest LOADTEST_ARGS="--no-search".
+loadtest: setup
+	$(PY) -m loadtest $(LOADTEST_ARGS)
 
 bench: setup
 	$(PY) -m benchmarks.run

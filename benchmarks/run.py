@@ -24,6 +24,8 @@ SECTIONS: dict[str, str] = {
     "clustering": "benchmarks.clustering_bench",
     "map": "benchmarks.map_bench",
     "recompute": "benchmarks.recompute_bench",
+    "http": "benchmarks.http_bench",
+    "agenda": "benchmarks.agenda_bench",
 }
 
 

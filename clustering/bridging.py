@@ -40,6 +40,12 @@ FACTOR_LAMBDA = 0.03
 # Community Notes scores a note only once it has 5 ratings; fewer say nothing about bridging.
 MIN_RATINGS = 5
 INIT_SCALE = 0.1  # standard deviation of the random starting factors
+# Bootstrap refits stop when no statement intercept moves more than this (see `bootstrap`).
+BOOTSTRAP_TOL = 1e-3
+BOOTSTRAP_MAX_SWEEPS = 30
+# Over-relaxation of the statements' step in the bootstrap refits: a third fewer sweeps for
+# the same intervals (widths within 0.5% of fully converged refits on the open data).
+BOOTSTRAP_RELAX = 1.5
 
 
 @dataclass(frozen=True)
@@ -98,20 +104,21 @@ def _solve_2x2(count, s_f, s_ff, s_y, s_yf, lam_i, lam_f):
 class _Side:
     """One side of the matrix (participants or statements) as rows, and what never changes.
 
-    pattern, agreed: (rows, cols) CSR. count, agreed_sum: (rows, 1) ratings and agrees per row,
-    or None when the other side is weighted (then they change with the weights).
+    pattern, agreed: (rows, cols) sparse (CSR, or a CSC transpose). count, agreed_sum: (rows, 1)
+    ratings and agrees per row, or None when the other side is weighted (they change with the
+    weights).
     """
 
-    pattern: sp.csr_matrix
-    agreed: sp.csr_matrix
+    pattern: sp.spmatrix
+    agreed: sp.spmatrix
     count: np.ndarray | None
     agreed_sum: np.ndarray | None
 
 
-def _side(pattern: sp.csr_matrix, agreed: sp.csr_matrix, weighted: bool) -> _Side:
+def _side(pattern: sp.spmatrix, agreed: sp.spmatrix, weighted: bool) -> _Side:
     if weighted:
         return _Side(pattern, agreed, None, None)
-    count = np.diff(pattern.indptr).astype(np.float64).reshape(-1, 1)
+    count = np.asarray(pattern.sum(axis=1), dtype=np.float64).reshape(-1, 1)
     return _Side(pattern, agreed, count, np.asarray(agreed.sum(axis=1)).reshape(-1, 1))
 
 
@@ -187,11 +194,22 @@ class _Penalties:
 
 
 def _sweeps(
-    ratings: Ratings, start: _Params, weights, n_sweeps: int, tol: float, lams, fixed_mu=False
+    ratings: Ratings,
+    start: _Params,
+    weights,
+    n_sweeps: int,
+    tol: float,
+    lams,
+    fixed_mu: bool = False,
+    relax: float = 1.0,
 ):
-    """Alternate participants, statements and μ until no parameter moves more than tol."""
+    """Alternate participants, statements and μ until no parameter moves more than tol (with
+    `fixed_mu`, the bootstrap's refits: until no statement intercept does). `relax` > 1
+    over-relaxes the statements' step (successive over-relaxation)."""
     participants = _side(ratings.rated, ratings.agreed, weighted=False)
-    statements = _side(ratings.rated.T.tocsr(), ratings.agreed.T.tocsr(), weights is not None)
+    # The transposes stay CSC views: a CSC product walks each participant's votes in order and
+    # scatters into the few statement rows, twice as fast as a CSR transpose's gathers.
+    statements = _side(ratings.rated.T, ratings.agreed.T, weights is not None)
     counts = participants.count
     participant_w = (counts > 0) * (1.0 if weights is None else weights)  # (n, 1 or k)
     statement_seen = np.asarray(statements.pattern @ participant_w) > 0  # (m, 1 or k)
@@ -210,13 +228,18 @@ def _sweeps(
             pen.participant_f,
         )
         b, v, sums = _half_sweep(statements, p.mu, a, u, pen.statement_i, pen.statement_f, weights)
+        if relax != 1.0:
+            b = p.statement_intercept + relax * (b - p.statement_intercept)
+            v = p.statement_factor + relax * (v - p.statement_factor)
         mu = p.mu if fixed_mu else _global_intercept(sums, b, v, pen.mu)
         new = _rebalance(_Params(mu, a, u, b, v), participant_w, statement_seen, pen, fixed_mu)
-        change = max(
-            float(np.abs(new.statement_intercept - p.statement_intercept).max(initial=0.0)),
-            float(np.abs(new.statement_factor - p.statement_factor).max(initial=0.0)),
-            float(np.abs(new.mu - p.mu).max(initial=0.0)),
-        )
+        change = float(np.abs(new.statement_intercept - p.statement_intercept).max(initial=0.0))
+        if not fixed_mu:  # a full fit also waits for the factors and μ to settle
+            change = max(
+                change,
+                float(np.abs(new.statement_factor - p.statement_factor).max(initial=0.0)),
+                float(np.abs(new.mu - p.mu).max(initial=0.0)),
+            )
         p = new
         if change < tol:
             break
@@ -341,7 +364,12 @@ class BridgingModel:
             statement_intercept=np.zeros((m, 1)),
             statement_factor=_spectral_start(ratings, self.random_state).reshape(m, 1),
         )
-        params, sweeps = _sweeps(ratings, start, None, self.max_sweeps, self.tol, self._lambdas())
+        if ratings.rated.nnz:
+            params, sweeps = _sweeps(
+                ratings, start, None, self.max_sweeps, self.tol, self._lambdas()
+            )
+        else:  # nobody agreed or disagreed with anything (only passes): nothing to fit
+            params, sweeps = start, 0
         self.ratings_ = ratings
         self._params = params
         self.n_sweeps_ = sweeps
@@ -355,20 +383,28 @@ class BridgingModel:
         return self
 
     def bootstrap(
-        self, n_resamples: int = DEFAULT_RESAMPLES, seed: int = 0, sweeps: int = 3
+        self,
+        n_resamples: int = DEFAULT_RESAMPLES,
+        seed: int = 0,
+        max_sweeps: int = BOOTSTRAP_MAX_SWEEPS,
+        tol: float = BOOTSTRAP_TOL,
     ) -> np.ndarray:
         """Bridging scores of `n_resamples` bootstrap resamples over participants: (B, m).
 
-        Each resample weights participants by how often they were drawn and refits by `sweeps`
-        ALS sweeps from the full fit (the resample's optimum is near it; a cold refit per
-        resample would cost a full fit each). μ stays at the full fit's value: left free, the
+        Each resample weights participants by how often they were drawn and is refitted by ALS
+        from the full fit, all resamples of a batch at once, until no statement intercept moves
+        more than `tol` (at most `max_sweeps`). Stopping early understates the uncertainty: on
+        football-concussions the median interval is 0.080 wide after 1 sweep, 0.121 after 10,
+        0.131 after 30 and 100. μ stays at the full fit's value: left free, the
         penalties re-split the common level between μ and the statement intercepts in every
         resample, shifting all scores alike (by ~0.03 on vtaiwan.uberx) without saying anything
         about any one statement. NaN where a statement has < min_ratings weighted ratings.
         """
         ratings = self.ratings_
         n, m = ratings.shape
-        out = np.empty((n_resamples, m))
+        out = np.full((n_resamples, m), np.nan)
+        if not ratings.rated.nnz:
+            return out
         for batch in resample_batches(n_resamples):
             k = len(batch)
             weights = resample_weights(n, batch, seed).T  # (n, k)
@@ -380,7 +416,14 @@ class BridgingModel:
                 statement_factor=np.repeat(self._params.statement_factor, k, axis=1),
             )
             fitted, _ = _sweeps(
-                ratings, start, weights, sweeps, 0.0, self._lambdas(), fixed_mu=True
+                ratings,
+                start,
+                weights,
+                max_sweeps,
+                tol,
+                self._lambdas(),
+                fixed_mu=True,
+                relax=BOOTSTRAP_RELAX,
             )
             counts = np.asarray(ratings.rated.T @ weights)  # (m, k) weighted ratings
             scores = np.where(counts >= self.min_ratings, fitted.statement_intercept, np.nan)

@@ -8,7 +8,9 @@ math worker does on every tick.
 
 from __future__ import annotations
 
+import gc
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -95,6 +97,24 @@ def _rows_of(pids: np.ndarray, wanted: list[int]) -> np.ndarray:
     return np.where(pids[pos] == wanted_arr, pos, -1)
 
 
+@contextmanager
+def _gc_paused():
+    """Pause the cyclic garbage collector, restoring its previous state on exit.
+
+    An update builds a few hundred thousand small Python objects (the result's lists and
+    dicts) while the previous result, just as big, is alive; every generation-2 collection
+    then walks both. None of them forms a reference cycle, so reference counting frees them
+    all, and pausing the collector cut the assemble phase about in half.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def update(
     votes: VoteRecords,
     moderation: Moderation | None = None,
@@ -102,6 +122,16 @@ def update(
     params: PolisParams | None = None,
 ) -> PolisResult:
     """Run one math update. `previous` is the last result's dict (or a Polis math-pca2.json)."""
+    with _gc_paused():
+        return _update(votes, moderation, previous, params)
+
+
+def _update(
+    votes: VoteRecords,
+    moderation: Moderation | None,
+    previous: dict | None,
+    params: PolisParams | None,
+) -> PolisResult:
     params = params or PolisParams()
     moderation = moderation or Moderation()
     timer = _Timer()

@@ -117,9 +117,10 @@ def assemble_result(
     # Each participant's place on the map and group (None: not clustered), by ascending pid.
     group_of_row: list = [None] * len(pids)
     if chosen is not None and len(base.ids):
-        groups = chosen.ids[chosen.labels[base.labels]].tolist()
-        for row, gid in zip(clustered_rows.tolist(), groups, strict=True):
-            group_of_row[row] = gid
+        # An object array fills in C: Python ints where clustered, None elsewhere.
+        by_row = np.full(len(pids), None, dtype=object)
+        by_row[clustered_rows] = chosen.ids[chosen.labels[base.labels]].tolist()
+        group_of_row = by_row.tolist()
 
     data = {
         "n": int(len(pids)),

@@ -24,8 +24,9 @@ from loadtest.seeding import seed_conversation
 
 GOAL_RATE = 500.0  # votes/s (issue 7: on 2 cores, generator on the same machine)
 GOAL_P99_MS = 250.0
-# A step whose achieved rate falls this far below its target did not sustain it.
-SUSTAINED_SHARE = 0.95
+# A step whose achieved rate falls this far below its target did not sustain it. Random
+# arrivals alone leave a healthy run a few per cent short of its target.
+SUSTAINED_SHARE = 0.9
 CATCH_UP_TIMEOUT_S = 60.0
 
 
@@ -156,8 +157,8 @@ def search_highest_rate(
     report_step: Callable[[Step], None] = lambda step: None,
 ) -> Search:
     """Climb by `factor` from a step that met the goal until one misses it (or, from one that
-    missed, descend until one meets it), then halve the gap between the best pass and the
-    first miss with the steps left. At most `max_steps` steps after `first`."""
+    missed, halve the rate until one meets it), then halve the gap between the best pass and
+    the first miss with the steps left. At most `max_steps` steps after `first`."""
     search = Search(steps=[first])
     passed = first.report.target_rate if goal.met_by(first) else None
     failed = None if passed is not None else first.report.target_rate
@@ -165,12 +166,12 @@ def search_highest_rate(
         if passed is not None and failed is None:
             rate = passed * factor
         elif passed is None:
-            rate = failed / factor
+            rate = failed / 2
         else:
             rate = (passed + failed) / 2
-            if failed - passed < 0.05 * passed:
-                break  # close enough: the figures are noisier than that
         rate = round(rate / 5) * 5
+        if rate in (passed, failed) or rate <= 0:
+            break  # within 5 votes/s: the figures are noisier than that
         step, _printed = measure(deployment, _at(profile, rate))
         search.steps.append(step)
         report_step(step)

@@ -14,6 +14,7 @@ verification): given the same votes, result, sectors and seed it returns the sam
 from __future__ import annotations
 
 import functools
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ from clustering.inputs import Moderation, VoteRecords
 from clustering.pipeline import PolisParams, PolisResult, update
 from deliberation.db import db
 from deliberation.models import Conversation, Participant
+
+log = logging.getLogger(__name__)
 
 AGENDA_KEY = "agenda"  # under document["mesa"]
 # Bootstrap sizes; the environment may lower them (tests, small machines) but not the seed.
@@ -100,10 +103,16 @@ def slow_update(
     sectors: SectorInputs | None = None,
 ) -> PolisResult:
     """The slow stage's computation: `clustering.pipeline.update`, then the agenda analyses
-    stored under mesa.agenda (their seconds are added to the result's timings)."""
+    stored under mesa.agenda (their seconds are added to the result's timings). Should they
+    fail, the result is stored without them (and the error logged): the agenda then shows what
+    the fast stage knows, rather than the UMAP map being lost too."""
     result = update(votes, moderation, previous, params)
     document = result.to_dict()
-    analyses = _analyses(votes, moderation, document, sectors, params.seed)
+    try:
+        analyses = _analyses(votes, moderation, document, sectors, params.seed)
+    except Exception:  # noqa: BLE001 - the map and groups are still worth storing
+        log.exception("the agenda analyses failed; storing the slow result without them")
+        return result
     timings = analyses.pop("timings", {})
     document["mesa"][AGENDA_KEY] = analyses
     result.timings.update({f"agenda_{name}": seconds for name, seconds in timings.items()})

@@ -35,6 +35,8 @@ from deliberation.services.math_results import latest_math_stamp
 from deliberation.services.participation import participation
 
 LANGUAGES = ("es", "en")
+# A plenary reads the top of the ranking; the rest is in the console's agenda page.
+AGENDA_LENGTH = 12
 
 
 def plenary_report(
@@ -65,7 +67,8 @@ def plenary_report(
         min_sector_cell=agenda.min_sector_cell,
         attribution=(conversation.attribution or "").strip() or None,
         participation=_participation(conversation, counts),
-        common_agenda=agenda.statements,
+        common_agenda=agenda.statements[:AGENDA_LENGTH],
+        agenda_ranked=len(agenda.statements),
         groups=_groups(findings, texts, agenda.group_stability),
         stability=agenda.stability,
         divisive=agenda.divisive,

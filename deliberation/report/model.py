@@ -9,7 +9,7 @@ they are absent, not hidden, so no renderer can leak them.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 Interval = tuple[float, float]
 
@@ -165,7 +165,8 @@ class PlenaryReport:
     min_sector_cell: int
     attribution: str | None
     participation: Participation
-    common_agenda: tuple[AgendaStatement, ...]
+    common_agenda: tuple[AgendaStatement, ...]  # the first AGENDA_LENGTH by consensus
+    agenda_ranked: int  # statements the common agenda ranked, of which these are the first
     groups: tuple[GroupReport, ...]
     stability: float | None  # mean adjusted Rand index over bootstrap resamples
     divisive: tuple[Divisive, ...]
@@ -173,4 +174,3 @@ class PlenaryReport:
     agenda_items: tuple[AgendaEntry, ...]
     snapshot: SnapshotStamp | None
     opinion_map: MapPoints | None
-    notes: tuple[str, ...] = field(default=())  # what could not be included, and why

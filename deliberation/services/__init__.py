@@ -18,6 +18,7 @@ from deliberation.services.access import (
     revoke_role,
 )
 from deliberation.services.audit import audit_log, audit_trail
+from deliberation.services.common_agenda import CommonAgenda, common_agenda
 from deliberation.services.conversations import (
     conversation_for,
     conversations_of,
@@ -91,6 +92,7 @@ from deliberation.services.statements import (
 from deliberation.services.voting import VoteReceipt, cast_vote, cast_vote_and_draw_next
 
 __all__ = [
+    "CommonAgenda",
     "CommonGround",
     "DeletedParticipation",
     "GroupStance",
@@ -116,6 +118,7 @@ __all__ = [
     "cast_vote",
     "cast_vote_and_draw_next",
     "change_password",
+    "common_agenda",
     "conversation_for",
     "conversation_roles",
     "conversations_of",

@@ -4,15 +4,17 @@ sector thinks, and where the groups part.
 Everything comes from ONE stored math result, so every figure agrees with the others: the
 newest slow result when it carries the agenda analyses (`document["mesa"]["agenda"]`, computed
 by the slow stage, see `deliberation.recompute.analyses`), else the newest fast result, whose
-Polis figures (group-informed consensus, majority and group shares) are shown with every figure
-only the slow stage computes (intervals, bridging scores, sectors, stability) left as None.
+Polis figures (group-informed consensus, group shares) are shown with every figure only the
+slow stage computes (majority share over all voters, consensus and bridging intervals, bridging
+scores, sectors, stability) left as None.
 
 Shares are fractions in [0, 1]; every interval is a 90% interval `(low, high)`:
 * a group's or sector's agree share is the plain share of its voters (passes count as votes)
   who agreed, with a Jeffreys interval (the 5% and 95% quantiles of Beta(a + ½, n − a + ½);
   Brown, Cai & DasGupta 2001);
 * group-informed consensus and the bridging score get percentile intervals from a bootstrap
-  over participants (seeded with the conversation's math seed, 200 resamples by default).
+  over participants (seeded with the conversation's math seed, 200 resamples by default;
+  the bridging interval re-centred on the estimate, see clustering.uncertainty).
 Sector cells below the minimum cell size are suppressed through `sector_privacy`, the one place
 that rule lives: such a cell carries `suppressed=True` and no number at all.
 """
@@ -24,16 +26,19 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-import sqlalchemy as sa
 
-from clustering.divisive import rank_divisive, share_spread
+from clustering.divisive import rank_divisive
 from clustering.sectors import RED_LINE_DISAGREE
+from clustering.spread import agree_spread
 from clustering.uncertainty import group_informed_consensus, jeffreys_interval, plain_share
-from deliberation.db import db
-from deliberation.models import Conversation, MathKind, ModerationState, Statement
+from deliberation.services.agenda_source import (
+    AgendaSource,
+    column,
+    matrix,
+    newest_source,
+    statement_texts,
+)
 from deliberation.services.lookup import find_conversation
-from deliberation.services.math_results import MathStamp, latest_math_stamp, math_result_document
-from deliberation.services.result_cache import result_views
 from deliberation.services.sector_privacy import is_suppressed, min_sector_cell
 
 Interval = tuple[float, float]  # (low, high) of a 90% interval
@@ -42,7 +47,7 @@ Interval = tuple[float, float]  # (low, high) of a 90% interval
 @dataclass(frozen=True)
 class GroupShare:
     """How one opinion group voted on a statement: `agree_share` of the `n` members who voted
-    on it (passes included) agreed. `interval` is None until the slow stage has run."""
+    on it (passes included) agreed, with its Jeffreys interval (None when n = 0)."""
 
     group_id: int
     label: str  # "A", "B", ... (group id 0 is "A")
@@ -76,7 +81,8 @@ class SectorShare:
 class AgendaStatement:
     """One statement of the common agenda (ranked by group-informed consensus, highest first).
 
-    `majority_share`: agree share among everyone who voted on it (`voters`, passes included).
+    `majority_share`: agree share among everyone who voted on it (`voters`, passes included);
+    None before the slow stage, when `voters` counts only the grouped participants' votes.
     `bridging`: the statement intercept of the Community Notes matrix factorisation (how much
     it is agreed beyond what the voters' leanings explain; higher bridges more), None until
     the slow stage has run or when too few voted. `red_line_sectors` lists the (unsuppressed)
@@ -101,7 +107,8 @@ class AgendaStatement:
 @dataclass(frozen=True)
 class DivisiveStatement:
     """A statement the groups part on: `spread` is the widest gap between two groups' agree
-    shares (1: one group all agrees, another all disagrees)."""
+    shares, Polis's (A + 1)/(S + 2) as in the console's "What divides" (near 1: one group all
+    agrees, another all disagrees; groups that voted on it fewer than 3 times do not count)."""
 
     tid: int
     text: str
@@ -205,21 +212,6 @@ WIDE_INTERVAL = 0.25  # a consensus interval wider than this is an area of uncer
 UNCERTAIN_PASS_SHARE = 0.30  # as the console's findings and Polis's report
 
 
-@dataclass(frozen=True)
-class _Source:
-    """The arrays of one stored result the agenda is read from (cached per version)."""
-
-    version: int
-    computed_ms: int
-    tids: np.ndarray  # (m,)
-    group_ids: np.ndarray  # (G,)
-    group_sizes: dict[int, int]
-    agree: np.ndarray  # (G, m) group counts
-    disagree: np.ndarray
-    seen: np.ndarray
-    agenda: dict[str, Any] | None  # document["mesa"]["agenda"], None before the slow stage
-
-
 def common_agenda(conversation_id: str, *, lang: str | None = None) -> CommonAgenda:
     """The common agenda as the newest stored result has it (see the module doc).
 
@@ -227,7 +219,7 @@ def common_agenda(conversation_id: str, *, lang: str | None = None) -> CommonAge
     """
     conversation = find_conversation(conversation_id)
     minimum = min_sector_cell()
-    source = _newest_source(conversation)
+    source = newest_source(conversation)
     if source is None:
         return CommonAgenda(
             conversation_id=conversation.public_id,
@@ -244,7 +236,7 @@ def common_agenda(conversation_id: str, *, lang: str | None = None) -> CommonAge
             uncertain=(),
             stability=None,
         )
-    texts = _statement_texts(conversation, lang)
+    texts = statement_texts(conversation, lang)
     shown = np.array([int(t) in texts for t in source.tids], dtype=bool)
     reader = _Reader(source, minimum)
     ranked = reader.ranked(shown)
@@ -279,96 +271,16 @@ def common_agenda(conversation_id: str, *, lang: str | None = None) -> CommonAge
     )
 
 
-def _newest_source(conversation: Conversation) -> _Source | None:
-    """The newest slow result when it carries the agenda analyses, else the newest result."""
-    for kind in (MathKind.SLOW, None):
-        stamp = latest_math_stamp(conversation, kind=kind)
-        if stamp is None:
-            continue
-        key = (str(db.engine.url), conversation.id, stamp.version, "common_agenda")
-        source = result_views.get(
-            key,
-            lambda stamp=stamp: _source(math_result_document(conversation, stamp.version), stamp),
-        )
-        if source.agenda is not None or kind is None:
-            return source
-    return None
-
-
-def _source(document: dict[str, Any], stamp: MathStamp) -> _Source:
-    agenda = (document.get("mesa") or {}).get("agenda")
-    group_votes = document.get("group-votes") or {}
-    group_ids = np.array(sorted(int(g) for g in group_votes), dtype=np.int64)
-    sizes = {int(g): int(v.get("n-members", 0)) for g, v in group_votes.items()}
-    if agenda is not None:
-        tids = np.asarray(agenda["tids"], dtype=np.int64)
-        groups = agenda["groups"]
-        group_ids = np.asarray(groups["ids"], dtype=np.int64)
-        counts = [
-            np.asarray(groups[k], dtype=np.float64).reshape(len(group_ids), len(tids))
-            for k in ("agree", "disagree", "seen")
-        ]
-    else:
-        tids = np.asarray(sorted(int(t) for t in document.get("tids") or []), dtype=np.int64)
-        counts = [np.zeros((len(group_ids), len(tids))) for _ in range(3)]
-        for g, gid in enumerate(group_ids):
-            votes = group_votes[str(int(gid))].get("votes") or {}
-            for t, tid in enumerate(tids):
-                cell = votes.get(str(int(tid)))
-                if cell:
-                    counts[0][g, t], counts[1][g, t], counts[2][g, t] = (
-                        cell["A"],
-                        cell["D"],
-                        cell["S"],
-                    )
-    return _Source(stamp.version, stamp.created_ms, tids, group_ids, sizes, *counts, agenda=agenda)
-
-
-def _statement_texts(
-    conversation: Conversation, lang: str | None
-) -> dict[int, tuple[str, str | None]]:
-    """tid → (text in `lang` or the original, its language) of the statements an agenda may
-    show: not rejected and not meta (what Polis leaves out of consensus too), read afresh."""
-    statements = db.session.scalars(
-        sa.select(Statement).where(
-            Statement.conversation_id == conversation.id,
-            Statement.moderation != ModerationState.REJECTED,
-            Statement.is_meta.is_(False),
-        )
-    ).all()
-    texts = {}
-    for statement in statements:
-        text = statement.text_in(lang)
-        language = lang if text != statement.text else statement.language
-        texts[statement.tid] = (text, language)
-    return texts
-
-
 def _interval(low, high) -> Interval | None:
     if low is None or high is None or not (np.isfinite(low) and np.isfinite(high)):
         return None
     return (float(low), float(high))
 
 
-def _column(values, m: int) -> np.ndarray:
-    """A stored list (None for missing) as a float array (NaN for missing)."""
-    if values is None:
-        return np.full(m, np.nan)
-    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
-
-
-def _matrix(values, rows: int, m: int) -> np.ndarray:
-    if values is None or rows == 0:
-        return np.full((rows, m), np.nan)
-    return np.array(
-        [[np.nan if v is None else v for v in row] for row in values], dtype=np.float64
-    ).reshape(rows, m)
-
-
 class _Reader:
-    """Turns one `_Source` into the agenda's values, applying the sector-cell rule."""
+    """Turns one `AgendaSource` into the agenda's values, applying the sector-cell rule."""
 
-    def __init__(self, source: _Source, minimum: int) -> None:
+    def __init__(self, source: AgendaSource, minimum: int) -> None:
         self.source = source
         self.minimum = minimum
         m = len(source.tids)
@@ -376,15 +288,15 @@ class _Reader:
         self.labels = [_group_label(int(g)) for g in source.group_ids]
         self.shares = plain_share(source.agree, source.seen)
         self.low, self.high = jeffreys_interval(source.agree, source.seen)
-        self.spread = share_spread(source.agree, source.seen)
+        self.spread = agree_spread(source.agree, source.seen)
         self.consensus = (
             group_informed_consensus(source.agree, source.seen)
             if len(source.group_ids)
             else np.full(m, np.nan)
         )
         consensus = agenda.get("consensus") or {}
-        self.consensus_low = _column(consensus.get("low"), m)
-        self.consensus_high = _column(consensus.get("high"), m)
+        self.consensus_low = column(consensus.get("low"), m)
+        self.consensus_high = column(consensus.get("high"), m)
         overall = agenda.get("overall")
         if overall is not None:
             self.voters = np.asarray(overall["seen"], dtype=np.float64)
@@ -397,14 +309,14 @@ class _Reader:
             self.overall_disagree = source.disagree.sum(axis=0)
             self.majority = np.full(m, np.nan)
         bridging = agenda.get("bridging") or {}
-        self.bridging = _column(bridging.get("score"), m)
-        self.bridging_low = _column(bridging.get("low"), m)
-        self.bridging_high = _column(bridging.get("high"), m)
+        self.bridging = column(bridging.get("score"), m)
+        self.bridging_low = column(bridging.get("low"), m)
+        self.bridging_high = column(bridging.get("high"), m)
         sectors = agenda.get("sectors") or {}
         self.sector_names = list(sectors.get("names") or [])
         k = len(self.sector_names)
         self.sector = {
-            key: _matrix(sectors.get(key), k, m)
+            key: matrix(sectors.get(key), k, m)
             for key in (
                 "agree",
                 "disagree",

@@ -12,11 +12,12 @@ What deleting a participation removes, and what it keeps (SECURITY.md says the s
   accepted statement belongs to the whole table's record, like a seed statement;
 - rows of any other table that names the participant (e.g. follow-up answers): deleted.
 
-Deleted votes lower neither the newest vote id nor any statement's `updated_ms`, which is how
-the recompute worker notices changes (deliberation.recompute.freshness). So the conversation's
-recompute bookkeeping is dropped too: with no record of what its results covered, the worker
-recomputes it on its next poll, and the worker's in-memory vote copy re-reads in full once the
-number of standing votes no longer matches.
+Deleted votes do not raise the newest vote id, which is how the recompute worker notices new
+votes (deliberation.recompute.freshness). So the statements whose tallies lost votes get a new
+`updated_ms`, the worker's other signal, which also catches a recompute that read the votes just
+before the deletion and stores its result just after; and the conversation's recompute
+bookkeeping is dropped, so the worker recomputes it on its next poll even if no clock moved.
+The worker's in-memory vote copy re-reads in full once the number of standing votes differs.
 
 Retention: a conversation's `retention_days` (None: no limit) deletes, by the same rules, every
 participation whose last activity (the newest vote, or joining) is older than that;
@@ -128,14 +129,23 @@ def _last_vote_ms():
 
 def _erase(conversation: Conversation, participant: Participant) -> DeletedParticipation:
     pk, pid = conversation.id, participant.pid
+    now = now_ms()
+    voted_on = db.session.scalars(
+        sa.select(LatestVote.tid).where(LatestVote.conversation_id == pk, LatestVote.pid == pid)
+    ).all()
     votes = db.session.execute(
         sa.delete(VoteRecord).where(VoteRecord.conversation_id == pk, VoteRecord.pid == pid)
     ).rowcount
     db.session.execute(
         sa.delete(LatestVote).where(LatestVote.conversation_id == pk, LatestVote.pid == pid)
     )
+    if voted_on:  # their tallies changed: the worker's signal (see the module docstring)
+        db.session.execute(
+            sa.update(Statement)
+            .where(Statement.conversation_id == pk, Statement.tid.in_(voted_on))
+            .values(updated_ms=now)
+        )
     deleted = anonymised = 0
-    now = now_ms()
     authored = db.session.scalars(
         sa.select(Statement).where(Statement.conversation_id == pk, Statement.author_pid == pid)
     ).all()

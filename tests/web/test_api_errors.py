@@ -106,7 +106,7 @@ def test_no_bad_input_anywhere_is_a_server_error(app, client, owner_token, conve
         url = rule.rule.replace("<conversation:conversation_id>", conversation.public_id)
         url = url.replace("<tid:tid>", "0")
         for method in rule.methods - {"HEAD", "OPTIONS", "GET"}:
-            if (method, rule.rule) == ("DELETE", f"{API}/session"):
+            if method == "DELETE":  # logging out and leaving succeed with any body
                 continue
             for body in NASTY_BODIES:
                 for headers in callers:

@@ -14,6 +14,8 @@ answer 400 or 404 for the empty body or made-up ids sent here).
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -23,7 +25,7 @@ from flask.testing import FlaskClient
 from deliberation import services
 from deliberation.models import Role
 from tests.web.conftest import API, IsolatedClient
-from web.credentials import csrf_cookie_name, participant_cookie_name
+from web.credentials import csrf_cookie_name, issue_participant_token, participant_cookie_name
 
 # Callers, in the order they are tried; the ones that end a session or a participation go last.
 ANONYMOUS, PARTICIPANT, OTHER_PARTICIPANT = "anonymous", "participant", "other participant"
@@ -247,6 +249,8 @@ def forget_participation(caller: Caller, conversation_id: str) -> None:
 
 @pytest.mark.parametrize("app", ["sqlite"], indirect=True)  # access rules do not vary by backend
 def test_every_route_admits_exactly_its_callers(app):
+    for setting in ("MESA_RATE_LIMIT_VOTES", "MESA_RATE_LIMIT_STATEMENTS", "MESA_RATE_LIMIT_LOGIN"):
+        app.config[setting] = "10000/minute"  # this test is about roles, not budgets
     table = Table(app)
     document = table.client().get(f"{API}/openapi.json").get_json()
     operations = {
@@ -272,6 +276,8 @@ def test_every_route_admits_exactly_its_callers(app):
             classes[route_class] = classes.get(route_class, 0) + 1
             body = request_body(rule, method, operations, document["components"]["schemas"])
             for kind in CALLERS:
+                if kind == OTHER_PARTICIPANT and not url.startswith("/api/"):
+                    continue  # a bearer token means nothing to a page: that is the anonymous
                 response = send(callers[kind], method, url, body)
                 if kind != PARTICIPANT:
                     forget_participation(callers[kind], table.conversation_id)
@@ -299,3 +305,67 @@ def test_a_route_no_class_fits_is_reported_by_name(app):
 
     with pytest.raises(pytest.fail.Exception, match=r"/reports/.*has no authorisation class"):
         classify(Unclassified(), {})
+
+
+def _tampered(token: str, **changes) -> str:
+    """The token's payload edited (pid, conversation) with its signature kept."""
+    payload, signature = token[len("p.") :].rsplit(".", 1)
+    values = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    values[0] = changes.get("conversation_id", values[0])
+    values[1] = changes.get("pid", values[1])
+    edited = base64.urlsafe_b64encode(json.dumps(values, separators=(",", ":")).encode())
+    return "p." + edited.decode().rstrip("=") + "." + signature
+
+
+def test_participant_tokens_cannot_be_forged_or_carried_to_another_conversation(
+    app, client, owner, owner_token, conversation, seeds
+):
+    cid = conversation.public_id
+    other = services.create_conversation(owner.id, "Otra mesa").public_id
+    first = client.post(f"{API}/conversations/{cid}/participants", json={}).get_json()
+    app.test_client_class = IsolatedClient
+    second = app.test_client().post(f"{API}/conversations/{cid}/participants", json={})
+    second = second.get_json()
+    me = f"{API}/conversations/{cid}/participants/me"
+
+    def status(token, url=me):
+        return app.test_client().get(url, headers={"Authorization": f"Bearer {token}"})
+
+    assert status(first["token"]).get_json()["pid"] == first["pid"]
+    # Another participant's pid, or another conversation, written into a genuine token.
+    assert status(_tampered(first["token"], pid=second["pid"])).status_code == 401
+    assert status(_tampered(first["token"], conversation_id=other)).status_code == 401
+    # Signed with another key: as good as made up.
+    with app.test_request_context():
+        app.secret_key, real_key = "someone else's key", app.secret_key
+        foreign = issue_participant_token(cid, first["pid"], "a guessed secret")
+        app.secret_key = real_key
+        # Signed with our key (a leaked key) but with a secret nobody was given.
+        guessed = issue_participant_token(cid, first["pid"], "a guessed secret")
+    assert status(foreign).status_code == 401
+    assert status(guessed).status_code == 403
+    assert status(guessed).get_json()["code"] == "participant_token_unknown"
+    assert status("p.garbage").status_code == 401
+
+    # A genuine token of this conversation, used on another one: refused by the API ...
+    elsewhere = status(first["token"], f"{API}/conversations/{other}/participants/me")
+    assert elsewhere.status_code == 403
+    assert elsewhere.get_json()["code"] == "token_wrong_conversation"
+    vote = app.test_client().post(
+        f"{API}/conversations/{other}/votes",
+        json={"tid": 0, "vote": 1},
+        headers={"Authorization": f"Bearer {first['token']}"},
+    )
+    assert vote.status_code == 403
+    # ... and by the pages, even in the other conversation's cookie.
+    carried = app.test_client()
+    carried.set_cookie(participant_cookie_name(other), first["token"])
+    assert carried.get(f"/c/{other}/votes").status_code == 403
+    # Participant and facilitator tokens never stand in for each other.
+    assert status(owner_token).status_code == 403
+    as_facilitator = app.test_client().get(
+        f"{API}/conversations/{cid}/moderation-queue",
+        headers={"Authorization": f"Bearer {first['token']}"},
+    )
+    assert as_facilitator.status_code == 403
+    assert as_facilitator.get_json()["code"] == "facilitator_required"

@@ -413,9 +413,16 @@ def test_invite_codes_per_sector_and_their_sheet(client, owner, conversation):
     assert qr.get_data(as_text=True).startswith("<svg")
     assert client.get(f"{CONSOLE}/c/{conversation.public_id}/qr.svg?invite=<x>").status_code == 404
 
-    # A participant joining with a sector's code is counted in that sector.
+    # A participant joining with a sector's code is counted in that sector, and a sector of
+    # fewer than MESA_MIN_SECTOR_CELL (5) shows no count at all (sector_privacy).
     services.update_conversation(owner.id, conversation.public_id, {"access_mode": "invite"})
     join(client, conversation.public_id, invite_code=codes[1].code)
+    counts = client.get(f"{CONSOLE}/c/{conversation.public_id}/fragments/counts")
+    assert re.search(
+        r"derechos humanos</th>\s*<td class=\"number muted\" colspan=\"2\">fewer than 5<",
+        counts.get_data(as_text=True),
+    )
+    client.application.config["MESA_MIN_SECTOR_CELL"] = 1
     counts = client.get(f"{CONSOLE}/c/{conversation.public_id}/fragments/counts")
     assert re.search(
         r"derechos humanos</th>\s*<td class=\"number\">1<", counts.get_data(as_text=True)

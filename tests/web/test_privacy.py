@@ -88,6 +88,7 @@ def test_a_participant_deletes_their_participation_through_the_api(
     stayer_votes = {(v.tid, v.vote) for v in rows(VoteRecord, conversation, pid=1)}
     run_once("fast")
     assert "0" in newest_result(conversation)["user-vote-counts"]
+    seed_changed = {s.tid: s.updated_ms for s in rows(Statement, conversation)}
 
     response = client.delete(
         f"{API}/conversations/{cid}/participants/me", headers=bearer(leaver["token"])
@@ -106,6 +107,8 @@ def test_a_participant_deletes_their_participation_through_the_api(
     assert table["alone"] not in kept
     assert kept[table["accepted"]].author_pid is None
     assert kept[table["voted"]].author_pid is None
+    # The seeds' tallies lost votes: their updated_ms moved, the recompute worker's signal.
+    assert all(kept[tid].updated_ms > seed_changed[tid] for tid in seeds)
     # Nobody else's vote was touched.
     assert {(v.tid, v.vote) for v in rows(VoteRecord, conversation, pid=1)} == stayer_votes
     audit = rows(AuditEntry, conversation, action="participation.delete")
@@ -173,7 +176,12 @@ def test_the_privacy_page_offers_deletion_and_does_it(client, conversation, seed
     assert forged.status_code == 400
     assert rows(Participant, conversation)
 
-    response = client.post(f"/c/{cid}/leave", data={"csrf_token": token})
+    unconfirmed = client.post(f"/c/{cid}/leave", data={"csrf_token": token})
+    assert unconfirmed.status_code == 400
+    assert "Tick the box" in unconfirmed.get_data(as_text=True)
+    assert rows(VoteRecord, conversation)
+
+    response = client.post(f"/c/{cid}/leave", data={"csrf_token": token, "confirm": "yes"})
     assert response.status_code == 200
     assert "Your participation is deleted" in response.get_data(as_text=True)
     assert rows(Participant, conversation) == [] and rows(VoteRecord, conversation) == []
@@ -315,3 +323,30 @@ def test_coarsened_exports_hold_days_only_and_import_to_the_same_standing_votes(
         return {(v.pid, v.tid, v.vote) for v in rows(LatestVote, target)}
 
     assert standing(imported.conversation_id) == standing(cid)
+
+
+def test_the_console_settings_set_the_retention(client, owner, conversation):
+    assert (
+        client.post(
+            f"{API}/session", json={"email": owner.email, "password": "a long enough password"}
+        ).status_code
+        == 200
+    )
+    page = client.get(f"/console/c/{conversation.public_id}/settings").get_data(as_text=True)
+    assert 'name="retention_days"' in page
+    csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    fields = {
+        "csrf_token": csrf,
+        "topic": conversation.topic,
+        "languages": "es, en",
+        "statement_max_length": "280",
+        "access_mode": "link",
+        "is_open": "y",
+        "participants_can_add": "y",
+        "retention_days": "90",
+        "math_seed": str(conversation.math_seed),
+    }
+    saved = client.post(f"/console/c/{conversation.public_id}/settings", data=fields)
+    assert saved.status_code in (200, 302), saved.get_data(as_text=True)
+    database.session.rollback()
+    assert services.get_conversation(conversation.public_id).retention_days == 90

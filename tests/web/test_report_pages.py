@@ -7,6 +7,8 @@ import json
 
 from deliberation import services
 from deliberation.recompute import run_once
+from tests.deliberation.test_common_agenda import fewer_resamples, in_thread  # noqa: F401
+from tests.deliberation.test_report import fresh_result_views  # noqa: F401  (autouse)
 from tests.web.conftest import make_facilitator
 from tests.web.test_console import CONSOLE, log_in
 
@@ -19,8 +21,20 @@ def _with_votes(conversation, seeds) -> None:
     run_once("fast")
 
 
-def test_printable_report_in_both_languages(client, owner, conversation, seeds):
+def test_printable_report_in_both_languages(
+    client,
+    owner,
+    conversation,
+    seeds,
+    fewer_resamples,  # noqa: F811
+    in_thread,  # noqa: F811
+):
+    for _ in range(2):  # a sector too small to show
+        pid = services.join_conversation(conversation.public_id, sector="gobierno").pid
+        for tid in seeds:
+            services.cast_vote(conversation.public_id, pid, tid, 1)
     _with_votes(conversation, seeds)
+    run_once("slow")
     services.update_conversation(
         owner.id, conversation.public_id, {"attribution": "Datos abiertos, CC BY 4.0"}
     )
@@ -38,6 +52,9 @@ def test_printable_report_in_both_languages(client, owner, conversation, seeds):
     assert " style=" not in page and "<style" not in page  # the CSP allows no inline style
     assert "<script>" not in page
     assert "default-src 'self'" in spanish.headers["Content-Security-Policy"]
+    # Sector figures: comercio's are drawn, the small sector's nowhere.
+    assert ">comercio</text>" in page and '<th scope="row">comercio</th>' in page
+    assert ">gobierno</text>" not in page and '<th scope="row">gobierno</th>' not in page
 
     english = client.get(f"{path}?lang=en").get_data(as_text=True)
     assert '<html lang="en">' in english and "Report for the plenary" in english
@@ -89,3 +106,14 @@ def test_participant_results_link_to_the_methods_page(client, owner, conversatio
     page = client.get(f"/c/{conversation.public_id}?lang=en").get_data(as_text=True)
     assert 'href="/methods?lang=en"' in page
     assert client.get("/methods?lang=en").status_code == 200
+
+
+def test_report_of_a_conversation_without_votes_yet(client, owner, conversation):
+    log_in(client, owner.email)
+    response = client.get(f"{CONSOLE}/c/{conversation.public_id}/report?lang=en")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "No opinion groups yet." in page
+    assert "No statement is shared by every group yet." in page
+    markdown = client.get(f"{CONSOLE}/c/{conversation.public_id}/report.md").get_data(as_text=True)
+    assert markdown.startswith("# Informe para la plenaria")  # the conversation's language

@@ -19,7 +19,14 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
 
 from deliberation.models import AccessMode, Conversation
 
@@ -71,6 +78,12 @@ class ConversationForm(FlaskForm):
         "Longest statement (characters)", default=280, validators=[InputRequired()]
     )
     is_data_open = BooleanField("Open data: the votes may be published (anonymised)")
+    retention_days = IntegerField(
+        "Keep participation for (days)",
+        validators=[Optional(), NumberRange(min=1, max=36_500)],
+        description="Blank: as long as the conversation exists. Older participation is "
+        "deleted by `flask --app web purge-expired` (SECURITY.md).",
+    )
     attribution = TextAreaField(
         "Data attribution",
         description="Credit required by imported data (CC BY), shown beside results.",
@@ -96,6 +109,7 @@ class ConversationForm(FlaskForm):
             "strict_moderation": self.strict_moderation.data,
             "statement_max_length": self.statement_max_length.data,
             "is_data_open": self.is_data_open.data,
+            "retention_days": self.retention_days.data,
             "attribution": self.attribution.data or None,
         }
         if self.math_seed.data is not None:
@@ -114,6 +128,7 @@ class ConversationForm(FlaskForm):
         self.strict_moderation.data = conversation.strict_moderation
         self.statement_max_length.data = conversation.statement_max_length
         self.is_data_open.data = conversation.is_data_open
+        self.retention_days.data = conversation.retention_days
         self.attribution.data = conversation.attribution or ""
         self.math_seed.data = conversation.math_seed
 

@@ -21,7 +21,13 @@ DOWNLOADS = {
 
 def register(bp: Blueprint) -> None:
     bp.add_url_rule(f"{C}/report", view_func=report_page)
-    bp.add_url_rule(f"{C}/report.<any(md, csv, json):fmt>", view_func=report_download)
+    # One rule per format, with no variable but the conversation, as every console route.
+    for fmt in DOWNLOADS:
+        bp.add_url_rule(
+            f"{C}/report.{fmt}",
+            endpoint=f"report_{fmt}",
+            view_func=lambda conversation_id, fmt=fmt: report_download(conversation_id, fmt),
+        )
 
 
 def _report(conversation_id: str):

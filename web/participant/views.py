@@ -63,6 +63,7 @@ REFUSALS = {
     "vote_invalid": _l("That vote is not valid."),
     "form_expired": _l("The form expired. Go back, reload the page and try again."),
     "join_first": _l("Join the conversation first."),
+    "confirm_delete": _l("Tick the box to confirm that your participation should be deleted."),
 }
 
 
@@ -183,6 +184,8 @@ def leave(conversation_id: str):
     conversation = services.get_conversation(conversation_id)
     reader = _require_reader(conversation_id)
     check_form_token(conversation_id, reader)
+    if request.form.get("confirm") != "yes":  # one tap on a phone must not delete everything
+        abort(400, description="confirm_delete")
     services.delete_participation(conversation_id, reader.pid)
     g.reader = None
     response = make_response(_render("privacy.html", conversation, deleted=True))

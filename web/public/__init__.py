@@ -1,11 +1,16 @@
-"""Pages for anyone, with no conversation and no login: the methods page, which explains in plain
-words every number Mesa shows and how it is computed (linked from the report and from the
-participants' results)."""
+"""Pages for anyone, with no conversation and no login: the home page, where someone who was
+given a conversation code (read out in the room, printed on a sheet) types it in, and the
+methods page, which explains in plain words every number Mesa shows and how it is computed
+(linked from the report and from the participants' results).
+
+The home page lists no conversations: a link is how a conversation is shared, and a public
+list would invite strangers into a round-table that was meant for its invitees."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, render_template, url_for
+from flask import Blueprint, Flask, redirect, render_template, request, url_for
 
+from deliberation.identifiers import is_conversation_public_id
 from web.i18n import LANGUAGE_NAMES, LANGUAGE_PARAMETER, LANGUAGES, current_language
 
 METHODS_PATH = "/methods"
@@ -13,20 +18,50 @@ METHODS_PATH = "/methods"
 bp = Blueprint("public", __name__, template_folder="templates")
 
 
+@bp.get("/")
+def home_page():
+    """The code form submits here by GET, so it works without JavaScript and can be bookmarked."""
+    typed = request.args.get("code")
+    if typed is None:
+        return _render_home(typed="", invalid=False, status=200)
+    code = "".join(typed.split()).lower()
+    if not is_conversation_public_id(code):
+        return _render_home(typed=typed[:40], invalid=True, status=400)
+    return redirect(url_for("participant.conversation_page", conversation_id=code))
+
+
 @bp.get(METHODS_PATH)
 def methods_page():
+    page = render_template(
+        "public/methods.html",
+        language=current_language(),
+        language_links=_language_links("public.methods_page"),
+    )
+    return page, 200, {"Cache-Control": "public, max-age=3600"}
+
+
+def _render_home(typed: str, invalid: bool, status: int):
+    page = render_template(
+        "public/home.html",
+        language=current_language(),
+        language_links=_language_links("public.home_page"),
+        typed=typed,
+        invalid=invalid,
+    )
+    return page, status
+
+
+def _language_links(endpoint: str) -> list[dict]:
     language = current_language()
-    links = [
+    return [
         {
             "code": code,
             "name": LANGUAGE_NAMES[code],
-            "url": url_for("public.methods_page", **{LANGUAGE_PARAMETER: code}),
+            "url": url_for(endpoint, **{LANGUAGE_PARAMETER: code}),
             "current": code == language,
         }
         for code in LANGUAGES
     ]
-    page = render_template("public/methods.html", language=language, language_links=links)
-    return page, 200, {"Cache-Control": "public, max-age=3600"}
 
 
 def init_public_pages(app: Flask) -> None:

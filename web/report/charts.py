@@ -12,15 +12,14 @@ from datetime import UTC, datetime
 
 from markupsafe import Markup, escape
 
+from deliberation.report.assemble import group_label
 from deliberation.report.model import MapPoints, Share, TimeBucket
 
 # Okabe-Ito, as the console's map: told apart by people with colour-blindness.
 GROUP_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#8c6d1f")
 UNGROUPED_COLOUR = "#9aa1ad"
-
-
-def _label(group_id: int) -> str:
-    return chr(ord("A") + group_id) if 0 <= group_id < 26 else str(group_id)
+LABEL_WIDTH = 200  # px: about LABEL_CHARACTERS characters of a sector's name
+LABEL_CHARACTERS = 30
 
 
 def _colour(group_id: int) -> str:
@@ -31,13 +30,13 @@ def _percent(share: float) -> str:
     return f"{round(100 * share)}%"
 
 
-def share_bars(shares: tuple[Share, ...], title: str, interval_word: str = "90%") -> Markup:
+def share_bars(shares: tuple[Share, ...], title: str) -> Markup:
     """One horizontal bar per group or sector: the agree share, its 90% interval as a line
-    with end ticks, and the figures written beside it."""
+    with end ticks, and the figures written beside it ("78% [67–84%] · n=50"). Every chart has
+    the same label column, so the bars of groups and sectors line up one under another."""
     if not shares:
         return Markup("")
-    longest = max(len(_short(share.label, 24)) for share in shares)
-    row, label_w, bar_w, text_w = 18, 14 + 7 * longest, 260, 190
+    row, label_w, bar_w, text_w = 18, LABEL_WIDTH, 240, 150
     width, height = label_w + bar_w + text_w, row * len(shares) + 4
     parts = [
         f'<svg class="chart share-bars" viewBox="0 0 {width} {height}" width="{width}" '
@@ -47,22 +46,23 @@ def share_bars(shares: tuple[Share, ...], title: str, interval_word: str = "90%"
     for i, share in enumerate(shares):
         y = 2 + i * row
         length = round(bar_w * share.agree_share, 1)
-        figures = f"{_percent(share.agree_share)} · n={share.n}"
+        figures = _percent(share.agree_share)
         if share.interval:
             low, high = share.interval
-            figures += f" · {interval_word} {_percent(low)}–{_percent(high)}"
+            figures += f" [{round(100 * low)}–{_percent(high)}]"
+        figures += f" · n={share.n}"
         parts += [
             f'<text x="{label_w - 6}" y="{y + 12}" text-anchor="end" class="label">'
-            f"{escape(_short(share.label, 24))}</text>",
+            f"{escape(_short(share.label, LABEL_CHARACTERS))}</text>",
             f'<rect x="{label_w}" y="{y + 3}" width="{bar_w}" height="10" class="track"/>',
             f'<rect x="{label_w}" y="{y + 3}" width="{length}" height="10" class="agree"/>',
         ]
         if share.interval:
             x1, x2 = (round(label_w + bar_w * v, 1) for v in share.interval)
-            parts.append(
-                f'<path d="M{x1} {y + 8}H{x2}M{x1} {y + 4}V{y + 12}M{x2} {y + 4}V{y + 12}" '
-                'class="interval"/>'
-            )
+            whisker = f"M{x1} {y + 8}H{x2}M{x1} {y + 3}V{y + 13}M{x2} {y + 3}V{y + 13}"
+            # A white halo under the black line keeps it visible over the bar, even in grey.
+            parts.append(f'<path d="{whisker}" class="halo"/>')
+            parts.append(f'<path d="{whisker}" class="interval"/>')
         parts.append(
             f'<text x="{label_w + bar_w + 6}" y="{y + 12}" class="figure">{escape(figures)}</text>'
         )
@@ -125,7 +125,7 @@ def opinion_map(points: MapPoints, title: str) -> Markup:
             cy = sum(y for _, y in hull) / len(hull)
             parts.append(
                 f'<text x="{px(cx)}" y="{py(cy) + 7}" text-anchor="middle" class="group-letter">'
-                f"{_label(group_id)}</text>"
+                f"{group_label(group_id)}</text>"
             )
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -100,6 +100,15 @@ def _lines(report: PlenaryReport) -> list[str]:  # noqa: C901 - one section afte
         ]
 
     out += ["", f"## {gettext('Common agenda')}", ""]
+    if report.agenda_ranked > len(report.common_agenda):
+        out += [
+            gettext(
+                "The first %(shown)s of %(total)s statements ranked.",
+                shown=len(report.common_agenda),
+                total=report.agenda_ranked,
+            ),
+            "",
+        ]
     for rank, entry in enumerate(report.common_agenda, start=1):
         s = entry.statement
         consensus = f"{entry.consensus:.2f}"
