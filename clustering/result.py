@@ -23,6 +23,32 @@ from clustering.repness import GroupCounts
 
 MESA_FORMAT_VERSION = 1
 
+# The keys of math-pca2.json as Polis's server sends them (spec §11): the twenty of the
+# fixtures. `mesa` (map positions, parameters, the next update's state) and anything later
+# added beside them are not Polis's and not served.
+POLIS_MATH_KEYS = (
+    "n",
+    "n-cmts",
+    "tids",
+    "user-vote-counts",
+    "in-conv",
+    "mod-out",
+    "mod-in",
+    "meta-tids",
+    "pca",
+    "base-clusters",
+    "group-clusters",
+    "votes-base",
+    "group-votes",
+    "group-aware-consensus",
+    "repness",
+    "consensus",
+    "comment-priorities",
+    "lastVoteTimestamp",
+    "lastModTimestamp",
+    "math_tick",
+)
+
 
 @dataclass
 class PolisResult:

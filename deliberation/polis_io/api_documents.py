@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from clustering.result import POLIS_MATH_KEYS
 from deliberation.db import db
 from deliberation.models import (
     AccessMode,
@@ -31,31 +32,6 @@ from deliberation.polis_io.csv_formats import MODERATED
 from deliberation.polis_io.exporters import NO_AUTHOR_PID
 from deliberation.services.math_results import latest_math_result
 
-# The keys of math-pca2.json as Polis's server sends them (spec §11): the twenty of the
-# fixtures. `mesa` (map positions, parameters, the next update's state) and anything later
-# added beside them are not Polis's and not served.
-POLIS_MATH_KEYS = (
-    "n",
-    "n-cmts",
-    "tids",
-    "user-vote-counts",
-    "in-conv",
-    "mod-out",
-    "mod-in",
-    "meta-tids",
-    "pca",
-    "base-clusters",
-    "group-clusters",
-    "votes-base",
-    "group-votes",
-    "group-aware-consensus",
-    "repness",
-    "consensus",
-    "comment-priorities",
-    "lastVoteTimestamp",
-    "lastModTimestamp",
-    "math_tick",
-)
 _REPORT_LABELS = tuple(f"label_{axis}" for axis in ("x_neg", "x_pos", "y_neg", "y_pos")) + tuple(
     f"label_group_{i}" for i in range(10)
 )

@@ -20,17 +20,10 @@ from deliberation import services
 from deliberation.db import db as database
 from tests.conftest import release_connections
 from web import create_app
+from web.report.pdf import HEADLESS_ARGS
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+CHROMIUM_ARGS = list(HEADLESS_ARGS)
 PHONE = {"width": 390, "height": 844}
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 PASSWORD = "a long enough password"

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -18,7 +20,6 @@ from deliberation.db import db as database
 from deliberation.errors import Forbidden
 from deliberation.models import AuditEntry, LatestVote, Participant, PolisReport
 from deliberation.polis_io import NO_AUTHOR_PID, REPORT_CSV_FILES, csv_formats
-from deliberation.polis_io.api_documents import POLIS_MATH_KEYS
 from deliberation.recompute import run_once
 from deliberation.services import polis_reports
 from tests.deliberation.conftest import make_facilitator
@@ -26,6 +27,13 @@ from tests.web.conftest import assert_refused
 from tests.web.test_console import CONSOLE, log_in, post
 
 V3 = "/api/v3"
+POLIS_MATH_FIXTURE = (
+    Path(__file__).resolve().parents[1]
+    / "data"
+    / "polis-math-fixtures"
+    / "below-100-ptpts"
+    / "math-pca2.json"
+)
 MODERATOR_EMAIL = "moderator.private@example.org"
 XIDS = ("xid-private-alpha-1", "xid-private-beta-2", "xid-private-gamma-3")
 SECTOR = "comercio"
@@ -201,7 +209,8 @@ def test_math_pca2_is_the_newest_fast_result_with_polis_keys_only(client, owner,
     cid = published["cid"]
     response = client.get(f"{V3}/math/pca2?conversation_id={cid}")
     document = response.get_json()
-    assert set(document) == set(POLIS_MATH_KEYS)
+    polis_keys = set(json.loads(POLIS_MATH_FIXTURE.read_text(encoding="utf-8")))
+    assert set(document) == polis_keys  # the keys Polis's own server sent, no fewer, no more
     stored = services.latest_math_result(cid).result
     assert "mesa" in stored and "mesa" not in document
     assert document["consensus"] == stored["consensus"]

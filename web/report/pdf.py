@@ -13,7 +13,9 @@ from pathlib import Path
 
 CHROMIUM_PATHS = ("/usr/bin/chromium",)
 CHROMIUM_NAMES = ("chromium", "chromium-browser")
-CHROMIUM_ARGS = (
+# Headless, offline and quiet: no sandbox (CI runs as root), no calls home, no first-run UI.
+# The browser tests launch Chromium with the same switches.
+HEADLESS_ARGS = (
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
@@ -21,8 +23,8 @@ CHROMIUM_ARGS = (
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
-    "--no-pdf-header-footer",
 )
+CHROMIUM_ARGS = (*HEADLESS_ARGS, "--no-pdf-header-footer")
 INSTALL_HINT = (
     "PDF needs Chromium. Install it (Debian/Ubuntu: apt-get install chromium), or open the "
     "printable page in the console (/console/c/<conversation>/report) and print it from any "
