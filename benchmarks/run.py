@@ -26,6 +26,7 @@ SECTIONS: dict[str, str] = {
     "recompute": "benchmarks.recompute_bench",
     "http": "benchmarks.http_bench",
     "agenda": "benchmarks.agenda_bench",
+    "vote_cpu": "benchmarks.vote_cpu_bench",
 }
 
 
