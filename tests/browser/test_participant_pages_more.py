@@ -144,3 +144,20 @@ def test_the_embed_works_in_another_sites_iframe_without_cookies(browser, live_s
     assert hosts <= {urlsplit(live_server.url).netloc, urlsplit(host).netloc}, hosts
     assert any("/api/v1/" in url for url in recorder.requests)  # voted by fetch, with Bearer
     assert recorder.dialogs == [] and recorder.page_errors == []
+
+
+def test_the_home_page_takes_a_typed_code_to_its_conversation(phone, live_server, owner):
+    """Someone handed only a code in the room types it, with a space and capitals, on a phone."""
+    conversation = seed_conversation(owner, languages=["es", "en"])
+    phone.goto(f"{live_server.url}/?lang=en")
+    assert_accessible(phone, "home page")
+    phone.locator("#code").fill("x1")
+    phone.locator("main form button").click()
+    expect(phone.get_by_role("alert")).to_contain_text("3phdex2kjf")  # the example of a code
+    assert_accessible(phone, "home page with a wrong code")
+    screenshot(phone, "15-home-wrong-code")
+    code = conversation.public_id.upper()
+    phone.locator("#code").fill(code[:5] + " " + code[5:])
+    phone.locator("main form button").click()
+    expect(phone).to_have_url(live_server.conversation_url(conversation.public_id))
+    expect(phone.get_by_role("heading", level=1)).to_have_text(conversation.topic)
