@@ -34,10 +34,10 @@ def _dense_axes(votes, mod_out) -> np.ndarray:
     return vectors[:, np.argsort(values)[::-1][:2]].T
 
 
-def _assert_same_axes(fast: np.ndarray, exact: np.ndarray) -> None:
+def _assert_same_axes(fast: np.ndarray, exact: np.ndarray, atol: float) -> None:
     for k in range(2):
         sign = 1.0 if fast[k] @ exact[k] >= 0 else -1.0
-        np.testing.assert_allclose(fast[k], sign * exact[k], rtol=0, atol=1e-9)
+        np.testing.assert_allclose(fast[k], sign * exact[k], rtol=0, atol=atol)
 
 
 def test_sparse_path_matches_dense_eigh_cold_and_warm():
@@ -49,11 +49,13 @@ def test_sparse_path_matches_dense_eigh_cold_and_warm():
     mod_out[[5, 17]] = True
 
     cold = polis_pca(after, mod_out, seed=1)
-    _assert_same_axes(cold.components, _dense_axes(after, mod_out))
+    _assert_same_axes(cold.components, _dense_axes(after, mod_out), atol=1e-9)
 
     previous = polis_pca(before, mod_out, seed=1).components
     warm = polis_pca(after, mod_out, previous, seed=1)
-    _assert_same_axes(warm.components, _dense_axes(after, mod_out))
+    # Warm updates stop at ARPACK tolerance WARM_TOLERANCE: still 10x inside the 1e-6 to which
+    # `clustering.compare` holds our axes against Polis's.
+    _assert_same_axes(warm.components, _dense_axes(after, mod_out), atol=1e-7)
     # Warm-started axes keep the previous update's orientation, as Polis's power iteration does.
     assert np.all(np.einsum("km,km->k", warm.components, previous) > 0)
 
