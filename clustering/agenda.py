@@ -15,7 +15,6 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from threadpoolctl import threadpool_limits
 
 from clustering.bridging import FACTOR_LAMBDA, INTERCEPT_LAMBDA, MIN_RATINGS, BridgingModel
 from clustering.divisive import rank_divisive
@@ -24,6 +23,7 @@ from clustering.matrix import build_rating_matrix
 from clustering.sectors import sector_counts, sector_shares
 from clustering.spread import agree_spread
 from clustering.stability import DEFAULT_STABILITY_RESAMPLES, cluster_stability
+from clustering.threads import one_blas_thread
 from clustering.uncertainty import (
     CONFIDENCE,
     DEFAULT_RESAMPLES,
@@ -58,18 +58,8 @@ class AgendaParams:
         }
 
 
-def agenda_analyses(*args, **kwargs) -> dict:
-    """The analyses (see `_agenda_analyses`) with BLAS held to one thread.
-
-    Re-clustering runs hundreds of small eigendecompositions; with a thread per core they fight
-    each other and the worker's fast stage (on a busy 2-core machine one 300 x 300 `eigh` took
-    1.5 s instead of 0.03 s). One thread is as fast for these sizes and leaves a core free.
-    """
-    with threadpool_limits(limits=1, user_api="blas"):
-        return _agenda_analyses(*args, **kwargs)
-
-
-def _agenda_analyses(
+@one_blas_thread
+def agenda_analyses(
     votes: VoteRecords,
     result: dict,
     moderation: Moderation | None = None,

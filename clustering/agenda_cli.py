@@ -15,6 +15,7 @@ import time
 
 import numpy as np
 
+from clustering.groups import group_label
 from clustering.loaders import load_conversation
 
 DEFAULT_TOP = 15
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
 def render(analyses: dict, texts: dict[int, str], top: int, hidden, seconds: float) -> str:
     tids = np.asarray(analyses["tids"])
     groups = analyses["groups"]
-    labels = [chr(ord("A") + g) if g < 26 else f"G{g}" for g in groups["ids"]]
+    labels = [group_label(g) for g in groups["ids"]]
     value = _array(analyses["consensus"]["value"])
     shown = np.flatnonzero(np.isfinite(value) & ~np.isin(tids, list(hidden)))
     ranked = shown[np.argsort(-value[shown], kind="stable")]

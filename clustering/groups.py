@@ -42,6 +42,11 @@ class GroupSelection:
     chosen: Clustering | None
 
 
+def group_label(group_id: int) -> str:
+    """A group's name wherever people read it: letters, as on Polis's maps (0 is "A")."""
+    return chr(ord("A") + group_id) if 0 <= group_id < 26 else str(group_id)
+
+
 def max_group_count(n_base_clusters: int, max_groups: int = MAX_GROUPS) -> int:
     """K = min(5, 2 + B // 12): few base clusters cannot support many groups (conv.clj max-k-fn)."""
     return min(max_groups, 2 + n_base_clusters // 12)

@@ -23,11 +23,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from threadpoolctl import threadpool_limits
 
 from clustering.groups import BASE_K, MAX_GROUPS, base_clusters, choose_groups
 from clustering.inconv import MIN_IN_CONV, MIN_VOTES, select_in_conv
 from clustering.pca import polis_pca
+from clustering.threads import one_blas_thread
 
 DEFAULT_STABILITY_RESAMPLES = 50
 
@@ -117,14 +117,8 @@ def best_jaccard(reference: np.ndarray, other: np.ndarray, n_groups: int) -> np.
     return np.where(size_ref[:, 0] > 0, best, np.nan)
 
 
-def cluster_stability(*args, **kwargs) -> StabilityResult:
-    """See `_cluster_stability`; BLAS held to one thread (many small eigendecompositions are
-    faster that way than with threads contending for the cores)."""
-    with threadpool_limits(limits=1, user_api="blas"):
-        return _cluster_stability(*args, **kwargs)
-
-
-def _cluster_stability(
+@one_blas_thread
+def cluster_stability(
     votes: sp.csr_matrix,
     reference: np.ndarray,
     mod_out: np.ndarray | None = None,

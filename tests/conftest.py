@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from deliberation.db import db as database
-from deliberation.services.result_cache import result_views
 from web import create_app
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
@@ -89,15 +88,11 @@ def app(request, tmp_path):
         flask_app = make_app(f"sqlite:///{path}")
     else:
         flask_app = make_app(request.getfixturevalue("postgres_url"))
-    # Result views are cached in memory by (conversation id, math tick); PostgreSQL reuses
-    # ids across tests once tables are truncated, so a stale view would leak between tests.
-    result_views.clear()
     with flask_app.app_context():
         if request.param == "postgresql":
             _truncate_all_tables()
         yield flask_app
         release_connections()
-    result_views.clear()
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from clustering.groups import group_label
 from deliberation.db import db, now_ms
 from deliberation.errors import Invalid
 from deliberation.models import Conversation, ConversationRole, LatestVote, Role, Statement
@@ -191,11 +192,6 @@ def _groups(
         )
         for group in findings["groups"]
     )
-
-
-def group_label(group_id: int) -> str:
-    """Groups are lettered A, B, C... as on Polis's maps."""
-    return chr(ord("A") + group_id) if 0 <= group_id < 26 else str(group_id)
 
 
 def _agenda_items(conversation_id: str, texts: _Texts) -> tuple[AgendaEntry, ...]:

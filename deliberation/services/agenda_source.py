@@ -3,7 +3,7 @@
 The newest slow result carries the agenda analyses under `document["mesa"]["agenda"]`
 (deliberation.recompute.analyses); before the slow stage has run, the newest fast result still
 gives Polis's per-group counts. Either way the arrays come out aligned with ascending tids, and
-they are kept per result version (`result_views`): a stored result never changes.
+they are kept per stored result (`result_view`): a stored result never changes.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from deliberation.db import db
 from deliberation.models import Conversation, MathKind, ModerationState, Statement
 from deliberation.services.math_results import MathStamp, latest_math_stamp, math_result_document
-from deliberation.services.result_cache import result_views
+from deliberation.services.result_cache import result_view
 
 
 @dataclass(frozen=True)
@@ -41,9 +41,10 @@ def newest_source(conversation: Conversation) -> AgendaSource | None:
         stamp = latest_math_stamp(conversation, kind=kind)
         if stamp is None:
             continue
-        key = (str(db.engine.url), conversation.id, stamp.version, "common_agenda")
-        source = result_views.get(
-            key,
+        source = result_view(
+            conversation,
+            stamp,
+            ("common_agenda",),
             lambda stamp=stamp: _read_source(
                 math_result_document(conversation, stamp.version), stamp
             ),

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from clustering.divisive import rank_divisive
+from clustering.groups import group_label
 from clustering.sectors import RED_LINE_DISAGREE
 from clustering.spread import agree_spread
 from clustering.uncertainty import group_informed_consensus, jeffreys_interval, plain_share
@@ -285,7 +286,7 @@ class _Reader:
         self.minimum = minimum
         m = len(source.tids)
         agenda = source.agenda or {}
-        self.labels = [_group_label(int(g)) for g in source.group_ids]
+        self.labels = [group_label(int(g)) for g in source.group_ids]
         self.shares = plain_share(source.agree, source.seen)
         self.low, self.high = jeffreys_interval(source.agree, source.seen)
         self.spread = agree_spread(source.agree, source.seen)
@@ -429,7 +430,7 @@ class _Reader:
         groups = tuple(
             GroupStability(
                 group_id=int(gid),
-                label=_group_label(int(gid)),
+                label=group_label(int(gid)),
                 size=self.source.group_sizes.get(int(gid), 0),
                 jaccard=float(jaccard[str(int(gid))]),
             )
@@ -437,11 +438,6 @@ class _Reader:
             if jaccard.get(str(int(gid))) is not None
         )
         return Stability(float(block["ari"]), groups, int(block.get("resamples", 0)))
-
-
-def _group_label(group_id: int) -> str:
-    """Group 0 is "A", as Polis's report names groups."""
-    return chr(ord("A") + group_id) if group_id < 26 else f"G{group_id}"
 
 
 def _finite(value) -> float | None:

@@ -22,7 +22,7 @@ from deliberation.services.math_results import (
     latest_math_stamp,
     math_result_document,
 )
-from deliberation.services.result_cache import result_views
+from deliberation.services.result_cache import result_view
 
 LIST_LENGTH = 10
 UNCERTAIN_PASS_SHARE = 0.30  # "areas of uncertainty": more than this share of votes passed
@@ -160,9 +160,11 @@ def result_findings(facilitator_id: int, conversation_id: str) -> dict[str, Any]
     stamp = latest_math_stamp(conversation)
     if stamp is None:
         return None
-    key = (str(db.engine.url), conversation.id, stamp.version, "findings")
-    findings = result_views.get(
-        key, lambda: build_findings(math_result_document(conversation, stamp.version), stamp)
+    findings = result_view(
+        conversation,
+        stamp,
+        ("findings",),
+        lambda: build_findings(math_result_document(conversation, stamp.version), stamp),
     )
     return _with_texts(conversation, findings)
 

@@ -27,7 +27,7 @@ from deliberation.services.math_results import (
     latest_math_stamp,
     math_result_document,
 )
-from deliberation.services.result_cache import result_views
+from deliberation.services.result_cache import result_view
 
 PROJECTIONS = ("pca", "umap")
 GRID = 65_535  # steps of the quantised axes: far finer than any screen's pixels
@@ -170,9 +170,10 @@ def _stamp_for(conversation: Conversation, projection: str) -> MathStamp:
 
 def cached_map(conversation: Conversation, stamp: MathStamp, projection: str) -> MapPayload:
     """The map of one result version, built once per process (see result_cache)."""
-    key = (str(db.engine.url), conversation.id, stamp.version, "map", projection)
-    return result_views.get(
-        key,
+    return result_view(
+        conversation,
+        stamp,
+        ("map", projection),
         lambda: build_map_payload(
             math_result_document(conversation, stamp.version), stamp, projection
         ),

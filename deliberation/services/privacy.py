@@ -130,21 +130,23 @@ def _last_vote_ms():
 def _erase(conversation: Conversation, participant: Participant) -> DeletedParticipation:
     pk, pid = conversation.id, participant.pid
     now = now_ms()
-    voted_on = db.session.scalars(
-        sa.select(LatestVote.tid).where(LatestVote.conversation_id == pk, LatestVote.pid == pid)
-    ).all()
+    voted_on = sa.select(LatestVote.tid).where(
+        LatestVote.conversation_id == pk, LatestVote.pid == pid
+    )
+    # Their tallies are about to change: the worker's signal (see the module docstring). One
+    # statement, before the standing votes it reads are deleted; nothing loaded needs syncing.
+    db.session.execute(
+        sa.update(Statement)
+        .where(Statement.conversation_id == pk, Statement.tid.in_(voted_on))
+        .values(updated_ms=now)
+        .execution_options(synchronize_session=False)
+    )
     votes = db.session.execute(
         sa.delete(VoteRecord).where(VoteRecord.conversation_id == pk, VoteRecord.pid == pid)
     ).rowcount
     db.session.execute(
         sa.delete(LatestVote).where(LatestVote.conversation_id == pk, LatestVote.pid == pid)
     )
-    if voted_on:  # their tallies changed: the worker's signal (see the module docstring)
-        db.session.execute(
-            sa.update(Statement)
-            .where(Statement.conversation_id == pk, Statement.tid.in_(voted_on))
-            .values(updated_ms=now)
-        )
     deleted = anonymised = 0
     authored = db.session.scalars(
         sa.select(Statement).where(Statement.conversation_id == pk, Statement.author_pid == pid)

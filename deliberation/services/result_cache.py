@@ -1,9 +1,13 @@
-"""Views of stored math results, kept in memory by (conversation, version).
+"""Views of stored math results, kept in memory per stored result.
 
 A stored result never changes once written, so what is derived from it (the map payload, the
-findings) can be kept until newer versions push it out. Reading and parsing the document of a
-100k-participant conversation costs far more than anything built from it; with this, each web
-process does it once per version, however many consoles poll.
+findings, the agenda's arrays) can be kept until newer versions push it out. Reading and parsing
+the document of a 100k-participant conversation costs far more than anything built from it;
+with this, each web process does it once per version, however many consoles poll.
+
+A view is keyed by what names one stored result for good: the database, the conversation's
+public id, and the result's version and time. Row ids alone are not enough: SQLite may give a
+deleted conversation's id to the next one, whose version 1 would then find the old views.
 """
 
 from __future__ import annotations
@@ -11,7 +15,13 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from deliberation.db import db
+
+if TYPE_CHECKING:
+    from deliberation.models import Conversation
+    from deliberation.services.math_results import MathStamp
 
 T = TypeVar("T")
 
@@ -47,3 +57,12 @@ class ResultViewCache:
 
 
 result_views = ResultViewCache()
+
+
+def result_view(
+    conversation: Conversation, stamp: MathStamp, view: tuple, build: Callable[[], T]
+) -> T:
+    """The `view` (a name and its options, e.g. ("map", "pca")) of the stored result `stamp`
+    names, built by `build` once per process."""
+    key = (str(db.engine.url), conversation.public_id, stamp.version, stamp.created_ms, *view)
+    return result_views.get(key, build)

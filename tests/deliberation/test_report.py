@@ -15,7 +15,6 @@ from deliberation.recompute import run_once
 from deliberation.report import plenary_report
 from deliberation.report.exports import CSV_HEADER, report_csv, report_json
 from deliberation.services.agenda import promote_statement
-from deliberation.services.result_cache import result_views
 from deliberation.services.snapshots import create_snapshot
 from tests.deliberation.conftest import make_facilitator
 
@@ -37,15 +36,6 @@ TEXTS = [
 ]
 # Two camps: everyone agrees with 0-2 and 5; the camps split on 3 and 4.
 CAMP_VOTES = {"mano dura": [1, 1, 1, 1, 1, 1], "derechos": [1, 1, 1, -1, -1, 1]}
-
-
-@pytest.fixture(autouse=True)
-def fresh_result_views():
-    """Views of results are kept per process by (database, conversation pk, version); PostgreSQL
-    tests truncate with RESTART IDENTITY, so pks repeat from test to test: start and end clean."""
-    result_views.clear()
-    yield
-    result_views.clear()
 
 
 @pytest.fixture

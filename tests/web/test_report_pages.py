@@ -8,7 +8,6 @@ import json
 from deliberation import services
 from deliberation.recompute import run_once
 from tests.deliberation.test_common_agenda import fewer_resamples, in_thread  # noqa: F401
-from tests.deliberation.test_report import fresh_result_views  # noqa: F401  (autouse)
 from tests.web.conftest import make_facilitator
 from tests.web.test_console import CONSOLE, log_in
 

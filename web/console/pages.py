@@ -53,8 +53,3 @@ def local_time(ms: int | None) -> str:
     if ms is None:
         return "—"
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def group_letter(group_id: int) -> str:
-    """Polis names groups A, B, C... on its maps; so do we."""
-    return chr(ord("A") + group_id) if 0 <= group_id < 26 else str(group_id)

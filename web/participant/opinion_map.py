@@ -7,10 +7,10 @@ else's position to pick out.
 
 from __future__ import annotations
 
-import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from clustering.groups import group_label
 from deliberation.services import OpinionSummary
 
 WIDTH, HEIGHT = 320, 200
@@ -20,12 +20,6 @@ MARGIN = 24
 PALETTE = ("#0a5d9a", "#a04d00", "#00734f", "#8a3f73", "#6b6100", "#4d4d4d")
 
 Point = tuple[float, float]
-
-
-def group_label(group_id: int) -> str:
-    """Groups read as letters, as in Polis: 0 is A."""
-    letters = string.ascii_uppercase
-    return letters[group_id] if group_id < len(letters) else str(group_id + 1)
 
 
 @dataclass(frozen=True)

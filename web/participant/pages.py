@@ -12,6 +12,7 @@ from typing import Any
 from flask import current_app, g, request, url_for
 from flask.wrappers import Response
 
+from clustering.groups import group_label
 from deliberation.models import Statement
 from web.i18n import (
     LANGUAGE_COOKIE,
@@ -21,7 +22,6 @@ from web.i18n import (
     current_language,
 )
 from web.participant.identity import TOKEN_PARAMETER, form_token, is_embedded
-from web.participant.opinion_map import group_label
 from web.security import content_security_policy, cookie_secure
 
 STATIC = Path(__file__).parent / "static"

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from markupsafe import Markup, escape
 
-from deliberation.report.assemble import group_label
+from clustering.groups import group_label
 from deliberation.report.model import MapPoints, Share, TimeBucket
 
 # Okabe-Ito, as the console's map: told apart by people with colour-blindness.
