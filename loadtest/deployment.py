@@ -166,6 +166,21 @@ class Deployment:
             return ""
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
+    def logged_failures(self, name: str, limit: int = 3) -> list[str]:
+        """The first `limit` tracebacks a process logged: what a 500 or a crash was."""
+        path = self.workdir / name
+        if not path.exists():
+            return []
+        lines = path.read_text(errors="replace").splitlines()
+        starts = [n for n, line in enumerate(lines) if line.startswith("Traceback")][:limit]
+        failures = []
+        for start in starts:
+            end = start + 1
+            while end < len(lines) and (lines[end].startswith((" ", "\t")) or not lines[end]):
+                end += 1
+            failures.append("\n".join(lines[max(0, start - 2) : end + 1]))
+        return failures
+
     # -- helpers ---------------------------------------------------------------------------
 
     def _spawn(self, command: list[str], log_name: str) -> subprocess.Popen:

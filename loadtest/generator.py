@@ -76,12 +76,15 @@ class Tally:
     statements_added: int = 0
     participants: int = 0
     lag_ms: Latencies = field(default_factory=Latencies)  # how late the generator sent
-    error_times: list[float] = field(default_factory=list)  # Unix time of each error
+    error_events: list[tuple[float, str]] = field(default_factory=list)  # (sent, what)
     acknowledged_times: list[float] = field(default_factory=list)
 
-    def error(self, kind: str, what: str) -> None:
+    def error(self, kind: str, what: str, sent_unix: float) -> None:
+        """Tally a failed request under the time it was *sent*: a request sent while the
+        server was down may only fail seconds later (a timeout), and still belongs to the
+        outage."""
         self.errors[f"{kind} {what}"] += 1
-        self.error_times.append(time.time())
+        self.error_events.append((sent_unix, f"{kind} {what}"))
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,8 @@ class Report:
     acknowledged_ids: list[str]
     given_up_ids: list[str]
     started_unix: float  # when the clock started (after the room was seated)
-    error_times: list[float]  # Unix time of each error, to place them against an outage
+    # (Unix time the failed request was sent, "kind what"), to place errors against an outage
+    error_events: list[tuple[float, str]]
     acknowledged_times: list[float]  # Unix time of each acknowledgement
 
     def to_dict(self) -> dict:
@@ -114,7 +118,13 @@ class Report:
 
     @classmethod
     def from_dict(cls, document: dict) -> Report:
-        return cls(**document)
+        events = [(sent, what) for sent, what in document.get("error_events", [])]
+        return cls(**{**document, "error_events": events})
+
+    def errors_sent_outside(self, start_unix: float, end_unix: float) -> list[tuple[float, str]]:
+        """The failed requests sent before `start_unix` or after `end_unix` (an outage's
+        bounds): with the outage's own failures left out, what else went wrong."""
+        return [event for event in self.error_events if not start_unix <= event[0] <= end_unix]
 
 
 class Room:
@@ -227,8 +237,10 @@ class Room:
         body = {"tid": tid, "vote": vote, "client_vote_id": vote_id}
         for attempt in range(profile.retries + 1):
             if attempt:
-                pause = profile.retry_pause_s * 2 ** (attempt - 1)
-                await asyncio.sleep(min(pause, MAX_RETRY_PAUSE_S))
+                # Backoff with jitter, as a real client should: phones cut off together must
+                # not all come back in the same instant when the server returns.
+                pause = min(profile.retry_pause_s * 2 ** (attempt - 1), MAX_RETRY_PAUSE_S)
+                await asyncio.sleep(pause * self.random.uniform(0.5, 1.0))
             answer, final = await self._request("vote", "POST", "/votes", headers, body)
             if answer is not None:
                 tally.latencies["vote"].add((self.now() - due) * 1000)
@@ -253,6 +265,7 @@ class Room:
         """(JSON answer, False) for a 2xx; else (None, final) with the error tallied. A 4xx other
         than 429 is final (retrying cannot help); connection failures, timeouts, 5xx and 429
         are not."""
+        sent_unix = time.time()
         try:
             async with self.http.request(
                 method, self.base + path, headers=headers, json=body
@@ -260,10 +273,10 @@ class Room:
                 if response.status < 300:
                     return await response.json(), False
                 detail = (await response.text())[:120]
-                self.tally.error(kind, f"{response.status} {_code(detail)}")
+                self.tally.error(kind, f"{response.status} {_code(detail)}", sent_unix)
                 return None, 400 <= response.status < 500 and response.status != 429
         except (aiohttp.ClientError, TimeoutError) as failure:
-            self.tally.error(kind, type(failure).__name__)
+            self.tally.error(kind, type(failure).__name__, sent_unix)
             return None, False
 
     async def _sleep_until(self, at: float) -> None:
@@ -298,7 +311,7 @@ class Room:
             acknowledged_ids=sorted(tally.acknowledged),
             given_up_ids=sorted(tally.given_up),
             started_unix=self.started_unix,
-            error_times=tally.error_times,
+            error_events=tally.error_events,
             acknowledged_times=tally.acknowledged_times,
         )
 

@@ -47,6 +47,10 @@ def start_deployment(tmp_path) -> Iterator[Callable[..., Deployment]]:
     yield start
     for deployment in started:
         deployment.stop()
+        # Shown with a failing test's output: the server's and worker's own account.
+        for log in ("server.log", "worker.log"):
+            for failure in deployment.logged_failures(log):
+                print(f"--- {deployment.workdir.name}/{log}:\n{failure}")
 
 
 def database_url_for(backend: str) -> str | None:

@@ -15,9 +15,13 @@ from loadtest.generator import Profile
 from loadtest.reconcile import count_votes, latest_vote_mismatches, reconcile
 from tests.faults.conftest import DEPLOYMENT_BACKENDS, database_url_for
 
-# Retries paced 0.5, 1, 2, 4, 4 ... s: about half a minute, longer than a restart takes.
-UNDER_LOAD = Profile(rate=80, duration_s=20, retries=10, timeout_s=5)
+# Retries paced 0.5, 1, 2, 4, 4 ... s less up to half (jitter): 16 to 32 s in all, longer than
+# a restart takes.
+UNDER_LOAD = Profile(rate=60, duration_s=20, retries=10, timeout_s=5)
 DOWN_FOR_S = 1.0
+# The phones cut off come back together: requests sent in the first seconds of serving again
+# queue behind that backlog and may still time out, for at most one client timeout.
+SETTLING_S = UNDER_LOAD.timeout_s
 
 
 @pytest.mark.timeout(240)
@@ -33,16 +37,21 @@ def test_every_acknowledged_vote_survives_a_killed_server(
     deployment.kill_server()  # SIGKILL to master and workers: requests die mid-transaction
     assert deployment.server_pids() == []
     time.sleep(DOWN_FOR_S)
+    restarting_at = time.time()
     deployment.start_server()
     report = load.finish()
 
     # Voting resumed after the restart, retried votes included ...
-    after_kill = sorted(at for at in report.acknowledged_times if at > killed_at + DOWN_FOR_S)
-    assert len(after_kill) > 50
-    # ... and requests failed only while the server was down (or being killed).
+    after_restart = sorted(at for at in report.acknowledged_times if at > restarting_at)
+    assert len(after_restart) > 50
+    # ... and requests failed only if sent while the server was down: in flight at the kill
+    # (sent up to one timeout before it), or sent before the new server answered its first.
     assert report.errors > 0
-    serving_again = after_kill[0]
-    assert all(killed_at - 1 <= at <= serving_again + 1 for at in report.error_times)
+    serving_again = after_restart[0]
+    outside = report.errors_sent_outside(
+        killed_at - UNDER_LOAD.timeout_s, serving_again + SETTLING_S
+    )
+    assert outside == [], (report.error_kinds, killed_at, serving_again, outside)
     assert report.votes_given_up == 0
     reconciliation = reconcile(deployment.database_url, load.conversation_id, report)
     assert reconciliation.missing == 0, reconciliation.describe()
