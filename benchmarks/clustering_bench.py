@@ -11,6 +11,7 @@ Table 2 runs in this process: the five open-data conversations, our groups again
 
 from __future__ import annotations
 
+import copy
 import os
 import statistics
 import sys
@@ -42,7 +43,7 @@ LOW_MIN_VOTES = (1, 3, 5)
 
 # Goals (cold and incremental seconds, peak RSS MB), keyed by synthetic shape.
 GOALS = {
-    (25_000, 1_000, 40): {"cold_s": 1.0, "incremental_s": 0.3},
+    (25_000, 1_000, 40): {"cold_s": 1.0, "kept_incremental_s": 0.3},
     (100_000, 10_000, 100): {"cold_s": 15.0, "peak_rss_mb": 4096.0},
 }
 # red-dwarf 0.4.0 figures as quoted to us: (label, P, S, V, cold s, peak RSS MB or None).
@@ -104,7 +105,8 @@ def run(options: Options) -> Section:
         row["wall_s"] = round(time.perf_counter() - t, 2)
         progress(
             f"speed: {d.name}: cold {row['cold_s']:.3f} s,"
-            f" incremental {row['incremental_s']:.3f} s, peak {row['peak_rss_mb']:.0f} MB"
+            f" incremental {row['incremental_s']:.3f} s (kept {row['kept_incremental_s']:.3f} s),"
+            f" peak {row['peak_rss_mb']:.0f} MB"
             f" (child {row['wall_s']:.1f} s)"
         )
         speed.append(row)
@@ -140,6 +142,7 @@ def run(options: Options) -> Section:
 def _speed_child(payload: dict) -> dict:
     from sklearn.metrics import adjusted_rand_score
 
+    from clustering.incremental import IncrementalUpdater
     from clustering.pipeline import update
 
     load_before = os.getloadavg()[0]
@@ -166,6 +169,23 @@ def _speed_child(payload: dict) -> dict:
         inc = update(votes, moderation, previous=previous)
         inc_times.append(time.perf_counter() - t)
 
+    # The same +1% through the worker's path: an IncrementalUpdater that kept the matrix and
+    # its Gram statistics from the update before (votes in arrival order, so they extend).
+    in_time = votes.take(order)
+    older = in_time.take(np.arange(len(votes) - held))
+    updater = IncrementalUpdater()
+    t = time.perf_counter()
+    updater.update(older, moderation)
+    kept_first_s = time.perf_counter() - t
+    kept_times, kept = [], None
+    for _ in range(REPEATS):
+        fresh = copy.deepcopy(updater)  # each repeat folds the same 1% into the same state
+        t = time.perf_counter()
+        kept = fresh.update(in_time, moderation, previous=previous)
+        kept_times.append(time.perf_counter() - t)
+        assert fresh.last_fold == "appended"
+    del updater, fresh
+
     people = cold_dict["mesa"]["participants"]
     grouped = [(p, g) for p, g in zip(people["pid"], people["group"], strict=True) if g is not None]
     planted_ari = None
@@ -190,6 +210,10 @@ def _speed_child(payload: dict) -> dict:
         "incremental_s": statistics.median(inc_times),
         "incremental_runs_s": inc_times,
         "incremental_phases_s": dict(inc.timings),
+        "kept_first_s": kept_first_s,
+        "kept_incremental_s": statistics.median(kept_times),
+        "kept_incremental_runs_s": kept_times,
+        "kept_incremental_phases_s": dict(kept.timings),
         "in_conv": len(cold_dict["in-conv"]),
         "grouped": len(grouped),
         "groups": len(cold_dict["group-clusters"]),
@@ -218,12 +242,17 @@ def _load(payload: dict):
 
 def _warm_up() -> None:
     """One cold and one incremental update on a tiny input: compiles / loads numba kernels."""
+    from clustering.incremental import IncrementalUpdater
     from clustering.pipeline import update
     from clustering.synth import synthesize
 
     votes, _ = synthesize(80, 20, 15, 2, 0)
     first = update(votes.take(np.arange(len(votes) - 30)))
     update(votes, previous=first.to_dict())
+    updater = IncrementalUpdater()
+    in_time = votes.take(np.argsort(votes.timestamps, kind="stable"))
+    updater.update(in_time.take(np.arange(len(votes) - 30)))
+    updater.update(in_time, previous=first.to_dict())
 
 
 def _speed_table(rows: list[dict], seconds: float, skipped: list[str]) -> Table:
@@ -237,6 +266,7 @@ def _speed_table(rows: list[dict], seconds: float, skipped: list[str]) -> Table:
             "votes",
             "cold s",
             "incremental s (+1% votes)",
+            "incremental s, matrix kept",
             "peak RSS MB",
             "groups",
             "ARI vs planted",
@@ -253,6 +283,7 @@ def _speed_table(rows: list[dict], seconds: float, skipped: list[str]) -> Table:
                 f"{r['votes']:,}",
                 _secs(r["cold_s"]),
                 _secs(r["incremental_s"]),
+                _secs(r["kept_incremental_s"]),
                 f"{r['peak_rss_mb']:,.0f}",
                 str(r["groups"]),
                 "-" if r["planted_ari"] is None else f"{r['planted_ari']:.3f}",
@@ -268,6 +299,7 @@ def _speed_table(rows: list[dict], seconds: float, skipped: list[str]) -> Table:
                 f"{p * v:,}",
                 _secs(cold_s),
                 "-",
+                "-",
                 "-" if rss is None else f"{rss:,.0f}",
                 "-",
                 "-",
@@ -280,6 +312,10 @@ def _speed_table(rows: list[dict], seconds: float, skipped: list[str]) -> Table:
         f"incremental: the newest {HOLD_OUT:.0%} of votes by timestamp held out, a cold update on "
         f"the other {1 - HOLD_OUT:.0%} gives `previous`; then `update(all votes, "
         f"previous=that dict)` is timed, median of {REPEATS}.",
+        "matrix kept: the same +1% through `IncrementalUpdater`, as the recompute worker runs "
+        "it: the update before kept the latest-vote matrix and its Gram statistics, and only "
+        "the new votes are folded in (votes in arrival order; the fold is timed with the "
+        "update). Its first call, which builds what it keeps, is in the JSON as kept_first_s.",
         "Each dataset runs in its own fresh subprocess; one untimed warm-up update (cold and "
         "incremental) on a tiny input runs first in each, so numba's one-off JIT compile / cache "
         "load is not counted.",
@@ -288,8 +324,8 @@ def _speed_table(rows: list[dict], seconds: float, skipped: list[str]) -> Table:
         f"synthetic: `synthesize(P, S, V, groups={SYNTH_GROUPS}, seed={SYNTH_SEED})` in memory; "
         "ARI vs planted is the adjusted Rand index of our cold groups vs the planted groups, over "
         "participants we grouped.",
-        "goals: 1M votes cold <= 1.0 s and incremental <= 0.3 s; 10M votes cold <= 15 s with "
-        "peak RSS <= 4096 MB.",
+        "goals: 1M votes cold <= 1.0 s and incremental <= 0.3 s (judged on the worker's path, "
+        "matrix kept); 10M votes cold <= 15 s with peak RSS <= 4096 MB.",
         "red-dwarf 0.4.0 rows are figures quoted to us, not measured here (note their first "
         "shape has 2k statements, not the 1k of our 10k row).",
         f"table time: {seconds:.1f} s on {os.cpu_count()} CPUs; 1-minute load average seen "
@@ -305,7 +341,7 @@ def _goal_text(goal: dict, r: dict) -> str:
     parts = []
     for key, label, unit in (
         ("cold_s", "cold", "s"),
-        ("incremental_s", "incr", "s"),
+        ("kept_incremental_s", "incr", "s"),
         ("peak_rss_mb", "RSS", "MB"),
     ):
         if key in goal:

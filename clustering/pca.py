@@ -15,6 +15,8 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from clustering._vote_kernels import gram_covariance
+
 # Below this many statements the Gram matrix is small enough to decompose densely.
 DENSE_GRAM_LIMIT = 600
 # Warm start (an incremental update, from the previous update's axes): ARPACK with a basis of 16
@@ -66,18 +68,64 @@ def centred_votes(votes: sp.csr_matrix, center: np.ndarray, mod_out: np.ndarray)
     return sp.csr_matrix((data, votes.indices, votes.indptr), shape=votes.shape)
 
 
-def _top_eigenvectors(xc: sp.csr_matrix, n_components: int, start: np.ndarray | None, seed: int):
-    """Top eigenvectors of Xcᵀ·Xc, largest eigenvalue first. Shape (n_components, m)."""
+@dataclass(frozen=True)
+class GramStatistics:
+    """Vote statistics a caller keeps up to date between updates (`clustering.incremental`),
+    from which the PCA forms Xcᵀ·Xc without a pass over the votes.
+
+    packed: (m, m, 4) int32, see `_vote_kernels.gram_stats`, in ascending statement order.
+    columns: the update's column order as indices into that order, or None if the same.
+    """
+
+    packed: np.ndarray
+    columns: np.ndarray | None = None
+
+    def column_means(self, mod_out: np.ndarray) -> np.ndarray:
+        """`column_means` of the votes, from the diagonal's sums and counts (the same integers,
+        so the same means to the bit)."""
+        diagonal = np.arange(self.packed.shape[0])
+        sums = self.packed[diagonal, diagonal, 1].astype(np.float64)  # MᵀX: Σ votes
+        counts = self.packed[diagonal, diagonal, 2]  # MᵀM: how many voted
+        if self.columns is not None:
+            sums, counts = sums[self.columns], counts[self.columns]
+        means = np.divide(sums, counts, out=np.zeros(len(sums)), where=counts > 0)
+        means[mod_out] = 0.0
+        return means
+
+    def covariance(self, center: np.ndarray, mod_out: np.ndarray) -> np.ndarray:
+        """Xcᵀ·Xc (m, m) for this column centre, moderated-out columns zeroed."""
+        if self.columns is None:
+            return gram_covariance(self.packed, center, mod_out)
+        own_center = np.zeros(len(self.columns))
+        own_center[self.columns] = center
+        own_zeroed = np.zeros(len(self.columns), dtype=bool)
+        own_zeroed[self.columns] = mod_out
+        full = gram_covariance(self.packed, own_center, own_zeroed)
+        return full[np.ix_(self.columns, self.columns)]
+
+
+def _top_eigenvectors(
+    xc: sp.csr_matrix,
+    n_components: int,
+    start: np.ndarray | None,
+    seed: int,
+    covariance: np.ndarray | None = None,
+):
+    """Top eigenvectors of Xcᵀ·Xc (given densely as `covariance`, or from Xc), largest first.
+    Shape (n_components, m)."""
     m = xc.shape[1]
     if m <= DENSE_GRAM_LIMIT or n_components >= m - 1:
-        gram = (xc.T @ xc).toarray()
+        gram = covariance if covariance is not None else (xc.T @ xc).toarray()
         values, vectors = np.linalg.eigh(gram)
         order = np.argsort(values)[::-1][:n_components]
         return vectors[:, order].T, values[order]
-    xct = xc.T  # a CSC view: no copy, and its products are as fast as CSR's
+    if covariance is not None:
+        matvec = covariance.__matmul__
+    else:
+        xct = xc.T  # a CSC view: no copy, and its products are as fast as CSR's
 
-    def matvec(v):
-        return xct @ (xc @ v)
+        def matvec(v):
+            return xct @ (xc @ v)
 
     op = spla.LinearOperator((m, m), matvec=matvec, dtype=np.float64)
     ncv, tol = None, 0.0  # cold: ARPACK's default basis, to machine precision
@@ -131,15 +179,17 @@ def polis_pca(
     mod_out: np.ndarray,
     previous_components: np.ndarray | None = None,
     seed: int = 0,
+    gram: GramStatistics | None = None,
 ) -> PCAResult:
     """PCA, projections and extremity of a rating matrix (rows: participants; Polis sign).
 
     mod_out: (m,) bool, statements zeroed before PCA. previous_components: (k, m) axes of the
-    previous update aligned to these columns (new columns padded with 1.0), or None.
+    previous update aligned to these columns (new columns padded with 1.0), or None. gram:
+    the vote statistics of these columns, when the caller keeps them up to date.
     """
     n, m = votes.shape
     n_components = min(2, n, m)
-    center = column_means(votes, mod_out)
+    center = gram.column_means(mod_out) if gram is not None else column_means(votes, mod_out)
     xc = centred_votes(votes, center, mod_out)
     components = np.zeros((2, m))
     if n == 1:
@@ -157,7 +207,8 @@ def polis_pca(
         start = None
         if previous_components is not None and len(previous_components):
             start = previous_components[:n_components].sum(axis=0)
-        vectors, values = _top_eigenvectors(xc, n_components, start, seed)
+        covariance = gram.covariance(center, mod_out) if gram is not None else None
+        vectors, values = _top_eigenvectors(xc, n_components, start, seed, covariance)
         vectors[values <= 1e-12 * max(1.0, float(values.max(initial=0.0)))] = 0.0
         components[:n_components] = _orient(vectors, previous_components)
     components = components[: max(n_components, 1)] if m else np.zeros((0, 0))

@@ -16,12 +16,13 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from clustering._vote_kernels import cluster_vote_counts
 from clustering.groups import BASE_K, GROUP_K_BUFFER, MAX_GROUPS, base_clusters, choose_groups
 from clustering.inconv import MIN_IN_CONV, MIN_VOTES, select_in_conv
 from clustering.inputs import Moderation, VoteRecords
 from clustering.kmeans import StartClusters
 from clustering.matrix import RatingMatrix, build_rating_matrix
-from clustering.pca import centred_votes, polis_pca
+from clustering.pca import GramStatistics, centred_votes, polis_pca
 from clustering.priorities import comment_priorities
 from clustering.repness import (
     GroupCounts,
@@ -115,15 +116,30 @@ def _gc_paused():
             gc.enable()
 
 
+@dataclass(frozen=True)
+class PreparedVotes:
+    """The latest-vote matrix of an update's votes, built by a caller that keeps it between
+    updates (`clustering.incremental`), with the packed Gram statistics of its columns
+    (`_vote_kernels.gram_stats`) or None."""
+
+    matrix: RatingMatrix
+    gram: np.ndarray | None
+
+
 def update(
     votes: VoteRecords,
     moderation: Moderation | None = None,
     previous: dict | None = None,
     params: PolisParams | None = None,
+    prepared: PreparedVotes | None = None,
 ) -> PolisResult:
-    """Run one math update. `previous` is the last result's dict (or a Polis math-pca2.json)."""
+    """Run one math update. `previous` is the last result's dict (or a Polis math-pca2.json).
+
+    `prepared`, when given, must be what `build_rating_matrix(votes)` gives (and the Gram
+    statistics of `_vote_kernels.gram_stats` on it): `IncrementalUpdater` keeps them.
+    """
     with _gc_paused():
-        return _update(votes, moderation, previous, params)
+        return _update(votes, moderation, previous, params, prepared)
 
 
 def _update(
@@ -131,18 +147,23 @@ def _update(
     moderation: Moderation | None,
     previous: dict | None,
     params: PolisParams | None,
+    prepared: PreparedVotes | None = None,
 ) -> PolisResult:
     params = params or PolisParams()
     moderation = moderation or Moderation()
     timer = _Timer()
     state = PreviousState.from_result(previous)
 
-    matrix = build_rating_matrix(votes)
+    matrix = prepared.matrix if prepared is not None else build_rating_matrix(votes)
     columns = _column_order(matrix, state)
     tids = matrix.statement_ids[columns]
     rating = matrix.votes
-    if np.any(columns != np.arange(len(columns))):
+    permuted = bool(np.any(columns != np.arange(len(columns))))
+    if permuted:
         rating = sp.csr_matrix(rating[:, columns])
+    gram = None
+    if prepared is not None and prepared.gram is not None:
+        gram = GramStatistics(prepared.gram, columns if permuted else None)
     n, m = rating.shape
     mod_out = np.isin(tids, np.fromiter(moderation.mod_out, dtype=np.int64))
     is_meta = np.isin(tids, np.fromiter(moderation.meta, dtype=np.int64))
@@ -150,7 +171,7 @@ def _update(
     pids = matrix.participant_ids
     timer.lap("matrix")
 
-    pca = polis_pca(rating, mod_out, aligned_components(state, tids), seed=params.seed)
+    pca = polis_pca(rating, mod_out, aligned_components(state, tids), seed=params.seed, gram=gram)
     timer.lap("pca")
 
     previous_in = np.zeros(n, dtype=bool)
@@ -269,14 +290,10 @@ def _update(
 def _cluster_vote_counts(rating: sp.csr_matrix, cluster_of_row: np.ndarray, k: int):
     """Agree, disagree and seen counts per cluster and statement, each (k, m).
 
-    Rows with cluster -1 (not clustered) are left out. One bincount over the stored votes is
-    cheaper than sparse products with an indicator matrix.
+    Rows with cluster -1 (not clustered) are left out. One compiled pass over the stored
+    votes: cheaper than sparse products with an indicator matrix or a bincount over
+    temporaries as long as the votes.
     """
-    m = rating.shape[1]
-    cluster = np.repeat(cluster_of_row, np.diff(rating.indptr))
-    keep = cluster >= 0
-    # One bincount over (cluster, statement, kind of vote): kind 0 agree, 1 pass, 2 disagree.
-    kind = rating.data[keep].astype(np.int64) + 1  # internal sign: agree = -1
-    cell = (cluster[keep] * m + rating.indices[keep]) * 3 + kind
-    counts = np.bincount(cell, minlength=k * m * 3).reshape(k, m, 3).astype(np.float64)
-    return counts[:, :, 0], counts[:, :, 2], counts.sum(axis=2)
+    return cluster_vote_counts(
+        rating.indptr, rating.indices, rating.data, cluster_of_row, k, rating.shape[1]
+    )

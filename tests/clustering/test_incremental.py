@@ -1,0 +1,174 @@
+"""IncrementalUpdater: folding appended votes into the kept matrix and Gram statistics must give
+exactly what building them from all the votes gives, and the update what `pipeline.update`
+gives."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from clustering._vote_kernels import gram_stats
+from clustering.incremental import IncrementalUpdater
+from clustering.inputs import Moderation, VoteRecords
+from clustering.matrix import build_rating_matrix
+from clustering.pca import GramStatistics, centred_votes, column_means
+from clustering.pipeline import update
+from clustering.synth import synthesize
+
+FIELDS = ("participant_ids", "statement_ids", "votes", "timestamps")
+
+
+def _concat(chunks: list[VoteRecords]) -> VoteRecords:
+    return VoteRecords(*[np.concatenate([getattr(c, f) for c in chunks]) for f in FIELDS])
+
+
+def _messy_chunks(seed: int, count: int = 12) -> list[VoteRecords]:
+    """Chunks of votes as a server appends them: re-votes on known cells, newcomers with higher
+    ids, new statements, equal timestamps, and clocks that disagree by a few milliseconds
+    (a later chunk may hold votes older than the newest of an earlier one)."""
+    rng = np.random.default_rng(seed)
+    chunks, people, statements = [], 5, 4
+    for c in range(count):
+        people += int(rng.integers(0, 6))
+        statements += int(rng.integers(0, 3))
+        k = int(rng.integers(1, 60))
+        chunks.append(
+            VoteRecords(
+                participant_ids=rng.integers(0, people, k).astype(np.int64),
+                statement_ids=rng.integers(0, statements, k).astype(np.int64),
+                votes=rng.integers(-1, 2, k).astype(np.int8),
+                timestamps=(rng.integers(0, 40, k) + 20 * c).astype(np.int64),
+            )
+        )
+    return chunks
+
+
+def _assert_same_layout(prepared, votes: VoteRecords) -> None:
+    cold = build_rating_matrix(votes)
+    kept, built = prepared.matrix, cold.votes
+    assert kept.votes.shape == built.shape
+    np.testing.assert_array_equal(kept.votes.indptr, built.indptr)
+    np.testing.assert_array_equal(kept.votes.indices, built.indices)
+    np.testing.assert_array_equal(kept.votes.data, built.data)
+    np.testing.assert_array_equal(kept.participant_ids, cold.participant_ids)
+    np.testing.assert_array_equal(kept.statement_ids, cold.statement_ids)
+    np.testing.assert_array_equal(kept.first_vote_order, cold.first_vote_order)
+    assert kept.last_vote_timestamp == cold.last_vote_timestamp
+    if prepared.gram is not None:
+        indptr = built.indptr.astype(np.int64)
+        expected = gram_stats(indptr, built.indices, built.data, built.shape[1])
+        np.testing.assert_array_equal(prepared.gram, expected)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_folding_appended_votes_equals_building_from_all_of_them(seed):
+    chunks = _messy_chunks(seed)
+    updater = IncrementalUpdater()
+    folds = []
+    for i in range(1, len(chunks) + 1):
+        votes = _concat(chunks[:i])
+        prepared = updater.prepare(votes)
+        folds.append(updater.last_fold)
+        _assert_same_layout(prepared, votes)
+    # Most chunks were folded in; a chunk whose newcomer sorts below a known id is rebuilt.
+    assert folds[0] == "rebuilt"
+    assert folds.count("appended") >= 3
+
+
+def test_votes_that_do_not_extend_the_kept_ones_start_over():
+    votes, _ = synthesize(300, 40, 12, 3, 5)
+    updater = IncrementalUpdater()
+    updater.prepare(votes)
+    erased = votes.take(np.arange(10, len(votes)))  # a participant's votes erased, say
+    prepared = updater.prepare(erased)
+    assert updater.last_fold == "rebuilt"
+    _assert_same_layout(prepared, erased)
+    lower = VoteRecords(
+        participant_ids=np.array([-1]),
+        statement_ids=np.array([0]),
+        votes=np.array([1], dtype=np.int8),
+        timestamps=np.array([int(erased.timestamps.max()) + 1]),
+    )
+    grown = _concat([erased, lower])  # a newcomer whose id sorts before every known one
+    prepared = updater.prepare(grown)
+    assert updater.last_fold == "rebuilt"
+    _assert_same_layout(prepared, grown)
+
+
+def test_a_few_new_votes_on_long_rows_move_only_their_pairs():
+    """Rows of 30 votes each gaining one or two: the kernel's few-changes branch."""
+    votes, _ = synthesize(400, 60, 30, 3, 6)
+    votes = votes.take(np.argsort(votes.timestamps, kind="stable"))
+    updater = IncrementalUpdater()
+    updater.prepare(votes)
+    rng = np.random.default_rng(1)
+    now = int(votes.timestamps.max())
+    for step in range(5):
+        k = 12
+        extra = VoteRecords(
+            participant_ids=rng.choice(np.unique(votes.participant_ids), k).astype(np.int64),
+            statement_ids=rng.integers(0, 60, k).astype(np.int64),
+            votes=rng.integers(-1, 2, k).astype(np.int8),
+            timestamps=np.full(k, now + step + 1, dtype=np.int64),
+        )
+        votes = _concat([votes, extra])
+        prepared = updater.prepare(votes)
+        assert updater.last_fold == "appended"
+        _assert_same_layout(prepared, votes)
+
+
+def test_above_the_statement_limit_the_matrix_is_kept_without_statistics():
+    chunks = _messy_chunks(7)
+    updater = IncrementalUpdater(gram_statement_limit=3)
+    for i in (6, 9, 12):
+        votes = _concat(chunks[:i])
+        prepared = updater.prepare(votes)
+        assert prepared.gram is None
+        _assert_same_layout(prepared, votes)
+
+
+def test_gram_statistics_give_the_column_means_and_the_centred_gram_matrix():
+    votes, _ = synthesize(800, 90, 25, 3, 2)
+    rating = build_rating_matrix(votes).votes
+    mod_out = np.zeros(rating.shape[1], dtype=bool)
+    mod_out[[3, 7, 50]] = True
+    packed = gram_stats(rating.indptr.astype(np.int64), rating.indices, rating.data, 90)
+    for columns in (None, np.random.default_rng(0).permutation(90)):
+        ordered = rating if columns is None else rating[:, columns].tocsr()
+        zeroed = mod_out if columns is None else mod_out[columns]
+        center = column_means(ordered, zeroed)
+        # The statistics' diagonal gives the same means, to the bit.
+        np.testing.assert_array_equal(GramStatistics(packed, columns).column_means(zeroed), center)
+        xc = centred_votes(ordered, center, zeroed)
+        expected = (xc.T @ xc).toarray()
+        got = GramStatistics(packed, columns).covariance(center, zeroed)
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-9)
+        assert not got[zeroed].any() and not got[:, zeroed].any()
+
+
+def test_update_through_the_updater_matches_the_pipeline():
+    """Same groups, members, in-conv and representative statements; axes to rounding."""
+    votes, _ = synthesize(2_500, 700, 30, 3, 4)  # above DENSE_GRAM_LIMIT: ARPACK on both
+    votes = votes.take(np.argsort(votes.timestamps, kind="stable"))
+    moderation = Moderation(rejected=frozenset({5, 9}), meta=frozenset({11}))
+    older = votes.take(np.arange(len(votes) - len(votes) // 100))
+    updater = IncrementalUpdater()
+    first = updater.update(older, moderation).to_dict()
+    assert updater.last_fold == "rebuilt"
+    kept = updater.update(votes, moderation, previous=first).to_dict()
+    assert updater.last_fold == "appended"
+    plain = update(votes, moderation, previous=first).to_dict()
+    for key in ("in-conv", "tids", "n", "user-vote-counts", "repness", "consensus"):
+        assert kept[key] == plain[key], key
+    assert [g["members"] for g in kept["group-clusters"]] == [
+        g["members"] for g in plain["group-clusters"]
+    ]
+    assert kept["base-clusters"]["members"] == plain["base-clusters"]["members"]
+    np.testing.assert_allclose(kept["pca"]["comps"], plain["pca"]["comps"], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(kept["pca"]["center"], plain["pca"]["center"], rtol=0, atol=0)
+
+
+def test_no_votes_gives_nothing_to_prepare_and_a_valid_update():
+    updater = IncrementalUpdater()
+    assert updater.prepare(VoteRecords.empty()) is None
+    assert updater.update(VoteRecords.empty()).to_dict()["n"] == 0
