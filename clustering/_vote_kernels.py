@@ -184,7 +184,18 @@ def gram_covariance(gram, center, zeroed):  # pragma: no cover - compiled
 
 @njit(cache=True, nogil=True)
 def merge_latest_votes(
-    indptr, indices, data, cell_ts, first_ts, new_rows, new_cols, new_votes, new_ts, n, gram
+    indptr,
+    indices,
+    data,
+    cell_ts,
+    first_ts,
+    new_rows,
+    new_cols,
+    new_votes,
+    new_ts,
+    n,
+    gram,
+    replace,
 ):  # pragma: no cover - compiled
     """Fold new votes into the latest-vote CSR; return the new CSR, cell times, first times.
 
@@ -194,6 +205,10 @@ def merge_latest_votes(
     its first vote, superseded ones included) is extended to n rows. When `gram` holds the packed
     statistics of `gram_stats` (else it is empty), they are updated in place, changed cell by
     changed cell: O(changes × row length), not O(row length²).
+
+    `replace`: the new votes are the cells' new latest votes (a caller that keeps only the
+    latest vote per cell): they stand whatever their time, and a touched row's first time is
+    the earliest of its cells' times, as building from those latest votes alone gives.
     """
     old_n = indptr.shape[0] - 1
     count_new = new_rows.shape[0]
@@ -263,7 +278,8 @@ def merge_latest_votes(
                 while k < q and new_cols[k] == col:
                     vote = -np.float64(new_votes[k])  # CSV sign -> internal sign
                     # The largest (time, CSV vote) stands; internal sign flips the vote order.
-                    if not present or new_ts[k] > ts or (new_ts[k] == ts and vote < val):
+                    newer = new_ts[k] > ts or (new_ts[k] == ts and vote < val)
+                    if replace or not present or newer:
                         val = vote
                         ts = new_ts[k]
                         present = True
@@ -283,6 +299,11 @@ def merge_latest_votes(
             units += 1
         out_ptr[r + 1] = stored
         p = q
+        if replace:
+            out_first[r] = big
+            for a in range(out_ptr[r], stored):
+                if out_ts[a] < out_first[r]:
+                    out_first[r] = out_ts[a]
         if not with_gram:
             continue
         if 4 * n_changed >= units:

@@ -55,6 +55,7 @@ class IncrementalUpdater:
     def __init__(self, gram_statement_limit: int = GRAM_STATEMENT_LIMIT):
         self.gram_statement_limit = gram_statement_limit
         self._kept: _Kept | None = None
+        self._mode = ""  # "appended" (prepare) or "latest" (prepare_latest): what _kept holds
         self.last_fold: str = "none"  # "appended" or "rebuilt": what the last call did
 
     def update(
@@ -70,13 +71,34 @@ class IncrementalUpdater:
     def prepare(self, votes: VoteRecords) -> PreparedVotes | None:
         """The matrix (and Gram statistics) of `votes`, from the kept ones when they extend
         them; None for no votes at all."""
+        folded = None
+        if (
+            self._kept is not None
+            and self._mode == "appended"
+            and _extends(votes, self._kept.votes)
+        ):
+            new = votes.take(np.arange(len(self._kept.votes), len(votes)))
+            folded = self._fold(self._kept, new, votes, replace=False)
+        return self._settle(votes, folded, "appended")
+
+    def prepare_latest(
+        self, latest: VoteRecords, changed: VoteRecords | None
+    ) -> PreparedVotes | None:
+        """`prepare` for a caller that keeps only each cell's latest vote (the recompute
+        worker's vote cache): `latest` holds them all now, `changed` the cells whose latest
+        vote is new since the last call (None when unknown: everything is laid out again)."""
+        folded = None
+        if self._kept is not None and self._mode == "latest" and changed is not None:
+            folded = self._fold(self._kept, changed, latest, replace=True)
+            if folded is not None and folded.indptr[-1] != len(latest):
+                folded = None  # out of step with the caller: a cell we never heard of
+        return self._settle(latest, folded, "latest")
+
+    def _settle(self, votes: VoteRecords, folded: _Kept | None, mode: str):
         if len(votes) == 0:
             self._kept = None
             return None
-        kept = self._kept
-        folded = None
-        if kept is not None and _extends(votes, kept.votes):
-            folded = self._fold(kept, votes, len(kept.votes))  # None: ids not appendable
+        self._mode = mode
         self.last_fold = "appended" if folded is not None else "rebuilt"
         self._kept = folded if folded is not None else self._rebuild(votes)
         return _prepared(self._kept)
@@ -102,10 +124,10 @@ class IncrementalUpdater:
             gram=gram,
         )
 
-    def _fold(self, kept: _Kept, votes: VoteRecords, start: int) -> _Kept | None:
-        """`kept` with votes[start:] folded in; None if their ids cannot be appended (a new
-        id sorts before a known one): rows and columns are only ever appended."""
-        new = votes.take(np.arange(start, len(votes)))
+    def _fold(self, kept: _Kept, new: VoteRecords, everything: VoteRecords, replace: bool):
+        """`kept` with the `new` votes folded in (see `merge_latest_votes` for `replace`); None
+        if their ids cannot be appended (a new id sorts before a known one): rows and columns
+        are only ever appended. `everything`: all the votes the result describes."""
         pids, rows = _extend_ids(kept.pids, new.participant_ids)
         tids, cols = _extend_ids(kept.tids, new.statement_ids)
         if pids is None or tids is None:
@@ -114,7 +136,7 @@ class IncrementalUpdater:
         order = np.lexsort((new.votes, new.timestamps, cols, rows))
         wanted = m <= self.gram_statement_limit
         kept_gram = kept.gram.shape[0] > 0
-        # Kept statistics are updated in place by the merge; otherwise built after it.
+        # Kept statistics are updated by the merge (in a copy); otherwise built after it.
         gram = _pad_gram(kept.gram, m) if wanted and kept_gram else _NO_GRAM
         indptr, indices, data, cell_ts, first_ts = merge_latest_votes(
             kept.indptr,
@@ -128,10 +150,11 @@ class IncrementalUpdater:
             new.timestamps[order],
             len(pids),
             gram,
+            replace,
         )
         if wanted and not kept_gram:
             gram = gram_stats(indptr, indices, data, m)
-        return _Kept(votes, pids, tids, indptr, indices, data, cell_ts, first_ts, gram)
+        return _Kept(everything, pids, tids, indptr, indices, data, cell_ts, first_ts, gram)
 
 
 def _extends(votes: VoteRecords, seen: VoteRecords) -> bool:
@@ -155,10 +178,12 @@ def _extend_ids(known: np.ndarray, ids: np.ndarray):
 
 
 def _pad_gram(gram: np.ndarray, m: int) -> np.ndarray:
-    """The statistics with zero rows and columns for statements voted on for the first time."""
+    """A copy of the statistics, with zero rows and columns for statements voted on for the
+    first time. A copy (a few ms), so that a result prepared earlier never changes under a
+    caller still computing with it while another thread folds the next votes in."""
     old = gram.shape[0]
     if old == m:
-        return gram
+        return gram.copy()
     padded = np.zeros((m, m, 4), dtype=np.int32)
     padded[:old, :old] = gram
     return padded

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 
 from clustering.inputs import Moderation, VoteRecords
-from clustering.pipeline import PolisParams, PolisResult, update
+from clustering.pipeline import PolisParams, PolisResult, PreparedVotes, update
 from deliberation.db import db, unit_of_work
 from deliberation.math_inputs import math_inputs, moderation_state
 from deliberation.models import Conversation, MathKind, RecomputeState
@@ -62,15 +62,23 @@ def params_for(stage: MathKind, seed: int) -> PolisParams:
 
 
 def read_inputs(
-    conversation: Conversation, floor_vote_id: int, *, cached: bool = False
+    conversation: Conversation, floor_vote_id: int
 ) -> tuple[Watermark, VoteRecords, Moderation]:
-    """The watermark, then the votes and moderation it describes (see `Watermark`); `cached`
-    reads the votes through this process's `VOTE_CACHE` (the worker), else all from the database."""
+    """The watermark, then the votes and moderation it describes (see `Watermark`), all read
+    from the database."""
     watermark = read_watermark(conversation.id, floor_vote_id)
-    if cached:
-        return watermark, VOTE_CACHE.read(conversation), moderation_state(conversation)
     votes, moderation = math_inputs(conversation)
     return watermark, votes, moderation
+
+
+def read_cached_inputs(
+    conversation: Conversation, floor_vote_id: int
+) -> tuple[Watermark, VoteRecords, PreparedVotes | None, Moderation]:
+    """`read_inputs` through this process's `VOTE_CACHE` (the worker), with the votes laid out
+    for the pipeline from the layout the cache keeps."""
+    watermark = read_watermark(conversation.id, floor_vote_id)
+    votes, prepared = VOTE_CACHE.read_prepared(conversation)
+    return watermark, votes, prepared, moderation_state(conversation)
 
 
 def result_document(result: PolisResult, watermark: Watermark, previous_version: int | None):
@@ -124,8 +132,8 @@ def _compute_and_store(
     previous_document = previous.result if previous else None
     previous_version = previous.version if previous else None
     state = db.session.get(RecomputeState, (pk, stage))
-    watermark, votes, moderation = read_inputs(
-        conversation, state.last_vote_id if state else 0, cached=True
+    watermark, votes, prepared, moderation = read_cached_inputs(
+        conversation, state.last_vote_id if state else 0
     )
     sectors = analyses.participant_sectors(pk) if stage is MathKind.SLOW else None
     db.session.rollback()  # end the read snapshot before computing for seconds
@@ -136,9 +144,9 @@ def _compute_and_store(
         slow_update = analyses.slow_update_with(sectors)
         result = run_in_child(slow_update, votes, moderation, previous_document, params)
     else:
-        result = update(votes, moderation, previous_document, params)
+        result = update(votes, moderation, previous_document, params, prepared=prepared)
     document = result_document(result, watermark, previous_version)
-    del previous_document
+    del previous_document, prepared
     computed = time.perf_counter()
 
     with unit_of_work():

@@ -13,17 +13,23 @@ assume a vote commits within `SETTLE_MS` of being cast, so after a read at time 
 before R - SETTLE_MS was in it; the next read starts above the largest id among those. A count
 of the latest votes guards what a merge cannot see (a participant deleting their votes): if the
 copy's size differs from the database's, the copy is thrown away and read again in full.
+
+Each copy also keeps the clustering's own layout of those votes (`IncrementalUpdater`): the
+latest-vote matrix and its Gram statistics, into which a read folds only the cells whose latest
+vote changed, so the fast stage's update does not lay out a million votes again.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from clustering.incremental import IncrementalUpdater
 from clustering.inputs import VoteRecords
+from clustering.pipeline import PreparedVotes
 from deliberation.db import db, now_ms
 from deliberation.math_inputs import votes_above
 from deliberation.models import Conversation
@@ -40,10 +46,10 @@ class _Copy:
     rows: np.ndarray
     floor_id: int  # every vote with an id at or below this was visible to an earlier read
     loaded_at: float
+    layout: IncrementalUpdater = field(default_factory=IncrementalUpdater)
 
     def records(self) -> VoteRecords:
-        rows = self.rows
-        return VoteRecords(rows[:, 1], rows[:, 2], rows[:, 3].astype(np.int8), rows[:, 4])
+        return _as_records(self.rows)
 
 
 class LatestVoteCache:
@@ -56,28 +62,41 @@ class LatestVoteCache:
     def read(self, conversation: Conversation) -> VoteRecords:
         """The conversation's latest votes as `math_inputs.latest_votes` reads them, in the
         caller's transaction (read the watermark first, as `stages.read_inputs` does)."""
-        # The database and the public id as well as the key: a test wipes its database and
-        # starts again from key 1, and SQLite can give a deleted conversation's key again.
+        return self.read_prepared(conversation)[0]
+
+    def read_prepared(self, conversation: Conversation) -> tuple[VoteRecords, PreparedVotes | None]:
+        """`read`, and those votes laid out for `clustering.pipeline.update(prepared=...)`."""
         conversation_pk = conversation.id
-        key = (db.engine.url.render_as_string(), conversation.public_id, conversation_pk)
+        key = _key(conversation)
         with self._lock:
             copy = self._copies.get(key)
             if copy is None or time.monotonic() - copy.loaded_at > FULL_READ_EVERY_S:
                 copy = _Copy(_EMPTY, 0, time.monotonic())
             read_ms = now_ms()
             new_rows, expected = votes_above(conversation_pk, copy.floor_id)
+            before = copy.rows
             if copy.floor_id > 0:
                 new_rows = np.concatenate([copy.rows, new_rows])
             copy.rows = latest_per_cell(new_rows)
+            changed = _changed_rows(before, copy.rows, copy.floor_id) if copy.floor_id > 0 else None
             if len(copy.rows) != expected and copy.floor_id > 0:
                 # Something below the floor changed (votes deleted): start again from nothing.
                 copy = _Copy(_EMPTY, 0, time.monotonic())
                 copy.rows = latest_per_cell(votes_above(conversation_pk, 0)[0])
+                changed = None
             settled = copy.rows[:, 4] < read_ms - SETTLE_MS
             if settled.any():
                 copy.floor_id = max(copy.floor_id, int(copy.rows[settled, 0].max()))
             self._copies[key] = copy
-            return copy.records()
+            records = copy.records()
+            changed_records = None if changed is None else _as_records(changed)
+            return records, copy.layout.prepare_latest(records, changed_records)
+
+    def layout_of(self, conversation: Conversation) -> IncrementalUpdater | None:
+        """The layout kept for this conversation (for tests and diagnostics)."""
+        with self._lock:
+            copy = self._copies.get(_key(conversation))
+            return copy.layout if copy is not None else None
 
     def forget(self) -> None:
         with self._lock:
@@ -94,3 +113,21 @@ def latest_per_cell(rows: np.ndarray) -> np.ndarray:
     last = np.ones(len(ordered), dtype=bool)
     last[:-1] = (ordered[1:, 1] != ordered[:-1, 1]) | (ordered[1:, 2] != ordered[:-1, 2])
     return ordered[last]
+
+
+def _key(conversation: Conversation) -> tuple[str, str, int]:
+    # The database and the public id as well as the key: a test wipes its database and starts
+    # again from key 1, and SQLite can give a deleted conversation's key again.
+    return (db.engine.url.render_as_string(), conversation.public_id, conversation.id)
+
+
+def _as_records(rows: np.ndarray) -> VoteRecords:
+    return VoteRecords(rows[:, 1], rows[:, 2], rows[:, 3].astype(np.int8), rows[:, 4])
+
+
+def _changed_rows(before: np.ndarray, after: np.ndarray, floor_id: int) -> np.ndarray:
+    """The latest votes in `after` that `before` did not hold: every vote read since has an id
+    above the floor, so only those rows can be new."""
+    recent = after[after[:, 0] > floor_id]
+    known = before[before[:, 0] > floor_id, 0]
+    return recent[~np.isin(recent[:, 0], known)]

@@ -172,3 +172,49 @@ def test_no_votes_gives_nothing_to_prepare_and_a_valid_update():
     updater = IncrementalUpdater()
     assert updater.prepare(VoteRecords.empty()) is None
     assert updater.update(VoteRecords.empty()).to_dict()["n"] == 0
+
+
+def _latest_set(chunks: list[VoteRecords]) -> dict[tuple[int, int], tuple[int, int]]:
+    """(pid, tid) -> (vote, time) of the newest vote, later rows winning ties, as a keeper of
+    latest votes (the worker's vote cache) holds them."""
+    cells: dict[tuple[int, int], tuple[int, int]] = {}
+    for chunk in chunks:
+        for pid, tid, vote, ts in zip(*(getattr(chunk, f).tolist() for f in FIELDS), strict=True):
+            if (pid, tid) not in cells or ts >= cells[(pid, tid)][1]:
+                cells[(pid, tid)] = (vote, ts)
+    return cells
+
+
+def _records(cells: dict) -> VoteRecords:
+    keys = sorted(cells)
+    return VoteRecords(
+        participant_ids=np.array([p for p, _ in keys], dtype=np.int64),
+        statement_ids=np.array([t for _, t in keys], dtype=np.int64),
+        votes=np.array([cells[k][0] for k in keys], dtype=np.int8),
+        timestamps=np.array([cells[k][1] for k in keys], dtype=np.int64),
+    )
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_folding_changed_latest_votes_equals_building_from_the_latest_set(seed):
+    """The worker's mode: only each cell's latest vote is known, and which cells changed. A
+    re-vote replaces the cell's vote and time, so a row's first time can move later."""
+    chunks = _messy_chunks(seed)
+    updater = IncrementalUpdater()
+    before: dict = {}
+    folds = []
+    for i in range(1, len(chunks) + 1):
+        now = _latest_set(chunks[:i])
+        changed = {cell: value for cell, value in now.items() if before.get(cell) != value}
+        latest = _records(now)
+        prepared = updater.prepare_latest(latest, _records(changed) if i > 1 else None)
+        folds.append(updater.last_fold)
+        _assert_same_layout(prepared, latest)
+        before = now
+    assert folds.count("appended") >= 3
+    # Out of step (a changed cell left out): noticed by the count, and laid out again.
+    extra = {(10_000, 0): (1, 10**6)}
+    latest = _records({**before, **extra})
+    prepared = updater.prepare_latest(latest, _records({}))
+    assert updater.last_fold == "rebuilt"
+    _assert_same_layout(prepared, latest)

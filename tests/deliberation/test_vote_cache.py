@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import sqlalchemy as sa
 
+from clustering._vote_kernels import gram_stats
+from clustering.matrix import build_rating_matrix
 from deliberation import services
 from deliberation.db import now_ms, simulated_clock, unit_of_work
 from deliberation.math_inputs import latest_votes
@@ -26,12 +28,27 @@ def as_set(records) -> set[tuple[int, int, int, int]]:
     )
 
 
-def assert_same(db, cache, conversation) -> None:
+def assert_same(db, cache, conversation) -> str:
+    """The copy equals the database's latest votes, and the layout kept beside it equals the
+    pipeline's own layout of them; how the layout was brought up to date."""
     db.session.rollback()
-    cached = cache.read(conversation)
+    cached, prepared = cache.read_prepared(conversation)
     assert len(cached) == len(as_set(cached))  # one row per participant and statement
     assert as_set(cached) == as_set(latest_votes(conversation))
     db.session.rollback()
+    if len(cached) == 0:
+        assert prepared is None
+        return "empty"
+    built = build_rating_matrix(cached)
+    for name in ("indptr", "indices", "data"):
+        np.testing.assert_array_equal(
+            getattr(prepared.matrix.votes, name), getattr(built.votes, name)
+        )
+    np.testing.assert_array_equal(prepared.matrix.first_vote_order, built.first_vote_order)
+    csr = built.votes
+    expected = gram_stats(csr.indptr.astype(np.int64), csr.indices, csr.data, csr.shape[1])
+    np.testing.assert_array_equal(prepared.gram, expected)
+    return cache.layout_of(conversation).last_fold
 
 
 def test_the_copy_follows_new_votes_changed_votes_and_deletions(db, owner, conversation):
@@ -54,6 +71,10 @@ def test_the_copy_follows_new_votes_changed_votes_and_deletions(db, owner, conve
     # A read a while later: everything read so far has settled, the next read starts above it.
     with simulated_clock(now_ms() + 2 * SETTLE_MS):
         assert_same(db, cache, conversation)
+    # From here on a read folds only the changed cells into the kept layout.
+    services.cast_vote(conversation.public_id, pids[1], tids[0], -1)  # a participant's first cell
+    services.cast_vote(conversation.public_id, pids[2], tids[3], 1)
+    assert assert_same(db, cache, conversation) == "appended"
 
     # A participant's votes disappear below the floor (as deleting a participation does).
     with unit_of_work():
