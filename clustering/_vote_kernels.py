@@ -13,6 +13,40 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True)
+def _sort_prefix(values, count):  # pragma: no cover - compiled
+    """Sort values[:count] in place: insertion sort for the few dozen columns a row usually
+    holds, heapsort beyond (np.sort would allocate, and takes numba ten seconds to compile)."""
+    if count <= 64:
+        for q in range(1, count):
+            item = values[q]
+            j = q - 1
+            while j >= 0 and values[j] > item:
+                values[j + 1] = values[j]
+                j -= 1
+            values[j + 1] = item
+        return
+    for start in range(count // 2 - 1, -1, -1):
+        _sift_down(values, start, count)
+    for end in range(count - 1, 0, -1):
+        values[0], values[end] = values[end], values[0]
+        _sift_down(values, 0, end)
+
+
+@njit(cache=True, nogil=True)
+def _sift_down(values, root, end):  # pragma: no cover - compiled
+    while True:
+        child = 2 * root + 1
+        if child >= end:
+            return
+        if child + 1 < end and values[child + 1] > values[child]:
+            child += 1
+        if values[root] >= values[child]:
+            return
+        values[root], values[child] = values[child], values[root]
+        root = child
+
+
+@njit(cache=True, nogil=True)
 def latest_votes_csr(rows, cols, votes, n, m):  # pragma: no cover - compiled
     """CSR of each (row, column)'s last vote in stream order, columns ascending in each row.
 
@@ -51,17 +85,7 @@ def latest_votes_csr(rows, cols, votes, n, m):  # pragma: no cover - compiled
                 touched[distinct] = c
                 distinct += 1
             last[c] = k  # later in the stream: the newer vote wins
-        # Insertion sort: a row holds a few dozen columns, and np.sort would allocate; a
-        # long row (someone who voted on hundreds) takes np.sort's O(d log d).
-        if distinct > 64:
-            touched[:distinct] = np.sort(touched[:distinct])
-        for q in range(1, distinct if distinct <= 64 else 0):
-            c = touched[q]
-            j = q - 1
-            while j >= 0 and touched[j] > c:
-                touched[j + 1] = touched[j]
-                j -= 1
-            touched[j + 1] = c
+        _sort_prefix(touched, distinct)
         for q in range(distinct):
             c = touched[q]
             indices[stored] = c
