@@ -74,11 +74,10 @@ class LatestVoteCache:
                 copy = _Copy(_EMPTY, 0, time.monotonic())
             read_ms = now_ms()
             new_rows, expected = votes_above(conversation_pk, copy.floor_id)
-            before = copy.rows
             if copy.floor_id > 0:
-                new_rows = np.concatenate([copy.rows, new_rows])
-            copy.rows = latest_per_cell(new_rows)
-            changed = _changed_rows(before, copy.rows, copy.floor_id) if copy.floor_id > 0 else None
+                copy.rows, changed = merge_latest(copy.rows, new_rows)
+            else:
+                copy.rows, changed = latest_per_cell(new_rows), None
             if len(copy.rows) != expected and copy.floor_id > 0:
                 # Something below the floor changed (votes deleted): start again from nothing.
                 copy = _Copy(_EMPTY, 0, time.monotonic())
@@ -125,9 +124,30 @@ def _as_records(rows: np.ndarray) -> VoteRecords:
     return VoteRecords(rows[:, 1], rows[:, 2], rows[:, 3].astype(np.int8), rows[:, 4])
 
 
-def _changed_rows(before: np.ndarray, after: np.ndarray, floor_id: int) -> np.ndarray:
-    """The latest votes in `after` that `before` did not hold: every vote read since has an id
-    above the floor, so only those rows can be new."""
-    recent = after[after[:, 0] > floor_id]
-    known = before[before[:, 0] > floor_id, 0]
-    return recent[~np.isin(recent[:, 0], known)]
+def merge_latest(rows: np.ndarray, history: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`latest_per_cell` of `rows` (already that: one per cell, in (pid, tid) order) and some
+    more history rows, and the latest votes that changed; without sorting `rows` again.
+
+    The history rows may repeat rows already held (a read starts at the floor, not above the
+    largest id). A new array: the records handed out earlier are views of `rows`.
+    """
+    fresh = latest_per_cell(history)
+    if len(fresh) == 0:
+        return rows, fresh
+    if len(rows) == 0:
+        return fresh, fresh
+    keys = (rows[:, 1] << 32) | rows[:, 2]
+    fresh_keys = (fresh[:, 1] << 32) | fresh[:, 2]
+    position = np.searchsorted(keys, fresh_keys)
+    held = position < len(rows)
+    held[held] = keys[position[held]] == fresh_keys[held]
+    current = rows[np.minimum(position, len(rows) - 1)]
+    newer = (fresh[:, 4] > current[:, 4]) | (
+        (fresh[:, 4] == current[:, 4]) & (fresh[:, 0] > current[:, 0])
+    )
+    replaced = held & newer
+    merged = rows.copy()
+    merged[position[replaced]] = fresh[replaced]
+    added = ~held
+    merged = np.insert(merged, position[added], fresh[added], axis=0)
+    return merged, fresh[replaced | added]

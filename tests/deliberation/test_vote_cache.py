@@ -12,7 +12,7 @@ from deliberation.db import now_ms, simulated_clock, unit_of_work
 from deliberation.math_inputs import latest_votes
 from deliberation.models import LatestVote, VoteRecord
 from deliberation.recompute.freshness import SETTLE_MS
-from deliberation.recompute.vote_cache import LatestVoteCache, latest_per_cell
+from deliberation.recompute.vote_cache import LatestVoteCache, latest_per_cell, merge_latest
 from tests.deliberation.conftest import join
 
 
@@ -122,3 +122,34 @@ def test_the_newest_vote_per_cell_stands_by_time_then_history_id():
     )
     kept = {(int(r[1]), int(r[2])): int(r[3]) for r in latest_per_cell(rows)}
     assert kept == {(0, 0): -1, (1, 0): 0, (1, 2): -1}
+
+
+def test_merging_more_history_equals_reducing_all_of_it():
+    """merge_latest folds history rows into the kept latest rows as latest_per_cell on all of
+    them would, and names exactly the cells whose latest vote changed."""
+    rng = np.random.default_rng(4)
+    history = np.zeros((0, 5), dtype=np.int64)
+    kept = latest_per_cell(history)
+    next_id = 1
+    for _ in range(30):
+        k = int(rng.integers(0, 40))
+        batch = np.column_stack(
+            [
+                np.arange(next_id, next_id + k),
+                rng.integers(0, 12, k),
+                rng.integers(0, 9, k),
+                rng.integers(-1, 2, k),
+                rng.integers(0, 50, k) * 10,  # equal times: the larger id stands
+            ]
+        ).astype(np.int64)
+        next_id += k
+        history = np.concatenate([history, batch])
+        repeat = history[rng.integers(0, len(history), 5)] if len(history) else batch
+        merged, changed = merge_latest(kept, np.concatenate([batch, repeat]))
+        expected = latest_per_cell(history)
+        np.testing.assert_array_equal(merged, expected)
+        before = {tuple(row) for row in kept.tolist()}
+        assert {tuple(row) for row in changed.tolist()} == {
+            tuple(row) for row in expected.tolist() if tuple(row) not in before
+        }
+        kept = merged
