@@ -29,6 +29,9 @@ from clustering.result import PolisResult
 # Beyond this many statements the statistics cost more memory (16·m² bytes) and
 # time than the sparse products they replace: the matrix is still kept, the PCA stays sparse.
 GRAM_STATEMENT_LIMIT = 2_000
+# Nor below this many votes per cell of the (m, m) statistics: a dense product costs m², a
+# sparse one 2·votes, and the statistics' 16·m² bytes stay within 64 bytes a vote.
+GRAM_MIN_VOTES_PER_CELL = 0.25
 
 _NO_GRAM = np.zeros((0, 0, 4), dtype=np.int32)
 FIELDS = ("participant_ids", "statement_ids", "votes", "timestamps")
@@ -46,7 +49,7 @@ class _Kept:
     data: np.ndarray
     cell_ts: np.ndarray  # time of each stored vote
     first_ts: np.ndarray  # per row, the time of its first vote
-    gram: np.ndarray  # packed (m, m, 4), or empty beyond GRAM_STATEMENT_LIMIT
+    gram: np.ndarray  # packed (m, m, 4), or empty when not worth it (`_wants_gram`)
 
 
 class IncrementalUpdater:
@@ -110,7 +113,7 @@ class IncrementalUpdater:
         csr = matrix.votes
         indptr = csr.indptr.astype(np.int64)
         gram = _NO_GRAM
-        if len(matrix.statement_ids) <= self.gram_statement_limit:
+        if self._wants_gram(len(matrix.statement_ids), csr.nnz):
             gram = gram_stats(indptr, csr.indices, csr.data, len(matrix.statement_ids))
         return _Kept(
             votes=votes,
@@ -124,6 +127,14 @@ class IncrementalUpdater:
             gram=gram,
         )
 
+    @property
+    def keeps_statistics(self) -> bool:
+        """Whether the last call kept Gram statistics (else the PCA ran sparse)."""
+        return self._kept is not None and self._kept.gram.shape[0] > 0
+
+    def _wants_gram(self, m: int, votes: int) -> bool:
+        return m <= self.gram_statement_limit and m * m * GRAM_MIN_VOTES_PER_CELL <= votes
+
     def _fold(self, kept: _Kept, new: VoteRecords, everything: VoteRecords, replace: bool):
         """`kept` with the `new` votes folded in (see `merge_latest_votes` for `replace`); None
         if their ids cannot be appended (a new id sorts before a known one): rows and columns
@@ -134,7 +145,7 @@ class IncrementalUpdater:
             return None
         m = len(tids)
         order = np.lexsort((new.votes, new.timestamps, cols, rows))
-        wanted = m <= self.gram_statement_limit
+        wanted = self._wants_gram(m, len(kept.indices) + len(new))
         kept_gram = kept.gram.shape[0] > 0
         # Kept statistics are updated by the merge (in a copy); otherwise built after it.
         gram = _pad_gram(kept.gram, m) if wanted and kept_gram else _NO_GRAM

@@ -117,6 +117,14 @@ def test_a_few_new_votes_on_long_rows_move_only_their_pairs():
         _assert_same_layout(prepared, votes)
 
 
+def test_few_votes_for_many_statements_keep_no_statistics():
+    votes, _ = synthesize(60, 300, 5, 2, 3)  # 300 votes for 90,000 cells of statistics
+    updater = IncrementalUpdater()
+    prepared = updater.prepare(votes)
+    assert prepared.gram is None and not updater.keeps_statistics
+    _assert_same_layout(prepared, votes)
+
+
 def test_above_the_statement_limit_the_matrix_is_kept_without_statistics():
     chunks = _messy_chunks(7)
     updater = IncrementalUpdater(gram_statement_limit=3)
@@ -146,9 +154,13 @@ def test_gram_statistics_give_the_column_means_and_the_centred_gram_matrix():
         assert not got[zeroed].any() and not got[:, zeroed].any()
 
 
-def test_update_through_the_updater_matches_the_pipeline():
+@pytest.mark.parametrize(
+    "shape",
+    [(5_000, 700, 30), (1_500, 200, 30)],  # above DENSE_GRAM_LIMIT (ARPACK), and below (eigh)
+)
+def test_update_through_the_updater_matches_the_pipeline(shape):
     """Same groups, members, in-conv and representative statements; axes to rounding."""
-    votes, _ = synthesize(2_500, 700, 30, 3, 4)  # above DENSE_GRAM_LIMIT: ARPACK on both
+    votes, _ = synthesize(*shape, 3, 4)
     votes = votes.take(np.argsort(votes.timestamps, kind="stable"))
     moderation = Moderation(rejected=frozenset({5, 9}), meta=frozenset({11}))
     older = votes.take(np.arange(len(votes) - len(votes) // 100))
@@ -157,6 +169,7 @@ def test_update_through_the_updater_matches_the_pipeline():
     assert updater.last_fold == "rebuilt"
     kept = updater.update(votes, moderation, previous=first).to_dict()
     assert updater.last_fold == "appended"
+    assert updater.keeps_statistics  # the PCA ran on the Gram statistics
     plain = update(votes, moderation, previous=first).to_dict()
     for key in ("in-conv", "tids", "n", "user-vote-counts", "repness", "consensus"):
         assert kept[key] == plain[key], key
