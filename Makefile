@@ -12,9 +12,11 @@ setup: $(VENV)/.installed
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-# The stamp is newer than both requirement files once they are installed.
+# The stamp is newer than both requirement files once they are installed. The math's numba
+# kernels are compiled here once (about a minute), not by the first map, test or worker.
 $(VENV)/.installed: requirements.txt requirements-dev.txt | $(PY)
 	$(PY) -m pip install -q -r requirements-dev.txt
+	$(PY) -m clustering.precompile
 	touch $@
 
 # Migrate, load the demo conversation (once), then serve; the app computes groups meanwhile.
