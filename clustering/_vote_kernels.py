@@ -99,10 +99,8 @@ def latest_votes_csr(rows, cols, votes, n, m):  # pragma: no cover - compiled
 
 @njit(cache=True, nogil=True)
 def cluster_vote_counts(indptr, indices, data, cluster_of_row, k, m):  # pragma: no cover
-    """Agree, disagree and seen counts per (cluster, column); rows in cluster -1 skipped.
-
-    The three counts of a cell share a cache line while counting (int32, side by side).
-    """
+    """(k, m, 3) counts of agree, disagree and seen per (cluster, column); rows in cluster -1
+    skipped. The three counts of a cell share a cache line while counting."""
     counts = np.zeros((k, m, 3), dtype=np.int32)
     for r in range(indptr.shape[0] - 1):
         c = cluster_of_row[r]
@@ -115,15 +113,7 @@ def cluster_vote_counts(indptr, indices, data, cluster_of_row, k, m):  # pragma:
                 counts[c, j, 0] += 1
             elif data[p] > 0:
                 counts[c, j, 1] += 1
-    agree = np.empty((k, m))
-    disagree = np.empty((k, m))
-    seen = np.empty((k, m))
-    for c in range(k):
-        for j in range(m):
-            agree[c, j] = counts[c, j, 0]
-            disagree[c, j] = counts[c, j, 1]
-            seen[c, j] = counts[c, j, 2]
-    return agree, disagree, seen
+    return counts
 
 
 # The Gram statistics, packed: for statements j <= k, gram[j, k] holds XᵀX[j, k], MᵀX[j, k],
@@ -246,7 +236,8 @@ def merge_latest_votes(
     big = np.iinfo(np.int64).max
     out_first[old_n:] = big
     with_gram = gram.shape[0] > 0
-    # One row's union of old and new cells: column, old value/presence, new value/presence.
+    # One row's union of old and new cells: column, old value and presence, new value (every
+    # cell of the union is voted afterwards).
     m_row = 0
     for r in range(old_n):
         if indptr[r + 1] - indptr[r] > m_row:
@@ -254,8 +245,7 @@ def merge_latest_votes(
     u_col = np.empty(m_row + count_new, dtype=np.int64)
     u_old = np.empty(m_row + count_new, dtype=np.int32)
     u_new = np.empty(m_row + count_new, dtype=np.int32)
-    u_had = np.empty(m_row + count_new, dtype=np.int32)
-    u_has = np.empty(m_row + count_new, dtype=np.int32)
+    u_had = np.empty(m_row + count_new, dtype=np.int32)  # 1 if the cell was voted before
     changed = np.empty(m_row + count_new, dtype=np.int64)
 
     stored = 0
@@ -274,9 +264,6 @@ def merge_latest_votes(
                 stored += 1
             out_ptr[r + 1] = stored
             continue
-        for k in range(p, q):
-            if new_ts[k] < out_first[r]:
-                out_first[r] = new_ts[k]
         # Merge the row's old cells with its new votes, both in column order.
         units = 0
         n_changed = 0
@@ -311,7 +298,6 @@ def merge_latest_votes(
             u_col[units] = col
             u_had[units] = 1 if had else 0
             u_old[units] = np.int32(old)
-            u_has[units] = 1
             u_new[units] = np.int32(val)
             if not had or val != old:
                 changed[n_changed] = units
@@ -322,12 +308,18 @@ def merge_latest_votes(
             stored += 1
             units += 1
         out_ptr[r + 1] = stored
-        p = q
+        # A row's first time: the earliest of its cells' times when only latest votes are
+        # known (a re-vote can move it later), else the earliest vote ever seen.
         if replace:
-            out_first[r] = big
+            first = big
             for a in range(out_ptr[r], stored):
-                if out_ts[a] < out_first[r]:
-                    out_first[r] = out_ts[a]
+                first = min(first, out_ts[a])
+        else:
+            first = out_first[r]
+            for a in range(p, q):
+                first = min(first, new_ts[a])
+        out_first[r] = first
+        p = q
         if not with_gram:
             continue
         if 4 * n_changed >= units:
@@ -368,8 +360,8 @@ def merge_latest_votes(
                     u_had[i],
                     u_new[j],
                     u_new[i],
-                    u_has[j],
-                    u_has[i],
+                    1,
+                    1,
                 )
     return out_ptr, out_idx[:stored], out_val[:stored], out_ts[:stored], out_first
 

@@ -210,6 +210,8 @@ def _prepared(kept: _Kept) -> PreparedVotes:
         statement_ids=kept.tids,
         votes=votes,
         first_vote_order=np.argsort(kept.first_ts, kind="stable"),
-        last_vote_timestamp=int(kept.votes.timestamps.max()),
+        # Every vote left out was superseded by a newer one on its cell: the newest of all is
+        # among the kept ones.
+        last_vote_timestamp=int(kept.cell_ts.max()),
     )
     return PreparedVotes(matrix, kept.gram if kept.gram.shape[0] > 0 else None)

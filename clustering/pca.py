@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from clustering._vote_kernels import gram_covariance
+from clustering._vote_kernels import MM, MX, gram_covariance
 
 # Below this many statements the Gram matrix is small enough to decompose densely.
 DENSE_GRAM_LIMIT = 600
@@ -52,10 +52,13 @@ class PCAResult:
 
 def column_means(votes: sp.csr_matrix, mod_out: np.ndarray) -> np.ndarray:
     """Mean of the cast votes per statement; 0 for moderated-out statements (zeroed by Polis)."""
-    n, m = votes.shape
+    m = votes.shape[1]
     sums = np.bincount(votes.indices, weights=votes.data, minlength=m)
-    counts = np.bincount(votes.indices, minlength=m)
-    means = np.divide(sums, counts, out=np.zeros(m), where=counts > 0)
+    return _means(sums, np.bincount(votes.indices, minlength=m), mod_out)
+
+
+def _means(sums: np.ndarray, counts: np.ndarray, mod_out: np.ndarray) -> np.ndarray:
+    means = np.divide(sums, counts, out=np.zeros(len(sums)), where=counts > 0)
     means[mod_out] = 0.0
     return means
 
@@ -84,13 +87,11 @@ class GramStatistics:
         """`column_means` of the votes, from the diagonal's sums and counts (the same integers,
         so the same means to the bit)."""
         diagonal = np.arange(self.packed.shape[0])
-        sums = self.packed[diagonal, diagonal, 1].astype(np.float64)  # MᵀX: Σ votes
-        counts = self.packed[diagonal, diagonal, 2]  # MᵀM: how many voted
+        sums = self.packed[diagonal, diagonal, MX].astype(np.float64)  # Σ votes
+        counts = self.packed[diagonal, diagonal, MM]  # how many voted
         if self.columns is not None:
             sums, counts = sums[self.columns], counts[self.columns]
-        means = np.divide(sums, counts, out=np.zeros(len(sums)), where=counts > 0)
-        means[mod_out] = 0.0
-        return means
+        return _means(sums, counts, mod_out)
 
     def covariance(self, center: np.ndarray, mod_out: np.ndarray) -> np.ndarray:
         """Xcᵀ·Xc (m, m) for this column centre, moderated-out columns zeroed."""

@@ -294,6 +294,7 @@ def _cluster_vote_counts(rating: sp.csr_matrix, cluster_of_row: np.ndarray, k: i
     votes: cheaper than sparse products with an indicator matrix or a bincount over
     temporaries as long as the votes.
     """
-    return cluster_vote_counts(
+    counts = cluster_vote_counts(
         rating.indptr, rating.indices, rating.data, cluster_of_row, k, rating.shape[1]
     )
+    return tuple(counts[:, :, kind].astype(np.float64) for kind in range(3))
