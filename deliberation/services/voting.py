@@ -6,12 +6,14 @@ reads everything the rules need in one query and writes with two prebuilt statem
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from deliberation.db import db, now_ms, unit_of_work, upsert_statement
-from deliberation.errors import Closed, Conflict, Invalid, NotFound
+from deliberation.errors import Closed, Conflict, Forbidden, Invalid, NotFound
+from deliberation.identifiers import token_digest
 from deliberation.models import (
     Conversation,
     LatestVote,
@@ -65,18 +67,24 @@ def cast_vote_and_draw_next(
     vote: int,
     *,
     client_vote_id: str | None = None,
+    token: str | None = None,
 ) -> tuple[VoteReceipt, NextStatement]:
     """`cast_vote`, then `next_statement` for the same participant, as one vote request does.
 
     The vote's own lookup has found the conversation and the participant, so the draw skips
     them: on the hottest path that halves the queries. The draw reads after the vote commits,
     so the statement just voted on is never drawn again.
+
+    `token`, the secret of the caller's participant token, is checked against the participant's
+    current one in that same lookup (`Forbidden` if it was retired or never issued), so a route
+    whose token signature is verified need not identify the participant first: one query and
+    one transaction fewer per vote, and the check cannot race a privacy erase.
     """
-    receipt, context = _cast(conversation_id, pid, tid, vote, client_vote_id)
+    receipt, context = _cast(conversation_id, pid, tid, vote, client_vote_id, token)
     return receipt, draw_next(context.conversation_pk, context.strict_moderation, pid)
 
 
-def _cast(conversation_id, pid, tid, vote, client_vote_id):
+def _cast(conversation_id, pid, tid, vote, client_vote_id, token=None):
     """The vote receipt, and the context row the rules were checked against."""
     vote = _vote_value(vote)
     client_vote_id = _clean_client_vote_id(client_vote_id)
@@ -92,6 +100,8 @@ def _cast(conversation_id, pid, tid, vote, client_vote_id):
         ).first()
         if context is None:
             raise NotFound(f"no conversation {conversation_id!r}", code="conversation_not_found")
+        if token is not None and not _holds(context.participant_token_digest, token):
+            raise Forbidden("unknown participant token", code="participant_token_unknown")
         if context.earlier_tid is not None:
             return _replay(conversation_id, pid, client_vote_id, context, tid, vote), context
         if not context.is_open or context.is_archived:
@@ -157,6 +167,7 @@ _VOTE_CONTEXT = (
         Conversation.is_archived,
         Conversation.strict_moderation,
         Participant.id.label("participant_pk"),
+        Participant.token_digest.label("participant_token_digest"),
         Statement.moderation,
         VoteRecord.tid.label("earlier_tid"),
         VoteRecord.vote.label("earlier_vote"),
@@ -211,6 +222,11 @@ def _replace_latest(insert):
         index_elements=["conversation_id", "pid", "tid"],
         set_={"vote": latest.excluded.vote, "created_ms": latest.excluded.created_ms},
     )
+
+
+def _holds(current_digest: str | None, token: str) -> bool:
+    """Whether `token` is the participant's current secret (`identify_participant`'s test)."""
+    return current_digest is not None and hmac.compare_digest(current_digest, token_digest(token))
 
 
 def _vote_value(vote: int) -> int:

@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from deliberation import services
-from deliberation.errors import Closed, Conflict, Invalid, NotFound
+from deliberation.errors import Closed, Conflict, Forbidden, Invalid, NotFound
 from deliberation.models import LatestVote, VoteRecord
 from tests.deliberation.conftest import join
 
@@ -138,3 +138,28 @@ def test_a_participant_votes_only_in_their_own_conversation(db, owner, conversat
     join(other)
     with pytest.raises(NotFound):  # pid 1 exists in `other`, not here
         services.cast_vote(conversation.public_id, only_elsewhere.pid + 1, 0, 1)
+
+
+def test_a_vote_with_a_token_counts_only_if_the_token_is_current(db, conversation, seeds):
+    """The vote route passes the token's secret instead of identifying the caller first."""
+    joined = services.join_conversation(conversation.public_id, xid="persona-1")
+    secret = joined.token  # the secret a participant token signs
+    receipt, next_up = services.cast_vote_and_draw_next(
+        conversation.public_id, joined.pid, 0, 1, client_vote_id="v-1", token=secret
+    )
+    assert receipt.tid == 0 and next_up.remaining == len(seeds) - 1
+    # Joining again with the same xid issues a new token and retires this one.
+    services.join_conversation(conversation.public_id, xid="persona-1")
+    for tid, vote_id in ((1, "v-2"), (0, "v-1")):  # a new vote, and a retry of the first
+        with pytest.raises(Forbidden) as refused:
+            services.cast_vote_and_draw_next(
+                conversation.public_id, joined.pid, tid, 1, client_vote_id=vote_id, token=secret
+            )
+        assert refused.value.code == "participant_token_unknown"
+    assert history(db) == [(joined.pid, 0, 1)]
+    with pytest.raises(Forbidden):  # nor can a pid be voted for with another's token
+        other = services.join_conversation(conversation.public_id)
+        services.cast_vote_and_draw_next(
+            conversation.public_id, joined.pid, 1, 1, token=other.token
+        )
+    assert history(db) == [(joined.pid, 0, 1)]

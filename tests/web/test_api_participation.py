@@ -237,6 +237,16 @@ def test_participant_routes_refuse_missing_forged_and_retired_tokens(client, con
         client.get(url, headers=bearer(first["token"])), 403, "participant_token_unknown"
     )
     assert client.get(url, headers=bearer(second["token"])).status_code == 200
+    # Voting checks the token inside its own transaction, not before it: the same refusal.
+    ballot = {"tid": seeds[0], "vote": 1, "client_vote_id": "retired-1"}
+    votes = votes_url(conversation.public_id)
+    assert_refused(
+        client.post(votes, json=ballot, headers=bearer(first["token"])),
+        403,
+        "participant_token_unknown",
+    )
+    assert stored_counts()["votes"] == 0
+    assert client.post(votes, json=ballot, headers=bearer(second["token"])).status_code == 200
 
 
 def test_own_state_shows_votes_and_map_position(client, conversation, seeds, joined):

@@ -28,6 +28,7 @@ from deliberation.services import facilitator_for_api_token, identify_participan
 from web.api.errors import ApiError
 from web.credentials import (
     CSRF_HEADER,
+    ParticipantClaim,
     bearer_token,
     is_participant_token,
     participant_csrf_matches,
@@ -71,6 +72,18 @@ class ParticipantCaller:
 
 
 @dataclass(frozen=True)
+class TokenHolder:
+    """The holder of a participant token signed for the conversation in the URL, not yet
+    matched against the participant's current token: the view must pass `secret` to a service
+    that checks it in its own query (the vote does, to spare the hottest route a query)."""
+
+    pid: int
+    secret: str
+    token: str
+    via: str
+
+
+@dataclass(frozen=True)
 class Access:
     """One way of being allowed in: how to resolve the caller, and how the document says so."""
 
@@ -103,6 +116,19 @@ def access(kind: Access, *, errors: Iterable[int] = (), responses: dict[int, str
 
 
 def _participant(conversation_id: str | None) -> dict[str, Any]:
+    claim, token, via = _genuine_token(conversation_id)
+    participant = identify_participant(claim.conversation_id, claim.secret)
+    return {"participant": ParticipantCaller(participant, token, via)}
+
+
+def _token_holder(conversation_id: str | None) -> dict[str, Any]:
+    claim, token, via = _genuine_token(conversation_id)
+    return {"participant": TokenHolder(claim.pid, claim.secret, token, via)}
+
+
+def _genuine_token(conversation_id: str | None) -> tuple[ParticipantClaim, str, str]:
+    """The claim of a participant token signed by us for this conversation, the token, and how
+    it came ("bearer" or "cookie", whose writes must carry the CSRF header); else refused."""
     presented = presented_participant_token(conversation_id or "")
     if presented is None:
         if bearer_token():
@@ -134,8 +160,7 @@ def _participant(conversation_id: str | None) -> dict[str, Any]:
                 f"a cookie-authenticated write needs the {CSRF_HEADER} header issued at join",
                 "csrf_failed",
             )
-    participant = identify_participant(claim.conversation_id, claim.secret)
-    return {"participant": ParticipantCaller(participant, token, via)}
+    return claim, token, via
 
 
 def _participant_if_any(conversation_id: str | None) -> dict[str, Any]:
@@ -190,6 +215,8 @@ _FACILITATOR_SECURITY = [{"facilitatorToken": []}, {"facilitatorSession": []}]
 
 PUBLIC = Access(_public, [], ())
 PARTICIPANT = Access(_participant, _PARTICIPANT_SECURITY, (401, 403))
+# As PARTICIPANT, for a view whose service checks that the token is current (see TokenHolder).
+PARTICIPANT_TOKEN = Access(_token_holder, _PARTICIPANT_SECURITY, (401, 403))
 # Anyone; a participant's current credentials are recognised (joining twice returns them).
 PARTICIPANT_IF_ANY = Access(_participant_if_any, [{}, *_PARTICIPANT_SECURITY], ())
 FACILITATOR = Access(_facilitator, _FACILITATOR_SECURITY, (401, 403))

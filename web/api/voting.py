@@ -7,7 +7,7 @@ from apiflask.validators import Length, OneOf, Range
 
 from deliberation import services
 from deliberation.services import NextStatement
-from web.api.auth import PARTICIPANT, access
+from web.api.auth import PARTICIPANT, PARTICIPANT_TOKEN, access
 from web.api.converters import MAX_TID
 from web.api.schemas import PlainText, ReadingLanguage, StatementForReader, statement_for_reader
 from web.extensions import limiter
@@ -83,7 +83,7 @@ class VoteResult(Schema):
 @limiter.shared_limit(
     votes_limit, scope=VOTES_SCOPE, key_func=participant_key, override_defaults=False
 )
-@access(PARTICIPANT, errors=[400, 409, 429])
+@access(PARTICIPANT_TOKEN, errors=[400, 409, 429])
 @bp.input(Ballot, arg_name="ballot")
 @bp.input(ReadingLanguage, location="query", arg_name="reading")
 @bp.output(VoteResult)
@@ -99,5 +99,6 @@ def cast_vote(conversation_id, participant, ballot, reading):
         ballot["tid"],
         ballot["vote"],
         client_vote_id=ballot.get("client_vote_id"),
+        token=participant.secret,
     )
     return {"vote": receipt, "next": upcoming(next_up, reading.get("language"))}
