@@ -46,6 +46,7 @@ class Deployment:
     settings for every child process (e.g. MESA_RECOMPUTE_LEASE_S, MESA_RATE_LIMIT_VOTES).
     `worker_stage` is the worker's --stage: "fast" by default, the recompute that new votes
     trigger; "both" adds the slow UMAP map, which on 2 cores competes with the web workers.
+    `wsgi_app` is what gunicorn serves (`python -m loadtest.floor` serves a bare stand-in).
     """
 
     def __init__(
@@ -56,6 +57,7 @@ class Deployment:
         worker_stage: str = "fast",
         env: dict[str, str] | None = None,
         workdir: Path | None = None,
+        wsgi_app: str = "web.wsgi:app",
     ):
         self._own_workdir = workdir is None
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="mesa-load-"))
@@ -64,6 +66,7 @@ class Deployment:
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.web_workers = web_workers or (os.cpu_count() or 1) + 1
         self.worker_stage = worker_stage
+        self.wsgi_app = wsgi_app
         self.server: subprocess.Popen | None = None
         self.worker: subprocess.Popen | None = None
         self.env = {
@@ -96,7 +99,7 @@ class Deployment:
         if self.server is not None and self.server.poll() is None:
             raise RuntimeError("the server is already running")
         self.server = self._spawn(
-            [str(VENV_BIN / "gunicorn"), "-c", str(REPO / "gunicorn.conf.py"), "web.wsgi:app"],
+            [str(VENV_BIN / "gunicorn"), "-c", str(REPO / "gunicorn.conf.py"), self.wsgi_app],
             "server.log",
         )
         self._wait_until_serving()
@@ -110,6 +113,11 @@ class Deployment:
             return []
         master = psutil.Process(self.server.pid)
         return [self.server.pid, *(child.pid for child in master.children())]
+
+    def watched_processes(self) -> dict[str, list[int]]:
+        """The server's and the worker's process ids, for the generator to read their CPU."""
+        worker = [self.worker.pid] if self.worker is not None and self.worker.poll() is None else []
+        return {"server": self.server_pids(), "worker": worker}
 
     def cpu_seconds(self) -> float:
         """CPU time used so far by the running gunicorn master and workers (user + system)."""

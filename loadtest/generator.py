@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 import aiohttp
+import psutil
 
 from loadtest.stats import Latencies
 
@@ -112,6 +113,12 @@ class Report:
     # (Unix time the failed request was sent, "kind what"), to place errors against an outage
     error_events: list[tuple[float, str]]
     acknowledged_times: list[float]  # Unix time of each acknowledgement
+    # The generator's own CPU time while the clock ran: on a shared machine, what the load
+    # itself takes from the server's cores.
+    generator_cpu_s: float = 0.0
+    # The same for the processes named on the command line (--watch server=PID,...): CPU
+    # spent by the server while the clock ran, seating the room left out.
+    watched_cpu_s: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -130,7 +137,13 @@ class Report:
 class Room:
     """One conversation's load: the participants' coroutines and the shared tally."""
 
-    def __init__(self, base_url: str, conversation_id: str, profile: Profile):
+    def __init__(
+        self,
+        base_url: str,
+        conversation_id: str,
+        profile: Profile,
+        watched: dict[str, list[int]] | None = None,
+    ):
         self.base = f"{base_url.rstrip('/')}{API}/conversations/{conversation_id}"
         self.profile = profile
         self.random = random.Random(profile.seed)
@@ -138,6 +151,10 @@ class Room:
         self.tag = secrets.token_hex(4)  # keeps vote ids unique across runs
         self.http: aiohttp.ClientSession | None = None
         self.started = 0.0
+        self.cpu_s = 0.0  # the generator's own CPU while the clock ran
+        # Other processes (e.g. "server": gunicorn's) whose CPU is read while the clock runs.
+        self.watched = watched or {}
+        self.watched_cpu_s: dict[str, float] = {}
         self.started_unix = 0.0
 
     def now(self) -> float:
@@ -158,6 +175,8 @@ class Room:
             seated = await asyncio.gather(*(self._seat(gate) for _ in range(present)))
             self.started = time.perf_counter()
             self.started_unix = time.time()
+            cpu_at_start = time.process_time()
+            watched_at_start = {name: _cpu_seconds(pids) for name, pids in self.watched.items()}
             tasks = []
             for seat in seated:
                 if seat is None:
@@ -173,6 +192,11 @@ class Room:
                 at += self.random.expovariate(arrival_rate)
             await asyncio.gather(*tasks)
             finished = max(self.now(), profile.duration_s)
+            self.cpu_s = time.process_time() - cpu_at_start
+            self.watched_cpu_s = {
+                name: _cpu_seconds(pids) - watched_at_start[name]
+                for name, pids in self.watched.items()
+            }
         return self._report(finished)
 
     # -- one participant --------------------------------------------------------------------
@@ -313,6 +337,8 @@ class Room:
             started_unix=self.started_unix,
             error_events=tally.error_events,
             acknowledged_times=tally.acknowledged_times,
+            generator_cpu_s=round(self.cpu_s, 3),
+            watched_cpu_s={name: round(cpu, 3) for name, cpu in self.watched_cpu_s.items()},
         )
 
 
@@ -324,9 +350,30 @@ def _code(detail: str) -> str:
         return detail[:40].replace("\n", " ")
 
 
-def generate(base_url: str, conversation_id: str, profile: Profile) -> Report:
+def generate(
+    base_url: str,
+    conversation_id: str,
+    profile: Profile,
+    watched: dict[str, list[int]] | None = None,
+) -> Report:
     """Run the load to the end (duration plus the last answers) and report."""
-    return asyncio.run(Room(base_url, conversation_id, profile).run())
+    return asyncio.run(Room(base_url, conversation_id, profile, watched).run())
+
+
+def _cpu_seconds(pids: Sequence[int]) -> float:
+    """User + system CPU of these processes so far; one that has gone counts nothing."""
+    total = 0.0
+    for pid in pids:
+        try:
+            total += sum(psutil.Process(pid).cpu_times()[:2])
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def _watch_argument(value: str) -> tuple[str, list[int]]:
+    name, _, pids = value.partition("=")
+    return name, [int(pid) for pid in pids.split(",") if pid]
 
 
 def format_report(report: Report) -> str:
@@ -351,7 +398,8 @@ def format_report(report: Report) -> str:
             f"{report.other_latency_ms[k]['p99']:.1f}" for k in ("join", "next", "statement")
         ),
         f"generator lag ms: p99 {report.generator_lag_ms['p99']:.1f}, "
-        f"max {report.generator_lag_ms['max']:.1f}",
+        f"max {report.generator_lag_ms['max']:.1f}; generator CPU "
+        f"{1000 * report.generator_cpu_s / max(report.votes_acknowledged, 1):.2f} ms per vote",
     ]
     return "\n".join(lines)
 
@@ -375,6 +423,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--database-url", help="reconcile acknowledged votes with this database")
     parser.add_argument("--out", help="write the report (with every vote id) as JSON here")
+    parser.add_argument(
+        "--watch",
+        action="append",
+        type=_watch_argument,
+        default=[],
+        metavar="NAME=PID,...",
+        help="report these processes' CPU while the clock runs (repeatable)",
+    )
     args = parser.parse_args(argv)
     profile = Profile(
         rate=args.rate,
@@ -386,7 +442,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         timeout_s=args.timeout,
         seed=args.seed,
     )
-    report = generate(args.base_url, args.conversation, profile)
+    report = generate(args.base_url, args.conversation, profile, dict(args.watch))
     print(format_report(report), flush=True)
     if args.out:
         with open(args.out, "w", encoding="utf-8") as out:

@@ -51,7 +51,11 @@ class Step:
     reconciliation: Reconciliation
     caught_up_s: float | None  # last vote to a fast result covering it; None: not in time
     load_average: float  # the machine's 1-minute load average at the end
-    server_cpu_ms_per_vote: float  # gunicorn's CPU time (all requests) per acknowledged vote
+    # CPU time per acknowledged vote while the generator's clock ran (all requests included;
+    # seating the room before it is not): gunicorn's, the recompute worker's, the generator's.
+    server_cpu_ms_per_vote: float
+    worker_cpu_ms_per_vote: float
+    generator_cpu_ms_per_vote: float
 
     @property
     def capacity_per_core(self) -> float:
@@ -72,9 +76,19 @@ class Step:
         )
 
 
-def generator_command(base_url: str, conversation_id: str, profile: Profile, out: Path):
+def _per_vote_ms(cpu_s: float, report: Report) -> float:
+    return 1000 * cpu_s / max(report.votes_acknowledged, 1)
+
+
+def generator_command(
+    base_url: str,
+    conversation_id: str,
+    profile: Profile,
+    out: Path,
+    watched: dict[str, list[int]] | None = None,
+):
     """The command line of `python -m loadtest.generator` for this profile, writing JSON to
-    `out`."""
+    `out`, reading the CPU of the `watched` processes while its clock runs."""
     return [
         sys.executable,
         "-m",
@@ -90,6 +104,7 @@ def generator_command(base_url: str, conversation_id: str, profile: Profile, out
         f"--timeout={profile.timeout_s}",
         f"--seed={profile.seed}",
         f"--out={out}",
+        *(f"--watch={name}={','.join(map(str, pids))}" for name, pids in (watched or {}).items()),
     ]
 
 
@@ -97,12 +112,17 @@ def generator_command(base_url: str, conversation_id: str, profile: Profile, out
 GENERATOR_OVERHEAD_S = 300
 
 
-def run_generator(base_url: str, conversation_id: str, profile: Profile) -> tuple[Report, str]:
+def run_generator(
+    base_url: str,
+    conversation_id: str,
+    profile: Profile,
+    watched: dict[str, list[int]] | None = None,
+) -> tuple[Report, str]:
     """The generator as a child process; its report and the text it printed."""
     with tempfile.TemporaryDirectory(prefix="mesa-loadgen-") as folder:
         out = Path(folder) / "report.json"
         finished = subprocess.run(
-            generator_command(base_url, conversation_id, profile, out),
+            generator_command(base_url, conversation_id, profile, out, watched),
             cwd=REPO,
             capture_output=True,
             text=True,
@@ -121,9 +141,9 @@ def run_generator(base_url: str, conversation_id: str, profile: Profile) -> tupl
 def measure(deployment: Deployment, profile: Profile) -> tuple[Step, str]:
     """One step in a fresh conversation: load, reconcile, and wait for the results to catch up."""
     conversation_id = seed_conversation(deployment.database_url)
-    cpu_before = deployment.cpu_seconds()
-    report, printed = run_generator(deployment.base_url, conversation_id, profile)
-    server_cpu_s = deployment.cpu_seconds() - cpu_before
+    report, printed = run_generator(
+        deployment.base_url, conversation_id, profile, deployment.watched_processes()
+    )
     reconciliation = reconcile(deployment.database_url, conversation_id, report)
     caught_up_s = wait_for_results(deployment.database_url, conversation_id, CATCH_UP_TIMEOUT_S)
     step = Step(
@@ -133,7 +153,9 @@ def measure(deployment: Deployment, profile: Profile) -> tuple[Step, str]:
         reconciliation,
         caught_up_s,
         os.getloadavg()[0],
-        1000 * server_cpu_s / max(report.votes_acknowledged, 1),
+        _per_vote_ms(report.watched_cpu_s.get("server", 0.0), report),
+        _per_vote_ms(report.watched_cpu_s.get("worker", 0.0), report),
+        _per_vote_ms(report.generator_cpu_s, report),
     )
     return step, printed
 

@@ -67,7 +67,13 @@ class BackgroundLoad:
         self.out = out
         self.conversation_id = seed_conversation(deployment.database_url)
         self.process = subprocess.Popen(
-            generator_command(deployment.base_url, self.conversation_id, profile, out),
+            generator_command(
+                deployment.base_url,
+                self.conversation_id,
+                profile,
+                out,
+                deployment.watched_processes(),
+            ),
             cwd=REPO,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

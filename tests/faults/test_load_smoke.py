@@ -29,5 +29,8 @@ def test_a_short_load_is_served_without_error_and_reconciles(
     reconciliation = reconcile(deployment.database_url, load.conversation_id, report)
     assert reconciliation.exact, reconciliation.describe()
     assert latest_vote_mismatches(deployment.database_url, load.conversation_id) == 0
+    # What the load cost while the clock ran, as `make loadtest` reports it: the server
+    # served every vote, and the generator's own share of the machine is known.
+    assert report.watched_cpu_s["server"] > 0 and report.generator_cpu_s > 0
     # The worker ran beside the load, and its results reach the last vote.
     assert wait_for_results(deployment.database_url, load.conversation_id, 60) is not None

@@ -1,0 +1,91 @@
+"""How far Mesa is from the floor: the same load against Mesa and against a bare Flask app.
+
+    python -m loadtest.floor [--rates 150,300,500] [--duration 15]
+
+At each rate, the generator runs for --duration seconds against `loadtest.floor_app` (four
+routes in bare Flask, one SQLite INSERT per vote) and then against Mesa on SQLite with its
+recompute worker, both under the same gunicorn.conf.py on this machine, one after the other.
+It prints, for each, the achieved rate, p99 vote latency, the server's CPU per vote and the
+generator's own CPU per vote, and the ratio of the servers' CPU. On a machine whose cores the
+generator and the servers share, the CPU per vote bounds the rate: a server can sustain at most
+about (cores - generator's share) / (its CPU per vote) votes per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from loadtest.deployment import Deployment
+from loadtest.generator import Profile, Report
+from loadtest.search import measure, run_generator
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    rates = [float(rate) for rate in args.rates.split(",")]
+    print(f"{os.cpu_count()} CPUs; gunicorn.conf.py; {args.duration:g} s per run", flush=True)
+    print(
+        "| rate | server | achieved votes/s | p99 ms | errors | server CPU ms/vote | "
+        "recompute worker CPU ms/vote | generator CPU ms/vote |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for rate in rates:
+        profile = Profile(rate=rate, duration_s=args.duration)
+        floor_report = _floor_run(profile)
+        floor_cpu = _server_ms_per_vote(floor_report)
+        _row(rate, "bare Flask", floor_report)
+        with Deployment(None) as mesa:
+            step, _printed = measure(mesa, profile)
+        _row(rate, "Mesa", step.report)
+        ratio = step.server_cpu_ms_per_vote / floor_cpu if floor_cpu else float("nan")
+        print(f"|  | Mesa / bare | | | | {ratio:.1f}x | | |", flush=True)
+    return 0
+
+
+def _floor_run(profile: Profile) -> Report:
+    """The generator against the bare app."""
+    floor = Deployment(None, wsgi_app="loadtest.floor_app:app")
+    floor.env["MESA_FLOOR_DATABASE"] = str(floor.workdir / "floor.sqlite3")
+    try:
+        floor.start_server()  # no migrations and no recompute worker: nothing to compute
+        report, _printed = run_generator(
+            floor.base_url, "floor", profile, {"server": floor.server_pids()}
+        )
+    finally:
+        floor.stop()
+    return report
+
+
+def _server_ms_per_vote(report: Report) -> float:
+    return 1000 * report.watched_cpu_s.get("server", 0.0) / max(report.votes_acknowledged, 1)
+
+
+def _row(rate: float, server: str, report: Report) -> None:
+    server_cpu_ms = _server_ms_per_vote(report)
+    votes = max(report.votes_acknowledged, 1)
+    worker = report.watched_cpu_s.get("worker")
+    worker_cpu = f"{1000 * worker / votes:.2f}" if worker is not None else "-"
+    print(
+        f"| {rate:g} | {server} | {report.achieved_rate:.1f} | "
+        f"{report.vote_latency_ms['p99']:.1f} | {report.errors} | {server_cpu_ms:.2f} | "
+        f"{worker_cpu} | {1000 * report.generator_cpu_s / votes:.2f} |",
+        flush=True,
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m loadtest.floor",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--rates", default="150,300,500", help="votes/s, comma-separated")
+    parser.add_argument("--duration", type=float, default=15.0, help="seconds per run")
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,143 @@
+"""Where a vote request's CPU goes, measured in one process with Flask's test client.
+
+    python -m loadtest.layers [--rounds 15] [--votes 200]
+
+Three servers answer the same vote requests, in alternating rounds of --votes requests each
+(the machine's speed drifts; alternating spreads the drift over all three): Mesa as it is, on
+a fresh SQLite file; Mesa with the vote service replaced by a canned answer, which leaves what
+the web layers cost by themselves (Flask, APIFlask's validation and serialisation, Flask-Limiter,
+the token's signature, security headers); and the bare app of `loadtest.floor_app` (one INSERT
+per vote, nothing else). It prints the median CPU milliseconds per request of each and their
+ratios. The test client's own cost is in all three alike; gunicorn's HTTP handling is in none.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import SimpleNamespace
+
+from loadtest.seeding import SEED_STATEMENTS, migrate_fresh, seed_conversation
+
+API = "/api/v1/conversations"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="mesa-layers-") as folder:
+        servers = _servers(Path(folder), args.rounds * args.votes)
+        timings: dict[str, list[float]] = {name: [] for name in servers}
+        for _round in range(args.rounds):
+            for name, vote in servers.items():
+                started = time.process_time()
+                for _ in range(args.votes):
+                    vote()
+                timings[name].append(1000 * (time.process_time() - started) / args.votes)
+    medians = {name: statistics.median(values) for name, values in timings.items()}
+    floor = medians["bare Flask"]
+    print(f"median CPU ms per vote request over {args.rounds} rounds of {args.votes}:")
+    for name, median in medians.items():
+        print(f"  {name:<28} {median:6.2f} ms  ({median / floor:.1f}x the bare app)")
+    web_share = medians["Mesa, canned vote service"] / medians["Mesa"]
+    print(f"the web layers alone are {web_share:.0%} of Mesa's vote request")
+    return 0
+
+
+def _servers(folder: Path, votes: int) -> dict[str, Callable[[], None]]:
+    """name -> a function that sends one vote request to that server and checks the answer."""
+    from deliberation import services
+    from web import create_app
+
+    url = f"sqlite:///{folder / 'mesa.sqlite3'}"
+    migrate_fresh(url)
+    conversation_id = seed_conversation(url)
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "layers", "MESA_EMBEDDED_WORKER": False}
+    )
+    client = app.test_client(use_cookies=False)
+    # Enough people that nobody nears the per-participant limit or runs out of statements.
+    people = max(1, 2 * votes // SEED_STATEMENTS + 1)
+    tokens = [
+        client.post(f"{API}/{conversation_id}/participants", json={}).get_json()["token"]
+        for _ in range(people)
+    ]
+    ballots = [
+        (f"Bearer {token}", tid) for tid in range(SEED_STATEMENTS) for token in tokens
+    ].__iter__()
+    real_service = services.cast_vote_and_draw_next
+
+    def send(expect_tid: bool) -> None:
+        authorization, tid = next(ballots)
+        answer = client.post(
+            f"{API}/{conversation_id}/votes",
+            json={"tid": tid, "vote": 1, "client_vote_id": f"{authorization[-12:]}-{tid}"},
+            headers={"Authorization": authorization},
+        )
+        if answer.status_code != 200 or (expect_tid and answer.get_json()["vote"]["tid"] != tid):
+            raise RuntimeError(f"vote refused: {answer.status_code} {answer.get_data()[:200]}")
+
+    def mesa() -> None:
+        send(expect_tid=True)
+
+    def canned() -> None:
+        services.cast_vote_and_draw_next = _canned_service
+        try:
+            send(expect_tid=False)
+        finally:
+            services.cast_vote_and_draw_next = real_service
+
+    os.environ["MESA_FLOOR_DATABASE"] = str(folder / "floor.sqlite3")
+    floor_app = importlib.import_module("loadtest.floor_app")
+    floor_client = floor_app.app.test_client()
+    floor_ids = iter(range(10**9))
+
+    def bare() -> None:
+        answer = floor_client.post(
+            f"{API}/floor/votes",
+            json={"tid": 1, "vote": 1, "client_vote_id": f"floor-{next(floor_ids)}"},
+        )
+        if answer.status_code != 200:
+            raise RuntimeError(f"the bare app refused a vote: {answer.status_code}")
+
+    return {"Mesa": mesa, "Mesa, canned vote service": canned, "bare Flask": bare}
+
+
+_CANNED_STATEMENT = SimpleNamespace(
+    tid=1,
+    text_in=lambda _language: "Propuesta 1",
+    language="es",
+    is_seed=True,
+    is_meta=False,
+    created_ms=0,
+    translations=[],
+)
+
+
+def _canned_service(conversation_id, pid, tid, vote, *, client_vote_id=None, token=None):
+    """What `cast_vote_and_draw_next` answers, without reading or writing anything."""
+    from deliberation.services import NextStatement, VoteReceipt
+
+    receipt = VoteReceipt(conversation_id, pid, 1, vote, 0, client_vote_id)
+    return receipt, NextStatement(_CANNED_STATEMENT, SEED_STATEMENTS - 1, SEED_STATEMENTS)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m loadtest.layers",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--rounds", type=int, default=15, help="alternating rounds")
+    parser.add_argument("--votes", type=int, default=200, help="vote requests per round")
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())
