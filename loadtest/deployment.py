@@ -64,7 +64,8 @@ class Deployment:
         self.database_url = database_url or f"sqlite:///{self.workdir / 'mesa.sqlite3'}"
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        self.web_workers = web_workers or (os.cpu_count() or 1) + 1
+        # gunicorn.conf.py's default, written out so that the processes can be counted.
+        self.web_workers = web_workers or 2 * (os.cpu_count() or 1) + 1
         self.worker_stage = worker_stage
         self.wsgi_app = wsgi_app
         self.server: subprocess.Popen | None = None
