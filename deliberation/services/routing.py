@@ -19,11 +19,17 @@ from deliberation.services.lookup import find_conversation, find_participant
 
 _shared_random = random.Random()
 
+# Table columns, not mapped attributes: a select of them returns plain rows, and the session
+# then skips its ORM result handling, about a third of these queries' cost on the vote's path.
+_statements = Statement.__table__.c
+_latest = LatestVote.__table__.c
+_results = MathResult.__table__.c
+
 # The id of the conversation's newest math result, whose priorities weigh the draw.
 _NEWEST_RESULT_ID = (
-    sa.select(MathResult.id)
-    .where(MathResult.conversation_id == sa.bindparam("conversation_id"))
-    .order_by(MathResult.version.desc())
+    sa.select(_results.id)
+    .where(_results.conversation_id == sa.bindparam("conversation_id"))
+    .order_by(_results.version.desc())
     .limit(1)
     .scalar_subquery()
 )
@@ -34,28 +40,26 @@ def _visible_statements(visible: sa.ColumnElement[bool]) -> sa.Select:
     (= creation) order; the newest result's id rides along so that its priorities are read
     only when it changed (see `_priorities`)."""
     voted = (
-        sa.select(LatestVote.tid)
+        sa.select(_latest.tid)
         .where(
-            LatestVote.conversation_id == Statement.conversation_id,
-            LatestVote.pid == sa.bindparam("pid"),
-            LatestVote.tid == Statement.tid,
+            _latest.conversation_id == _statements.conversation_id,
+            _latest.pid == sa.bindparam("pid"),
+            _latest.tid == _statements.tid,
         )
         .exists()
         .label("voted")
     )
     return (
-        sa.select(Statement.tid, voted, _NEWEST_RESULT_ID.label("newest_result_id"))
-        .where(Statement.conversation_id == sa.bindparam("conversation_id"), visible)
-        .order_by(Statement.tid)
+        sa.select(_statements.tid, voted, _NEWEST_RESULT_ID.label("newest_result_id"))
+        .where(_statements.conversation_id == sa.bindparam("conversation_id"), visible)
+        .order_by(_statements.tid)
     )
 
 
 # Strict moderation shows accepted statements only; otherwise all but the rejected ones.
-_VISIBLE = _visible_statements(Statement.moderation != ModerationState.REJECTED)
-_VISIBLE_TO_STRICT = _visible_statements(Statement.moderation == ModerationState.ACCEPTED)
-_PRIORITIES = sa.select(MathResult.comment_priorities).where(
-    MathResult.id == sa.bindparam("result_id")
-)
+_VISIBLE = _visible_statements(_statements.moderation != ModerationState.REJECTED)
+_VISIBLE_TO_STRICT = _visible_statements(_statements.moderation == ModerationState.ACCEPTED)
+_PRIORITIES = sa.select(_results.comment_priorities).where(_results.id == sa.bindparam("result_id"))
 # The drawn statement; translations are read only if the reader asks for a language.
 _STATEMENT = (
     sa.select(Statement)

@@ -157,53 +157,62 @@ def record_vote(
     return VoteReceipt(conversation_id, pid, tid, vote, created_ms, client_vote_id)
 
 
+# Table columns, not mapped attributes: a select of them returns plain rows, and the session
+# then skips its ORM result handling (see routing.py).
+_conversations = Conversation.__table__.c
+_participants = Participant.__table__.c
+_statements = Statement.__table__.c
+_history = VoteRecord.__table__.c
+
 # Everything the rules need, in one round trip: the conversation's state, whether the
 # participant and statement exist, the statement's moderation, and an earlier vote with the
 # same client id. Built once; building a query costs about as much as running it.
 _VOTE_CONTEXT = (
     sa.select(
-        Conversation.id.label("conversation_pk"),
-        Conversation.is_open,
-        Conversation.is_archived,
-        Conversation.strict_moderation,
-        Participant.id.label("participant_pk"),
-        Participant.token_digest.label("participant_token_digest"),
-        Statement.moderation,
-        VoteRecord.tid.label("earlier_tid"),
-        VoteRecord.vote.label("earlier_vote"),
-        VoteRecord.created_ms.label("earlier_created_ms"),
+        _conversations.id.label("conversation_pk"),
+        _conversations.is_open,
+        _conversations.is_archived,
+        _conversations.strict_moderation,
+        _participants.id.label("participant_pk"),
+        _participants.token_digest.label("participant_token_digest"),
+        _statements.moderation,
+        _history.tid.label("earlier_tid"),
+        _history.vote.label("earlier_vote"),
+        _history.created_ms.label("earlier_created_ms"),
     )
-    .select_from(Conversation)
+    .select_from(Conversation.__table__)
     .outerjoin(
-        Participant,
+        Participant.__table__,
         sa.and_(
-            Participant.conversation_id == Conversation.id,
-            Participant.pid == sa.bindparam("pid"),
+            _participants.conversation_id == _conversations.id,
+            _participants.pid == sa.bindparam("pid"),
         ),
     )
     .outerjoin(
-        Statement,
-        sa.and_(Statement.conversation_id == Conversation.id, Statement.tid == sa.bindparam("tid")),
-    )
-    .outerjoin(
-        VoteRecord,
+        Statement.__table__,
         sa.and_(
-            VoteRecord.conversation_id == Conversation.id,
-            VoteRecord.pid == sa.bindparam("pid"),
-            VoteRecord.client_vote_id == sa.bindparam("client_vote_id"),
+            _statements.conversation_id == _conversations.id, _statements.tid == sa.bindparam("tid")
         ),
     )
-    .where(Conversation.public_id == sa.bindparam("public_id"))
+    .outerjoin(
+        VoteRecord.__table__,
+        sa.and_(
+            _history.conversation_id == _conversations.id,
+            _history.pid == sa.bindparam("pid"),
+            _history.client_vote_id == sa.bindparam("client_vote_id"),
+        ),
+    )
+    .where(_conversations.public_id == sa.bindparam("public_id"))
 )
 
 _EARLIER_VOTE = sa.select(
-    VoteRecord.tid.label("earlier_tid"),
-    VoteRecord.vote.label("earlier_vote"),
-    VoteRecord.created_ms.label("earlier_created_ms"),
+    _history.tid.label("earlier_tid"),
+    _history.vote.label("earlier_vote"),
+    _history.created_ms.label("earlier_created_ms"),
 ).where(
-    VoteRecord.conversation_id == sa.bindparam("conversation_id"),
-    VoteRecord.pid == sa.bindparam("pid"),
-    VoteRecord.client_vote_id == sa.bindparam("client_vote_id"),
+    _history.conversation_id == sa.bindparam("conversation_id"),
+    _history.pid == sa.bindparam("pid"),
+    _history.client_vote_id == sa.bindparam("client_vote_id"),
 )
 
 
