@@ -53,8 +53,9 @@ def run(options: Options) -> Section:
         "Simulated participants arrive at random and pause ~4 s between votes (gamma), each "
         "with its own bearer token; 5% add a statement. Generator on the same machine.",
         "Latency from the moment a participant meant to vote to the answer (retries included).",
-        "Server CPU: gunicorn's CPU time (joins, statements, votes) per acknowledged vote, a "
-        "figure that holds however busy the machine is; capacity/core = 1000 / it.",
+        "Server CPU: gunicorn's CPU time (joins, statements, votes) per acknowledged vote while "
+        "the generator's clock ran (seating the room left out), a figure that holds however "
+        "busy the machine is; capacity/core = 1000 / it.",
         "Caught up: from the end of the run to a stored fast result covering the last vote.",
     ]
     if not postgres_url:
