@@ -26,6 +26,7 @@ import sys
 import time
 from collections.abc import Sequence
 
+from loadtest import command_parser
 from loadtest.deployment import Deployment
 from loadtest.generator import Profile, format_report
 from loadtest.search import GOAL_P99_MS, Goal, Step, measure, search_highest_rate
@@ -116,11 +117,7 @@ def _print_summary(summary, goal: Goal, rate: float, elapsed_s: float) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m loadtest",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = command_parser("python -m loadtest", __doc__)
     parser.add_argument("--rate", type=float, default=500.0, help="votes/s of the main run")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of the main run")
     parser.add_argument("--step-duration", type=float, default=15.0, help="seconds per step")

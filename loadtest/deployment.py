@@ -26,6 +26,8 @@ from pathlib import Path
 
 import psutil
 
+from loadtest.stats import process_cpu_seconds
+
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 READY_TIMEOUT_S = 60.0
@@ -119,10 +121,6 @@ class Deployment:
         """The server's and the worker's process ids, for the generator to read their CPU."""
         worker = [self.worker.pid] if self.worker is not None and self.worker.poll() is None else []
         return {"server": self.server_pids(), "worker": worker}
-
-    def cpu_seconds(self) -> float:
-        """CPU time used so far by the running gunicorn master and workers (user + system)."""
-        return _cpu_seconds([psutil.Process(pid) for pid in self.server_pids()])
 
     # -- the recompute worker ------------------------------------------------------------
 
@@ -245,22 +243,11 @@ def _answers(base_url: str) -> bool:
 def _wait_until_quiet(pids: list[int], deadline: float) -> None:
     """Until the processes use under a fifth of a core: workers still starting would steal
     CPU from the first seconds of a measured run."""
-    processes = [psutil.Process(pid) for pid in pids]
     while time.monotonic() < deadline:
-        before = _cpu_seconds(processes)
+        before = process_cpu_seconds(pids)
         time.sleep(0.5)
-        if _cpu_seconds(processes) - before < 0.1:
+        if process_cpu_seconds(pids) - before < 0.1:
             return
-
-
-def _cpu_seconds(processes: list[psutil.Process]) -> float:
-    total = 0.0
-    for process in processes:
-        try:
-            total += sum(process.cpu_times()[:2])
-        except psutil.NoSuchProcess:
-            pass
-    return total
 
 
 def _process_tree(pid: int) -> list[psutil.Process]:

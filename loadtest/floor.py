@@ -18,6 +18,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from loadtest import command_parser
 from loadtest.deployment import Deployment
 from loadtest.generator import Profile, Report
 from loadtest.search import measure, run_generator
@@ -35,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for rate in rates:
         profile = Profile(rate=rate, duration_s=args.duration)
         floor_report = _floor_run(profile)
-        floor_cpu = _server_ms_per_vote(floor_report)
+        floor_cpu = floor_report.cpu_ms_per_vote(floor_report.watched_cpu_s["server"])
         _row(rate, "bare Flask", floor_report)
         with Deployment(None) as mesa:
             step, _printed = measure(mesa, profile)
@@ -48,7 +49,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _floor_run(profile: Profile) -> Report:
     """The generator against the bare app."""
     floor = Deployment(None, wsgi_app="loadtest.floor_app:app")
-    floor.env["MESA_FLOOR_DATABASE"] = str(floor.workdir / "floor.sqlite3")
     try:
         floor.start_server()  # no migrations and no recompute worker: nothing to compute
         report, _printed = run_generator(
@@ -59,29 +59,20 @@ def _floor_run(profile: Profile) -> Report:
     return report
 
 
-def _server_ms_per_vote(report: Report) -> float:
-    return 1000 * report.watched_cpu_s.get("server", 0.0) / max(report.votes_acknowledged, 1)
-
-
 def _row(rate: float, server: str, report: Report) -> None:
-    server_cpu_ms = _server_ms_per_vote(report)
-    votes = max(report.votes_acknowledged, 1)
-    worker = report.watched_cpu_s.get("worker")
-    worker_cpu = f"{1000 * worker / votes:.2f}" if worker is not None else "-"
+    server_cpu = report.cpu_ms_per_vote(report.watched_cpu_s["server"])
+    worker_cpu = report.cpu_ms_per_vote(report.watched_cpu_s.get("worker"))
     print(
         f"| {rate:g} | {server} | {report.achieved_rate:.1f} | "
-        f"{report.vote_latency_ms['p99']:.1f} | {report.errors} | {server_cpu_ms:.2f} | "
-        f"{worker_cpu} | {1000 * report.generator_cpu_s / votes:.2f} |",
+        f"{report.vote_latency_ms['p99']:.1f} | {report.errors} | {server_cpu:.2f} | "
+        f"{'-' if worker_cpu is None else f'{worker_cpu:.2f}'} | "
+        f"{report.cpu_ms_per_vote(report.generator_cpu_s):.2f} |",
         flush=True,
     )
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m loadtest.floor",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = command_parser("python -m loadtest.floor", __doc__)
     parser.add_argument("--rates", default="150,300,500", help="votes/s, comma-separated")
     parser.add_argument("--duration", type=float, default=15.0, help="seconds per run")
     return parser

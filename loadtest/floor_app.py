@@ -1,7 +1,8 @@
 """The least a server can do for the load generator: its four routes in bare Flask.
 
 No validation, authentication, rate limit, routing or ORM: a join hands out a random token, a
-vote is one INSERT into a SQLite file (WAL, synchronous=NORMAL, as Mesa's) and answers with a
+vote is one INSERT into the SQLite file of DATABASE_URL (WAL, synchronous=NORMAL, as Mesa's;
+the deployment sets it, as for Mesa) and answers with a
 random statement. Served by the same gunicorn settings as Mesa (`python -m loadtest.floor`), it
 measures what this machine, gunicorn, Flask and the generator cost by themselves, so that
 Mesa's figures can be read against a floor measured in the same run. Never deployed.
@@ -18,7 +19,7 @@ import time
 
 from flask import Flask, jsonify, request
 
-DATABASE = os.environ.get("MESA_FLOOR_DATABASE", "floor.sqlite3")
+DATABASE = os.environ.get("DATABASE_URL", "sqlite:///floor.sqlite3").removeprefix("sqlite:///")
 STATEMENTS = 60
 
 app = Flask(__name__)

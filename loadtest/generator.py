@@ -21,7 +21,6 @@ every acknowledged vote id in the database, exactly once, and nothing else (see 
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import random
@@ -33,9 +32,9 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 import aiohttp
-import psutil
 
-from loadtest.stats import Latencies
+from loadtest import command_parser
+from loadtest.stats import Latencies, process_cpu_seconds
 
 API = "/api/v1"
 # Setup (joining the people already in the room) is not measured; this caps its concurrency.
@@ -128,6 +127,11 @@ class Report:
         events = [(sent, what) for sent, what in document.get("error_events", [])]
         return cls(**{**document, "error_events": events})
 
+    def cpu_ms_per_vote(self, cpu_s: float | None) -> float | None:
+        """`cpu_s` (this run's `generator_cpu_s`, or one of `watched_cpu_s`) per acknowledged
+        vote, in milliseconds; None for a process that was not watched."""
+        return None if cpu_s is None else 1000 * cpu_s / max(self.votes_acknowledged, 1)
+
     def errors_sent_outside(self, start_unix: float, end_unix: float) -> list[tuple[float, str]]:
         """The failed requests sent before `start_unix` or after `end_unix` (an outage's
         bounds): with the outage's own failures left out, what else went wrong."""
@@ -176,7 +180,9 @@ class Room:
             self.started = time.perf_counter()
             self.started_unix = time.time()
             cpu_at_start = time.process_time()
-            watched_at_start = {name: _cpu_seconds(pids) for name, pids in self.watched.items()}
+            watched_at_start = {
+                name: process_cpu_seconds(pids) for name, pids in self.watched.items()
+            }
             tasks = []
             for seat in seated:
                 if seat is None:
@@ -194,7 +200,7 @@ class Room:
             finished = max(self.now(), profile.duration_s)
             self.cpu_s = time.process_time() - cpu_at_start
             self.watched_cpu_s = {
-                name: _cpu_seconds(pids) - watched_at_start[name]
+                name: process_cpu_seconds(pids) - watched_at_start[name]
                 for name, pids in self.watched.items()
             }
         return self._report(finished)
@@ -360,17 +366,6 @@ def generate(
     return asyncio.run(Room(base_url, conversation_id, profile, watched).run())
 
 
-def _cpu_seconds(pids: Sequence[int]) -> float:
-    """User + system CPU of these processes so far; one that has gone counts nothing."""
-    total = 0.0
-    for pid in pids:
-        try:
-            total += sum(psutil.Process(pid).cpu_times()[:2])
-        except psutil.NoSuchProcess:
-            pass
-    return total
-
-
 def _watch_argument(value: str) -> tuple[str, list[int]]:
     name, _, pids = value.partition("=")
     return name, [int(pid) for pid in pids.split(",") if pid]
@@ -399,17 +394,13 @@ def format_report(report: Report) -> str:
         ),
         f"generator lag ms: p99 {report.generator_lag_ms['p99']:.1f}, "
         f"max {report.generator_lag_ms['max']:.1f}; generator CPU "
-        f"{1000 * report.generator_cpu_s / max(report.votes_acknowledged, 1):.2f} ms per vote",
+        f"{report.cpu_ms_per_vote(report.generator_cpu_s):.2f} ms per vote",
     ]
     return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m loadtest.generator",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = command_parser("python -m loadtest.generator", __doc__)
     parser.add_argument("--base-url", required=True, help="e.g. http://127.0.0.1:8000")
     parser.add_argument("--conversation", required=True, help="the conversation's public id")
     defaults = Profile()

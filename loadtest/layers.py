@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
+import itertools
 import statistics
 import sys
 import tempfile
@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import SimpleNamespace
 
+from loadtest import command_parser
 from loadtest.seeding import SEED_STATEMENTS, migrate_fresh, seed_conversation
 
 API = "/api/v1/conversations"
@@ -68,9 +69,7 @@ def _servers(folder: Path, votes: int) -> dict[str, Callable[[], None]]:
         client.post(f"{API}/{conversation_id}/participants", json={}).get_json()["token"]
         for _ in range(people)
     ]
-    ballots = [
-        (f"Bearer {token}", tid) for tid in range(SEED_STATEMENTS) for token in tokens
-    ].__iter__()
+    ballots = iter([(f"Bearer {token}", tid) for tid in range(SEED_STATEMENTS) for token in tokens])
     real_service = services.cast_vote_and_draw_next
 
     def send(expect_tid: bool) -> None:
@@ -93,10 +92,10 @@ def _servers(folder: Path, votes: int) -> dict[str, Callable[[], None]]:
         finally:
             services.cast_vote_and_draw_next = real_service
 
-    os.environ["MESA_FLOOR_DATABASE"] = str(folder / "floor.sqlite3")
     floor_app = importlib.import_module("loadtest.floor_app")
+    floor_app.DATABASE = str(folder / "floor.sqlite3")
     floor_client = floor_app.app.test_client()
-    floor_ids = iter(range(10**9))
+    floor_ids = itertools.count()
 
     def bare() -> None:
         answer = floor_client.post(
@@ -129,11 +128,7 @@ def _canned_service(conversation_id, pid, tid, vote, *, client_vote_id=None, tok
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m loadtest.layers",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = command_parser("python -m loadtest.layers", __doc__)
     parser.add_argument("--rounds", type=int, default=15, help="alternating rounds")
     parser.add_argument("--votes", type=int, default=200, help="vote requests per round")
     return parser

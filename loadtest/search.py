@@ -76,10 +76,6 @@ class Step:
         )
 
 
-def _per_vote_ms(cpu_s: float, report: Report) -> float:
-    return 1000 * cpu_s / max(report.votes_acknowledged, 1)
-
-
 def generator_command(
     base_url: str,
     conversation_id: str,
@@ -153,9 +149,9 @@ def measure(deployment: Deployment, profile: Profile) -> tuple[Step, str]:
         reconciliation,
         caught_up_s,
         os.getloadavg()[0],
-        _per_vote_ms(report.watched_cpu_s.get("server", 0.0), report),
-        _per_vote_ms(report.watched_cpu_s.get("worker", 0.0), report),
-        _per_vote_ms(report.generator_cpu_s, report),
+        report.cpu_ms_per_vote(report.watched_cpu_s.get("server", 0.0)),
+        report.cpu_ms_per_vote(report.watched_cpu_s.get("worker", 0.0)),
+        report.cpu_ms_per_vote(report.generator_cpu_s),
     )
     return step, printed
 

@@ -1,9 +1,13 @@
-"""Latency samples and their percentiles (nearest rank, as load-testing tools report them)."""
+"""Latency samples and their percentiles (nearest rank, as load-testing tools report them),
+and the CPU time processes have used."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+import psutil
 
 PERCENTILES = (50, 95, 99)
 
@@ -33,3 +37,14 @@ def nearest_rank(ordered: list[float], percent: float) -> float:
         return 0.0
     rank = max(1, math.ceil(percent / 100 * len(ordered)))
     return ordered[rank - 1]
+
+
+def process_cpu_seconds(pids: Iterable[int]) -> float:
+    """User + system CPU these processes have used so far; one that has gone counts nothing."""
+    total = 0.0
+    for pid in pids:
+        try:
+            total += sum(psutil.Process(pid).cpu_times()[:2])
+        except psutil.NoSuchProcess:
+            pass
+    return total

@@ -79,8 +79,6 @@ class TokenHolder:
 
     pid: int
     secret: str
-    token: str
-    via: str
 
 
 @dataclass(frozen=True)
@@ -122,8 +120,8 @@ def _participant(conversation_id: str | None) -> dict[str, Any]:
 
 
 def _token_holder(conversation_id: str | None) -> dict[str, Any]:
-    claim, token, via = _genuine_token(conversation_id)
-    return {"participant": TokenHolder(claim.pid, claim.secret, token, via)}
+    claim, _token, _via = _genuine_token(conversation_id)
+    return {"participant": TokenHolder(claim.pid, claim.secret)}
 
 
 def _genuine_token(conversation_id: str | None) -> tuple[ParticipantClaim, str, str]:
