@@ -26,6 +26,7 @@ from web.public import init_public_pages
 from web.rate_limits import check_limit_settings
 from web.report.cli import report_command
 from web.security import init_security
+from web.static_assets import init_app as init_static_assets
 
 # Safe defaults; the environment overrides them, and `create_app(config)` overrides both.
 DEFAULTS: dict[str, Any] = {
@@ -93,6 +94,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     check_limit_settings(app.config)
     init_security(app)
+    init_static_assets(app)
     login_manager.init_app(app)
     login_manager.user_loader(load_facilitator)
     csrf.init_app(app)
