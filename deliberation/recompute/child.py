@@ -6,12 +6,19 @@ stall the fast stage's thread and, in the embedded worker, the web requests besi
 child is started on first use (spawned: forking a threaded process is unsafe), kept, so numba
 compiles once, and restarted if it dies. Only arrays and dicts cross over; the database stays
 with the calling thread.
+
+The child watches its parent and exits when the parent is gone, however the parent went:
+Ctrl-C, SIGTERM from a service manager, or SIGKILL. A parent killed without running its exit
+handlers cannot stop the child itself, and an orphan would keep its memory (UMAP's compiled
+code, a big conversation's arrays) until the machine restarts.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -19,6 +26,19 @@ from typing import Any
 
 _starting = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
+PARENT_CHECK_SECONDS = 0.5
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """Runs in the child: a daemon thread that ends the child once `parent_pid` is gone (the
+    child is then re-parented, so its parent pid changes)."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="mesa-parent-watch", daemon=True).start()
 
 
 def run_in_child(function: Callable[..., Any], *args: Any) -> Any:
@@ -27,7 +47,10 @@ def run_in_child(function: Callable[..., Any], *args: Any) -> Any:
     with _starting:
         if _pool is None:
             _pool = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn")
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_exit_with_parent,
+                initargs=(os.getpid(),),
             )
         pool = _pool
     try:
