@@ -74,6 +74,7 @@ class Scenario:
     sectors: list[str]
     groups: list[PlantedGroup]
     statements: list[SeedStatement]
+    time_zone: str = "UTC"
 
     @property
     def language(self) -> str:
@@ -119,6 +120,7 @@ def read_scenario(path: Path | str = DEMO_PATH) -> Scenario:
         sectors=[sector[language] for sector in document["sectors"]],
         groups=groups,
         statements=statements,
+        time_zone=conversation.get("time_zone", "UTC"),
     )
 
 
@@ -227,6 +229,7 @@ def _write_conversation(
         description=description,
         languages=scenario.languages,
         stakeholder_sectors=scenario.sectors,
+        time_zone=scenario.time_zone,
         math_seed=seed,
         reason="demo conversation",
     )

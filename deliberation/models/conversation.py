@@ -50,6 +50,8 @@ class Conversation(db.Model):
     # Participation older than this many days is deleted by `flask --app web purge-expired`
     # (deliberation.services.privacy); None keeps it for as long as the conversation exists.
     retention_days: Mapped[int | None]
+    # An IANA zone name; the console, the report and its exports show times in it.
+    time_zone: Mapped[str] = mapped_column(sa.String(64), default="UTC", server_default="UTC")
     math_seed: Mapped[int] = mapped_column(sa.BigInteger)
     next_pid: Mapped[int] = mapped_column(default=0, server_default="0")
     next_tid: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -77,6 +77,7 @@ def plenary_report(
         agenda_items=_agenda_items(conversation_id, texts),
         snapshot=sources.snapshot_stamp(conversation_id),
         opinion_map=map_points(conversation, stamp) if stamp else None,
+        time_zone=conversation.time_zone,
     )
 
 

@@ -174,3 +174,4 @@ class PlenaryReport:
     agenda_items: tuple[AgendaEntry, ...]
     snapshot: SnapshotStamp | None
     opinion_map: MapPoints | None
+    time_zone: str = "UTC"  # the conversation's IANA zone: the report's times are on its clock

@@ -314,8 +314,8 @@ def follow_up_comparison(
     """Before/after of a round (the newest when `round_id` is None): overall, per opinion group
     and per sector, with "was it carried out well?" counts. None when there is no round.
 
-    Sector cells below MESA_MIN_SECTOR_CELL participants are suppressed (None) here, so no page
-    or export built on this can show them. A read: callers check the reader's role.
+    Group and sector cells below MESA_MIN_SECTOR_CELL participants are suppressed (None) here,
+    so no page or export built on this can show them. A read: callers check the reader's role.
     """
     conversation = find_conversation(conversation_id)
     if round_id is None:
@@ -380,9 +380,10 @@ def follow_up_comparison(
                 groups=[
                     (
                         gid,
+                        # One small-cell rule for every breakdown: groups as sectors.
                         Change(
-                            before_cells.get((tid, "group", gid), Shares()),
-                            after_cells.get((tid, "group", gid), Shares()),
+                            _shown(before_cells.get((tid, "group", gid), Shares())),
+                            _shown(after_cells.get((tid, "group", gid), Shares())),
                         ),
                     )
                     for gid in group_ids

@@ -6,7 +6,9 @@ One validator per setting, shared by creation and later changes, so the two cann
 from __future__ import annotations
 
 import re
+import zoneinfo
 from collections.abc import Callable, Mapping
+from functools import cache
 from typing import Any
 
 from deliberation.errors import Invalid
@@ -83,6 +85,21 @@ def _access_mode(value: Any) -> AccessMode:
         raise Invalid(f"access_mode must be one of {modes}") from None
 
 
+@cache
+def time_zones() -> frozenset[str]:
+    """The IANA zone names this machine knows (the tzdata package when the system has none)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _time_zone(value: Any) -> str:
+    if not isinstance(value, str) or value.strip() not in time_zones():
+        raise Invalid(
+            f"{value!r} is not a time zone name such as 'America/Ciudad_Juarez' or 'UTC'",
+            code="time_zone",
+        )
+    return value.strip()
+
+
 VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "topic": _text("topic", max_length=300, required=True),
     "description": lambda value: _text("description", max_length=10_000)(value) or "",
@@ -100,6 +117,7 @@ VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "math_seed": _integer("math_seed", 0, 2**63 - 1),
     # Days participation is kept (deliberation.services.privacy); None: no limit. 100 years max.
     "retention_days": _optional_integer("retention_days", 1, 36_500),
+    "time_zone": _time_zone,
 }
 
 

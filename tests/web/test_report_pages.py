@@ -52,8 +52,8 @@ def test_printable_report_in_both_languages(
     assert "<script>" not in page
     assert "default-src 'self'" in spanish.headers["Content-Security-Policy"]
     # Sector figures: comercio's are drawn, the small sector's nowhere.
-    assert ">comercio</text>" in page and '<th scope="row">comercio</th>' in page
-    assert ">gobierno</text>" not in page and '<th scope="row">gobierno</th>' not in page
+    assert ">comercio</tspan>" in page and '<th scope="row">comercio</th>' in page
+    assert ">gobierno</tspan>" not in page and '<th scope="row">gobierno</th>' not in page
 
     english = client.get(f"{path}?lang=en").get_data(as_text=True)
     assert '<html lang="en">' in english and "Report for the plenary" in english

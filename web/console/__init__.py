@@ -17,7 +17,7 @@ parse the request, call one service and render; who may do what is the services'
 from __future__ import annotations
 
 from apiflask import APIBlueprint
-from flask import Flask, jsonify, redirect, render_template, request, url_for
+from flask import Flask, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -34,8 +34,9 @@ from web.console import (
     sharing,
     statements,
 )
-from web.console.pages import JSON_SUFFIX, local_time, wants_json
+from web.console.pages import JSON_SUFFIX, wants_json
 from web.extensions import csrf, login_manager
+from web.local_times import console_time
 
 URL_PREFIX = "/console"
 # A pasted or uploaded list of seed statements is the largest thing a console form sends.
@@ -56,7 +57,7 @@ bp = APIBlueprint(
 for module in (auth, conversations, statements, moderation, sharing, live, report, agenda):
     module.register(bp)
 bp.add_app_template_filter(group_label, "console_group")
-bp.add_app_template_filter(local_time, "console_time")
+bp.add_app_template_filter(console_time, "console_time")
 csrf.exempt(bp)  # checked in _require_login, after the login check
 
 
@@ -85,7 +86,8 @@ def _require_login():
     if conversation_id is not None:
         # Defence in depth: a facilitator with no role in this conversation is refused (403)
         # before any form is read; the services still check the role each action needs.
-        services.conversation_for(current_user.id, conversation_id)
+        conversation, _role = services.conversation_for(current_user.id, conversation_id)
+        g.time_zone = conversation.time_zone  # times on these pages: web.local_times
     return None
 
 

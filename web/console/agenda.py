@@ -31,6 +31,7 @@ from deliberation.services.follow_up import (
 )
 from deliberation.services.snapshots import create_snapshot, list_snapshots
 from web.console.agenda_forms import (
+    LEVEL_LABELS,
     STATUS_LABELS,
     AgendaItemForm,
     NoteForm,
@@ -73,6 +74,7 @@ def agenda_page(conversation_id: str):
         by_subcommittee=by_subcommittee,
         item_count=len(items),
         status_labels=STATUS_LABELS,
+        level_labels=LEVEL_LABELS,
         promote_form=PromoteForm(),
         item_form=AgendaItemForm,
         status_form=StatusForm(),

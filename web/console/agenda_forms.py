@@ -16,6 +16,8 @@ GOVERNMENT_LEVELS = [
     SelectChoice("federal", _l("Federal")),
     SelectChoice("other", _l("Other")),
 ]
+# The level as people read it, in the page's language (never the stored value "state").
+LEVEL_LABELS = {choice.value: choice.label for choice in GOVERNMENT_LEVELS if choice.value}
 STATUS_LABELS = {
     "proposed": _l("Proposed"),
     "agreed": _l("Agreed"),

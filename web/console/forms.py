@@ -29,6 +29,7 @@ from wtforms.validators import (
 )
 
 from deliberation.models import AccessMode, Conversation
+from web.local_times import zone_names
 
 ACCESS_MODES = [
     SelectChoice(AccessMode.LINK.value, "Anyone with the link or QR code"),
@@ -84,6 +85,13 @@ class ConversationForm(FlaskForm):
         description="Blank: as long as the conversation exists. Older participation is "
         "deleted by `flask --app web purge-expired` (SECURITY.md).",
     )
+    time_zone = SelectField(
+        "Time zone",
+        default="UTC",
+        description="Where the table meets: the console, the report and its exports show "
+        "times on this clock.",
+        render_kw={"data-browser-zone": ""},
+    )
     attribution = TextAreaField(
         "Data attribution",
         description="Credit required by imported data (CC BY), shown beside results.",
@@ -94,6 +102,10 @@ class ConversationForm(FlaskForm):
         description="Fixes the random steps of the math; blank draws one at creation.",
     )
     reason = StringField("Why (kept in the audit log)", validators=[Length(max=1000)])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.time_zone.choices = list(zone_names())
 
     def settings(self) -> dict[str, Any]:
         """The form as the services' settings."""
@@ -110,6 +122,7 @@ class ConversationForm(FlaskForm):
             "statement_max_length": self.statement_max_length.data,
             "is_data_open": self.is_data_open.data,
             "retention_days": self.retention_days.data,
+            "time_zone": self.time_zone.data,
             "attribution": self.attribution.data or None,
         }
         if self.math_seed.data is not None:
@@ -129,6 +142,7 @@ class ConversationForm(FlaskForm):
         self.statement_max_length.data = conversation.statement_max_length
         self.is_data_open.data = conversation.is_data_open
         self.retention_days.data = conversation.retention_days
+        self.time_zone.data = conversation.time_zone
         self.attribution.data = conversation.attribution or ""
         self.math_seed.data = conversation.math_seed
 

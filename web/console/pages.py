@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from flask import current_app, flash, request
@@ -46,10 +45,3 @@ def flash_form_errors(form: FlaskForm) -> None:
     for field in form:
         for error in field.errors:
             flash(f"{field.label.text}: {error}", "error")
-
-
-def local_time(ms: int | None) -> str:
-    """A stored time for the page (UTC; the console's scripts show live times locally)."""
-    if ms is None:
-        return "—"
-    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -8,12 +8,11 @@ and marker shape as well as colour, shares by length and printed percentage.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from markupsafe import Markup, escape
 
 from clustering.groups import group_label
 from deliberation.report.model import MapPoints, Share, TimeBucket
+from web.local_times import clock
 
 # Okabe-Ito, as the console's map: told apart by people with colour-blindness.
 GROUP_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#8c6d1f")
@@ -33,42 +32,67 @@ def _percent(share: float) -> str:
 def share_bars(shares: tuple[Share, ...], title: str) -> Markup:
     """One horizontal bar per group or sector: the agree share, its 90% interval as a line
     with end ticks, and the figures written beside it ("78% [67–84%] · n=50"). Every chart has
-    the same label column, so the bars of groups and sectors line up one under another."""
+    the same label column, so the bars of groups and sectors line up one under another. A name
+    too long for the column (most sector names: "organización de la sociedad civil") wraps onto
+    a second line rather than being cut: a plenary must read whose bar it is."""
     if not shares:
         return Markup("")
-    row, label_w, bar_w, text_w = 18, LABEL_WIDTH, 240, 150
-    width, height = label_w + bar_w + text_w, row * len(shares) + 4
+    row, line, label_w, bar_w, text_w = 18, 11, LABEL_WIDTH, 240, 150
+    labels = [_wrapped(share.label, LABEL_CHARACTERS) for share in shares]
+    heights = [row + line * (len(lines) - 1) for lines in labels]
+    width, height = label_w + bar_w + text_w, sum(heights) + 4
     parts = [
         f'<svg class="chart share-bars" viewBox="0 0 {width} {height}" width="{width}" '
         f'height="{height}" role="img" aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
     ]
-    for i, share in enumerate(shares):
-        y = 2 + i * row
+    y = 2
+    for share, lines, row_h in zip(shares, labels, heights, strict=True):
         length = round(bar_w * share.agree_share, 1)
         figures = _percent(share.agree_share)
         if share.interval:
             low, high = share.interval
             figures += f" [{round(100 * low)}–{_percent(high)}]"
         figures += f" · n={share.n}"
+        bar_y = y + (row_h - row) // 2  # the bar beside the middle of a wrapped name
+        spans = "".join(
+            f'<tspan x="{label_w - 6}" y="{y + 12 + i * line}">{escape(text)}</tspan>'
+            for i, text in enumerate(lines)
+        )
         parts += [
-            f'<text x="{label_w - 6}" y="{y + 12}" text-anchor="end" class="label">'
-            f"{escape(_short(share.label, LABEL_CHARACTERS))}</text>",
-            f'<rect x="{label_w}" y="{y + 3}" width="{bar_w}" height="10" class="track"/>',
-            f'<rect x="{label_w}" y="{y + 3}" width="{length}" height="10" class="agree"/>',
+            f'<text text-anchor="end" class="label">{spans}</text>',
+            f'<rect x="{label_w}" y="{bar_y + 3}" width="{bar_w}" height="10" class="track"/>',
+            f'<rect x="{label_w}" y="{bar_y + 3}" width="{length}" height="10" class="agree"/>',
         ]
         if share.interval:
             x1, x2 = (round(label_w + bar_w * v, 1) for v in share.interval)
-            whisker = f"M{x1} {y + 8}H{x2}M{x1} {y + 3}V{y + 13}M{x2} {y + 3}V{y + 13}"
+            top_y, mid_y, low_y = bar_y + 3, bar_y + 8, bar_y + 13
+            whisker = f"M{x1} {mid_y}H{x2}M{x1} {top_y}V{low_y}M{x2} {top_y}V{low_y}"
             # A white halo under the black line keeps it visible over the bar, even in grey.
             parts.append(f'<path d="{whisker}" class="halo"/>')
             parts.append(f'<path d="{whisker}" class="interval"/>')
         parts.append(
-            f'<text x="{label_w + bar_w + 6}" y="{y + 12}" class="figure">{escape(figures)}</text>'
+            f'<text x="{label_w + bar_w + 6}" y="{bar_y + 12}" class="figure">'
+            f"{escape(figures)}</text>"
         )
+        y += row_h
     parts.append(f'<path d="M{label_w + bar_w / 2} 0V{height}" class="half"/>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def _wrapped(text: str, width: int, max_lines: int = 3) -> list[str]:
+    """`text` in lines of at most `width` characters, broken between words; a word longer than
+    a line is cut, and only past `max_lines` is anything left out (with an ellipsis)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(_short(word, width))
+    if len(lines) > max_lines:
+        lines = lines[: max_lines - 1] + [_short(" ".join(lines[max_lines - 1 :]), width)]
+    return lines or [""]
 
 
 def _short(text: str, length: int) -> str:
@@ -132,13 +156,20 @@ def opinion_map(points: MapPoints, title: str) -> Markup:
 
 
 def participation_over_time(
-    timeline: tuple[TimeBucket, ...], bucket_ms: int, title: str, votes_word: str, people_word: str
+    timeline: tuple[TimeBucket, ...],
+    bucket_ms: int,
+    title: str,
+    votes_word: str,
+    people_word: str,
+    time_zone: str = "UTC",
 ) -> Markup:
     """Votes cast per interval as bars, and participants who had joined so far as a line, on
-    one time axis (UTC), each with its own scale written at its end."""
+    one time axis (the conversation's clock), each with its own scale written at its end."""
     if not timeline:
         return Markup("")
-    width, height, left, right, top, bottom = 640, 200, 44, 52, 12, 30
+    # The right margin fits the people scale's word ("personas"): ~7 px a character at 11 px.
+    width, height, left, top, bottom = 640, 200, 44, 12, 30
+    right = max(52, 10 + 7 * len(people_word))
     plot_w, plot_h = width - left - right, height - top - bottom
     most_votes = max(b.votes for b in timeline) or 1
     cumulative, total = [], 0
@@ -176,14 +207,7 @@ def participation_over_time(
         parts.append(
             f'<text x="{round(left + (i + 0.5) * step, 1)}" y="{height - 10}" '
             f'text-anchor="middle" class="figure">'
-            f"{_clock(timeline[i].start_ms, bucket_ms)}</text>"
+            f"{clock(timeline[i].start_ms, time_zone, bucket_ms)}</text>"
         )
     parts.append("</svg>")
     return Markup("".join(parts))
-
-
-def _clock(ms: int, bucket_ms: int) -> str:
-    moment = datetime.fromtimestamp(ms / 1000, UTC)
-    if bucket_ms >= 24 * 3600_000:
-        return moment.strftime("%Y-%m-%d")
-    return moment.strftime("%H:%M")

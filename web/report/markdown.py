@@ -11,7 +11,14 @@ from flask_babel import force_locale, gettext, ngettext
 
 from deliberation.report import PlenaryReport
 from deliberation.report.model import Share
-from web.report.render import LEVEL_LABELS, STATUS_LABELS, interval, methods_url, percent, utc_time
+from web.report.render import (
+    LEVEL_LABELS,
+    STATUS_LABELS,
+    interval,
+    methods_url,
+    percent,
+    report_time,
+)
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~])")
 
@@ -56,13 +63,13 @@ def _lines(report: PlenaryReport) -> list[str]:  # noqa: C901 - one section afte
         f"# {gettext('Report for the plenary')}: {escape_markdown(report.topic)}",
         "",
         f"- {gettext('Conversation')}: `{report.conversation_id}`",
-        f"- {gettext('Report generated')}: {utc_time(report.generated_ms)}",
-        f"- {gettext('Results computed')}: {utc_time(report.math_computed_ms)}",
+        f"- {gettext('Report generated')}: {report_time(report, report.generated_ms)}",
+        f"- {gettext('Results computed')}: {report_time(report, report.math_computed_ms)}",
     ]
     if report.snapshot:
         out.append(
             f"- {gettext('Snapshot')}: #{report.snapshot.id}, "
-            f"{utc_time(report.snapshot.created_ms)}, SHA-256 `{report.snapshot.sha256}`"
+            f"{report_time(report, report.snapshot.created_ms)}, SHA-256 `{report.snapshot.sha256}`"
         )
     else:
         unfrozen = gettext("No snapshot taken: these figures may still change.")

@@ -4,7 +4,6 @@ template, console/report.html, in the report's language."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from deliberation.report import PlenaryReport
+from web.local_times import moment
 from web.report import charts
 
 REPORT_CSS = Path(__file__).resolve().parent.parent / "console" / "static" / "report.css"
@@ -53,10 +53,9 @@ def interval(bounds: tuple[float, float] | None, as_percent: bool = True) -> str
     return f"{low:.2f} – {high:.2f}"
 
 
-def utc_time(ms: int | None) -> str:
-    if ms is None:
-        return "—"
-    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
+def report_time(report: PlenaryReport, ms: int | None) -> str:
+    """A time in the report, on the conversation's clock (web.local_times)."""
+    return moment(ms, report.time_zone)
 
 
 def methods_url(language: str) -> str:
@@ -72,7 +71,7 @@ def report_context(report: PlenaryReport, **extra: Any) -> dict[str, Any]:
         "charts": charts,
         "percent": percent,
         "interval": interval,
-        "utc_time": utc_time,
+        "report_time": lambda ms: report_time(report, ms),
         "status_label": lambda value: STATUS_LABELS.get(value, value),
         "level_label": lambda value: LEVEL_LABELS.get(value, value) if value else "",
         "methods_url": methods_url(report.language),

@@ -3,6 +3,15 @@ import { localiseTimes, spotlightKey } from "./live.js";
 
 localiseTimes();
 
+// A new conversation starts on the facilitator's own clock (the server's default is UTC).
+for (const select of document.querySelectorAll("select[data-browser-zone]")) {
+  const own = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const creating = select.closest("form[data-new-conversation]") !== null;
+  if (creating && select.value === "UTC" && [...select.options].some((o) => o.value === own)) {
+    select.value = own;
+  }
+}
+
 document.addEventListener("click", (event) => {
   const copy = event.target.closest("[data-copy]");
   if (copy) {
