@@ -12,6 +12,7 @@ import io
 import json
 from collections.abc import Iterator
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from deliberation.polis_io.csv_formats import neutralise
 from deliberation.report.model import PlenaryReport, Share
@@ -104,11 +105,19 @@ def _shares(section: str, rank: int, statement, measure: str, shares: tuple[Shar
         )
 
 
+def _local_iso(report: PlenaryReport, ms: int) -> str:
+    zone = ZoneInfo(report.time_zone) if report.time_zone != "UTC" else dt.UTC
+    return dt.datetime.fromtimestamp(ms / 1000, zone).isoformat(timespec="seconds")
+
+
 def _rows(report: PlenaryReport) -> Iterator[Row]:
     yield _row("report", measure="conversation", subject=report.conversation_id)
     yield _row("report", measure="topic", subject=report.topic)
     yield _row("report", measure="language", subject=report.language)
     yield _row("report", measure="generated_ms", value=report.generated_ms)
+    # The same moment on the table's clock, ISO 8601 with its offset, and the zone it is in.
+    yield _row("report", measure="time_zone", subject=report.time_zone)
+    yield _row("report", measure="generated_local", subject=_local_iso(report, report.generated_ms))
     yield _row("report", measure="math_version", value=report.math_version)
     if report.attribution:
         yield _row("attribution", measure="attribution", subject=report.attribution)

@@ -65,6 +65,10 @@ def test_the_report_puts_the_agenda_items_first_on_the_tables_clock(
     assert " UTC" not in page
     assert JUAREZ in page  # the timeline's caption names the zone
     assert "organización de la sociedad c…" not in page
+    # The CSV download names the zone and gives the time with its offset.
+    rows = client.get(f"{CONSOLE}/c/{cid}/report.csv").get_data(as_text=True)
+    assert JUAREZ in rows
+    assert re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d-0[67]:00", rows)
 
 
 def test_a_long_sector_name_wraps_on_its_bar_instead_of_being_cut():
