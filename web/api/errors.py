@@ -17,6 +17,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from deliberation.errors import DeliberationError
+from web.public import site_error_page
 
 API_PATH_PREFIX = "/api/"
 
@@ -72,9 +73,9 @@ def render_deliberation_error(error: DeliberationError) -> Response:
 
 
 def render_http_exception(error: HTTPException) -> Response | HTTPException:
-    """JSON for /api requests; Flask's own error page for the rest of the site."""
+    """JSON for /api requests; the site's own page for the rest (web.public)."""
     if not is_api_request():
-        return error
+        return site_error_page(error)
     if isinstance(error, ApiError):
         return error_response(
             error.code, error.description, error.error_code, headers=error.extra_headers

@@ -8,14 +8,15 @@ list would invite strangers into a round-table that was meant for its invitees."
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, redirect, render_template, request, send_from_directory, url_for
+from werkzeug.exceptions import HTTPException
 
 from deliberation.identifiers import is_conversation_public_id
 from web.i18n import LANGUAGE_NAMES, LANGUAGE_PARAMETER, LANGUAGES, current_language
 
 METHODS_PATH = "/methods"
 
-bp = Blueprint("public", __name__, template_folder="templates")
+bp = Blueprint("public", __name__, template_folder="templates", static_folder="static")
 
 
 @bp.get("/")
@@ -38,6 +39,25 @@ def methods_page():
         language_links=_language_links("public.methods_page"),
     )
     return page, 200, {"Cache-Control": "public, max-age=3600"}
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for it on every page; a 404 there fills logs and consoles with errors."""
+    return send_from_directory(bp.static_folder, "favicon.ico", max_age=7 * 24 * 3600)
+
+
+def site_error_page(error: HTTPException):
+    """A page outside the API that does not exist, in the reader's language, with the code form
+    (a mistyped /c/<code> lands here); other errors keep Flask's own answer."""
+    if error.code != 404:
+        return error
+    page = render_template(
+        "public/not_found.html",
+        language=current_language(),
+        language_links=_language_links("public.home_page"),
+    )
+    return page, 404
 
 
 def _render_home(typed: str, invalid: bool, status: int):
@@ -68,4 +88,4 @@ def init_public_pages(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-__all__ = ["METHODS_PATH", "init_public_pages"]
+__all__ = ["METHODS_PATH", "init_public_pages", "site_error_page"]
