@@ -1,5 +1,5 @@
 // The consensus page: re-render the lists when a new result is stored.
-import { refreshFragment, watchResults } from "./live.js";
+import { formatTime, refreshFragment, watchResults } from "./live.js";
 
 const root = document.getElementById("findings");
 const status = document.getElementById("live-status");
@@ -12,7 +12,7 @@ watchResults(root.dataset.liveUrl, Number(root.dataset.pollSeconds || 2), async 
     shown = version;
   }
   if (stamp.latest) {
-    const when = new Date(stamp.latest.computed_ms).toLocaleTimeString();
+    const when = formatTime(stamp.latest.computed_ms);
     status.textContent = `Results v${stamp.latest.version}, computed ${when}`;
   } else {
     status.textContent = "Waiting for the first votes";

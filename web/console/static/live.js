@@ -32,26 +32,24 @@ export async function fetchJSON(url, options = {}) {
 }
 
 // Stored times in the conversation's time zone (the page's data-time-zone; the browser's own
-// zone on pages about no conversation), with the zone's abbreviation, as the server writes them.
-export function localiseTimes(root = document) {
+// zone on pages about no conversation), with the zone's abbreviation, as the server writes them:
+// the time of day for today, else the date too. 24-hour clock: never "2:05 p.m.", whose own
+// period doubled a sentence's.
+export function formatTime(ms) {
   const timeZone = document.body.dataset.timeZone || undefined;
   const language = document.documentElement.lang || undefined;
   const dayOf = (date) => date.toLocaleDateString("en-CA", { timeZone });
-  const today = dayOf(new Date());
+  const when = new Date(Number(ms));
+  const clock = { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone, timeZoneName: "short" };
+  return dayOf(when) === dayOf(new Date())
+    ? when.toLocaleTimeString(language, clock)
+    : when.toLocaleString(language, { year: "numeric", month: "short", day: "numeric", ...clock });
+}
+
+export function localiseTimes(root = document) {
   for (const element of root.querySelectorAll("time[data-ms]")) {
-    const when = new Date(Number(element.dataset.ms));
-    const clock = {
-      hour: "2-digit",
-      minute: "2-digit",
-      hourCycle: "h23", // 14:05, never "2:05 p.m." (whose own period doubled a sentence's)
-      timeZone,
-      timeZoneName: "short",
-    };
-    element.textContent =
-      dayOf(when) === today
-        ? when.toLocaleTimeString(language, clock)
-        : when.toLocaleString(language, { year: "numeric", month: "short", day: "numeric", ...clock });
-    element.title = when.toISOString();
+    element.textContent = formatTime(element.dataset.ms);
+    element.title = new Date(Number(element.dataset.ms)).toISOString();
   }
 }
 

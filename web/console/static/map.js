@@ -1,7 +1,7 @@
 // The live opinion map: participants as WebGL points coloured by group, each group outlined by
 // its convex hull; PCA or UMAP; click a group for what represents it, a statement for where its
 // agreers and disagreers sit. Redrawn when live.json reports a new result, without a reload.
-import { fetchJSON, refreshFragment, watchResults } from "./live.js";
+import { fetchJSON, formatTime, refreshFragment, watchResults } from "./live.js";
 
 const root = document.getElementById("live-map");
 const plot = document.getElementById("map");
@@ -197,7 +197,7 @@ function drawLegend(map) {
 }
 
 function describe(map) {
-  const when = new Date(map.computed_ms).toLocaleTimeString();
+  const when = formatTime(map.computed_ms);
   const grouped = `${map.grouped} of ${map.participants} in ${map.groups.length} groups`;
   const agreement =
     map.projection === "umap" && map.agreement_with_groups != null
