@@ -46,6 +46,7 @@ from deliberation.services.moderation import (
     moderation_queue,
     set_statement_meta,
     set_statements_meta,
+    statement_vote_counts,
 )
 from deliberation.services.opinion_groups import (
     CommonGround,
@@ -143,6 +144,7 @@ __all__ = [
     "moderate_statement",
     "moderate_statements",
     "moderation_counts",
+    "statement_vote_counts",
     "moderation_queue",
     "next_statement",
     "opinion_map",

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from deliberation.db import db, now_ms, unit_of_work
 from deliberation.errors import Invalid
-from deliberation.models import ModerationState, Statement
+from deliberation.models import LatestVote, ModerationState, Statement
 from deliberation.services.audit import record_audit
 from deliberation.services.authorization import MODERATION_ROLES, require_role
 from deliberation.services.lookup import find_conversation, find_statement
@@ -153,6 +153,20 @@ def moderation_queue(
             )
             .order_by(Statement.tid)
         )
+    )
+
+
+def statement_vote_counts(facilitator_id: int, conversation_id: str) -> dict[int, int]:
+    """How many participants have a standing vote (agree, disagree or pass) on each statement,
+    by tid: a moderator weighs a queued statement that many people already saw differently."""
+    conversation = find_conversation(conversation_id)
+    require_role(facilitator_id, conversation, MODERATION_ROLES)
+    return dict(
+        db.session.execute(
+            sa.select(LatestVote.tid, sa.func.count())
+            .where(LatestVote.conversation_id == conversation.id)
+            .group_by(LatestVote.tid)
+        ).all()
     )
 
 

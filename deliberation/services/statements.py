@@ -51,6 +51,7 @@ def submit_statement(
             raise Forbidden("participants may not add statements here", code="statements_closed")
         find_participant(conversation, pid)
         _require_length(conversation, text)
+        _require_substance(text)
         statement = _add_statement(conversation, text, language, author_pid=pid)
         record_vote(
             conversation.id,
@@ -185,6 +186,22 @@ def _clean_text(text: str) -> str:
     if not text:
         raise Invalid("a statement must not be empty", code="statement_empty")
     return text
+
+
+# A participant's statement says something: "ok", "sí" or "+1" is a vote, not a statement.
+# Two words and six letters or digits still let through the shortest real ones ("Más luz").
+MIN_STATEMENT_WORDS = 2
+MIN_STATEMENT_LETTERS = 6
+
+
+def _require_substance(text: str) -> None:
+    letters = sum(character.isalnum() for character in text)
+    if len(text.split()) < MIN_STATEMENT_WORDS or letters < MIN_STATEMENT_LETTERS:
+        raise Invalid(
+            f"a statement needs at least {MIN_STATEMENT_WORDS} words and "
+            f"{MIN_STATEMENT_LETTERS} letters or digits",
+            code="statement_too_short",
+        )
 
 
 def _require_length(conversation: Conversation, text: str) -> None:

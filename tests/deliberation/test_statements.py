@@ -61,7 +61,7 @@ def test_duplicate_statements_are_refused(owner, conversation, seeds, variant):
 def test_the_length_limit_is_enforced(owner, conversation):
     services.update_conversation(owner.id, conversation.public_id, {"statement_max_length": 20})
     participant = join(conversation)
-    services.submit_statement(conversation.public_id, participant.pid, "x" * 20)
+    services.submit_statement(conversation.public_id, participant.pid, "x" * 10 + " " + "w" * 9)
     with pytest.raises(Invalid):
         services.submit_statement(conversation.public_id, participant.pid, "y" * 21)
     with pytest.raises(Invalid):

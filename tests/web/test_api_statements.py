@@ -50,7 +50,7 @@ def test_refused_submissions_are_json_and_store_nothing(client, conversation, se
         ({"text": "con \u0000 nulo"}, 400, "invalid_input"),
         ({"text": "\ud800 suelto"}, 400, "invalid_input"),
         ({"text": "Hola", "language": "es-" + "x" * 20}, 400, "invalid_input"),
-        ({"text": "Hola", "language": "no es un idioma"}, 400, "invalid"),
+        ({"text": "Hola a todos", "language": "no es un idioma"}, 400, "invalid"),
         ({}, 400, "invalid_input"),
     ]
     for body, status, code in cases:

@@ -342,7 +342,7 @@ def test_moderate_one_by_one_and_in_bulk(client, owner, conversation, seeds):
     participant = join(client, conversation.public_id)
     submitted = [
         services.submit_statement(conversation.public_id, participant["pid"], text).tid
-        for text in ("Primera propuesta.", "Segunda propuesta.", "Tercera propuesta.", "Spam!")
+        for text in ("Primera propuesta.", "Segunda propuesta.", "Tercera propuesta.", "Spam, spam, spam!")
     ]
     log_in(client, owner.email)
     path = f"{CONSOLE}/c/{conversation.public_id}/moderation"
@@ -379,7 +379,7 @@ def test_moderate_one_by_one_and_in_bulk(client, owner, conversation, seeds):
     assert rows[submitted[0]].moderation is ModerationState.ACCEPTED
     assert rows[submitted[2]].is_meta and rows[submitted[2]].moderation is ModerationState.TODO
     rejected_tab = client.get(f"{path}?tab=rejected").get_data(as_text=True)
-    assert "Spam!" in rejected_tab and "publicidad" in rejected_tab
+    assert "Spam, spam, spam!" in rejected_tab and "publicidad" in rejected_tab
 
     # Every decision is in the audit log, which the owner reads.
     audit = client.get(f"{CONSOLE}/c/{conversation.public_id}/audit").get_data(as_text=True)

@@ -166,7 +166,7 @@ def test_adding_a_statement_and_seeing_its_state(client, owner, conversation, se
     shown = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Thank you: your statement was received." in shown
     assert "Policías con &lt;b&gt;cámaras&lt;/b&gt;" in shown and "<b>cámaras" not in shown
-    assert "Waiting for moderation" in shown
+    assert "Others can already vote on it; a moderator will still review it." in shown
     database.session.rollback()
     added = database.session.scalar(sa.select(Statement).where(Statement.author_pid == 0))
     assert added.text == "Policías con <b>cámaras</b>" and added.language == "en"

@@ -42,6 +42,7 @@ def queue(conversation_id: str):
         tab=tab,
         statements=services.moderation_queue(facilitator_id(), conversation_id, tab),
         counts=services.moderation_counts(facilitator_id(), conversation_id),
+        votes=services.statement_vote_counts(facilitator_id(), conversation_id),
     )
 
 

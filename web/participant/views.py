@@ -56,6 +56,9 @@ REFUSALS = {
     "sector_set": _l("Your sector is already recorded."),
     "statement_empty": _l("Write a statement first."),
     "statement_too_long": _l("That statement is too long."),
+    "statement_too_short": _l(
+        "Say it in a sentence: a statement needs at least two words and six letters."
+    ),
     "statement_duplicate": _l("That statement is already in the conversation."),
     "statements_closed": _l("This conversation does not take new statements."),
     "statement_rejected": _l("That statement was removed by the moderators."),
