@@ -123,7 +123,10 @@ def test_a_participant_votes_adds_changes_switches_language_and_sees_their_group
     phone.get_by_role("button", name="Send").click()
     phone.wait_for_selector(".own")
     assert phone.locator(".success").inner_text() == "Thank you: your statement was received."
-    assert phone.locator(".own .state").first.inner_text() == "Others can already vote on it; a moderator will still review it."
+    assert (
+        phone.locator(".own .state").first.inner_text()
+        == "Others can already vote on it; a moderator will still review it."
+    )
     fresh_session()
     added = services.own_statements(cid, OTHERS)
     assert [s.text for s in added] == ["Que cada colonia tenga un comité de seguimiento."]
