@@ -342,7 +342,12 @@ def test_moderate_one_by_one_and_in_bulk(client, owner, conversation, seeds):
     participant = join(client, conversation.public_id)
     submitted = [
         services.submit_statement(conversation.public_id, participant["pid"], text).tid
-        for text in ("Primera propuesta.", "Segunda propuesta.", "Tercera propuesta.", "Spam, spam, spam!")
+        for text in (
+            "Primera propuesta.",
+            "Segunda propuesta.",
+            "Tercera propuesta.",
+            "Spam, spam, spam!",
+        )
     ]
     log_in(client, owner.email)
     path = f"{CONSOLE}/c/{conversation.public_id}/moderation"
