@@ -286,3 +286,25 @@ def test_a_moderator_neither_sees_nor_rotates_the_embedding_secret(client, owner
     assert post(client, f"/console/c/{cid}/share/embedding-secret").status_code == 403
     database.session.rollback()
     assert services.embedding_secret(owner.id, cid) == secret
+
+
+def test_a_second_device_takes_over_and_the_first_is_told(client, conversation, seeds):
+    """One device at a time per proven person, and not silently: the first device's page says
+    that it was signed out, and its API calls are refused."""
+    cid = conversation.public_id
+    phone, laptop = fresh_client(client.application), fresh_client(client.application)
+    for device in (phone, laptop):
+        member = signed_xid(cid, "member-5")
+        landing = device.get(f"/embed/{cid}?{urlencode(member)}")
+        joined = device.post(
+            f"/embed/{cid}/join", data={"csrf_token": form_token(landing), **member}
+        )
+        assert joined.status_code == 302
+    assert stored_counts()["participants"] == 1
+
+    on_laptop = laptop.get(f"/embed/{cid}").get_data(as_text=True)
+    assert 'id="vote-form"' in on_laptop and "signed out" not in on_laptop
+    on_phone = phone.get(f"/embed/{cid}").get_data(as_text=True)
+    assert "This device was signed out" in on_phone and 'id="vote-form"' not in on_phone
+    refused = phone.get(f"{API}/conversations/{cid}/participants/me")
+    assert_refused(refused, 403, "participant_token_unknown")

@@ -76,6 +76,9 @@ def current_reader(conversation_id: str) -> Reader | None:
     try:
         participant = identify_participant(conversation_id, claim.secret)
     except Forbidden:
+        # A token we signed, since retired: the person went on on another device (or their
+        # participation was deleted). The page says so rather than starting over silently.
+        g.signed_out = True
         return None
     xid = request.args.get("xid")
     if is_embedded() and xid and participant.xid != xid.strip():

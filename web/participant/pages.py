@@ -94,6 +94,7 @@ def template_helpers() -> dict[str, Any]:
         "statement_language": statement_language,
         "embedded": is_embedded(),
         "reader": g.get("reader"),
+        "signed_out": g.get("signed_out", False),
         "group_label": group_label,
         "form_token": lambda: form_token(conversation_id, g.get("reader")),
     }
