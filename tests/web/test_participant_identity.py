@@ -308,3 +308,24 @@ def test_a_second_device_takes_over_and_the_first_is_told(client, conversation, 
     assert "This device was signed out" in on_phone and 'id="vote-form"' not in on_phone
     refused = phone.get(f"{API}/conversations/{cid}/participants/me")
     assert_refused(refused, 403, "participant_token_unknown")
+
+
+def test_leaving_the_embed_removes_its_partitioned_cookies(client, conversation):
+    """A partitioned cookie is removed only by a deletion with the same attributes."""
+    cid = conversation.public_id
+    landing = client.get(f"/embed/{cid}", base_url=HTTPS)
+    joined = client.post(
+        f"/embed/{cid}/join", data={"csrf_token": form_token(landing)}, base_url=HTTPS
+    )
+    assert joined.status_code == 302
+    privacy = client.get(f"/embed/{cid}/privacy", base_url=HTTPS)
+    left = client.post(
+        f"/embed/{cid}/leave",
+        data={"csrf_token": form_token(privacy), "confirm": "yes"},
+        base_url=HTTPS,
+    )
+    assert left.status_code == 200
+    removals = [c for c in left.headers.getlist("Set-Cookie") if "Max-Age=0" in c]
+    assert len(removals) == 2
+    assert all("Partitioned" in c and "Secure" in c for c in removals), removals
+    assert client.get_cookie(participant_cookie_name(cid), domain="mesa.example.org") is None
