@@ -35,6 +35,12 @@ def new_secret_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def new_embedding_secret() -> str:
+    """A conversation's embedding secret: 256 random bits that the embedding site keys its
+    HMAC-SHA256 signatures of xids with (deliberation.services.embedding)."""
+    return secrets.token_urlsafe(32)
+
+
 def token_digest(token: str) -> str:
     """SHA-256 of a token. Tokens carry 256 random bits, so a fast unsalted hash is enough."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()

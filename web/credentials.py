@@ -103,14 +103,18 @@ def set_participant_cookies(
     """The token in an HttpOnly cookie; its CSRF token in a cookie the page's script can read.
 
     `samesite="None"` (for pages in a third-party iframe) is honoured only over HTTPS, as
-    browsers require; on plain HTTP the cookies stay Lax.
+    browsers require, and the cookies are then Partitioned (CHIPS): each embedding site's frame
+    gets a jar of its own, which browsers keep even where they block third-party cookies. On
+    plain HTTP the cookies stay Lax.
     """
     secure = cookie_secure()
+    framed = secure and samesite == "None"
     common = {
         "max_age": PARTICIPANT_COOKIE_MAX_AGE,
         "path": "/",
         "secure": secure,
         "samesite": samesite if secure else "Lax",
+        "partitioned": framed,
     }
     response.set_cookie(participant_cookie_name(conversation_id), token, httponly=True, **common)
     response.set_cookie(

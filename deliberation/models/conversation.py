@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from deliberation.db import BigId, JsonDocument, db, string_enum
+from deliberation.identifiers import new_embedding_secret
 
 DEFAULT_STATEMENT_MAX_LENGTH = 280  # characters; a tweet, short enough to read on a phone
 
@@ -53,6 +54,9 @@ class Conversation(db.Model):
     # An IANA zone name; the console, the report and its exports show times in it.
     time_zone: Mapped[str] = mapped_column(sa.String(64), default="UTC", server_default="UTC")
     math_seed: Mapped[int] = mapped_column(sa.BigInteger)
+    # The key an embedding site signs xids with (deliberation.services.embedding): only the
+    # owner sees it, in the console, and can rotate it.
+    embed_secret: Mapped[str] = mapped_column(sa.String(64), default=new_embedding_secret)
     next_pid: Mapped[int] = mapped_column(default=0, server_default="0")
     next_tid: Mapped[int] = mapped_column(default=0, server_default="0")
     next_math_version: Mapped[int] = mapped_column(default=1, server_default="1")

@@ -30,6 +30,7 @@ from deliberation.models import (
 )
 from deliberation.polis_io.csv_formats import MODERATED
 from deliberation.polis_io.exporters import NO_AUTHOR_PID
+from deliberation.services.embedding import require_proven_xid
 from deliberation.services.math_results import latest_math_result
 
 _REPORT_LABELS = tuple(f"label_{axis}" for axis in ("x_neg", "x_pos", "y_neg", "y_pos")) + tuple(
@@ -184,15 +185,24 @@ def math_document(conversation: Conversation) -> dict[str, Any] | None:
     return document
 
 
-def participation_document(conversation: Conversation, xid: str | None) -> dict[str, Any]:
-    """`GET /api/v3/participationInit?pid=mypid&xid=`: who that external id is here (`ptpt`,
-    null when no participant has it) and their standing votes.
+def participation_document(
+    conversation: Conversation,
+    xid: str | None,
+    *,
+    xid_expires: str | None = None,
+    xid_signature: str | None = None,
+) -> dict[str, Any]:
+    """`GET /api/v3/participationInit?pid=mypid&xid=&xid_expires=&xid_signature=`: who that
+    external id is here (`ptpt`, null when no participant has it) and their standing votes.
 
-    Read-only: unlike Polis, which signs a new xid up on this call, nobody is created, and
-    only the asked-for xid is looked up, never listed.
+    Only for an xid the embedding site signed (deliberation.services.embedding): anything else
+    is refused (403) before the xid is looked up, so nobody reads another's votes by naming
+    their xid, nor learns whether an xid took part. Read-only: unlike Polis, which signs a new
+    xid up on this call, nobody is created, and only the asked-for xid is looked up.
     """
     pid = None
     if xid:
+        require_proven_xid(conversation, xid, xid_expires, xid_signature)
         pid = db.session.scalar(
             sa.select(Participant.pid).where(
                 Participant.conversation_id == conversation.id, Participant.xid == xid

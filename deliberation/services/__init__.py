@@ -27,6 +27,11 @@ from deliberation.services.conversations import (
     get_conversation,
     update_conversation,
 )
+from deliberation.services.embedding import (
+    embedding_secret,
+    rotate_embedding_secret,
+    xid_signature,
+)
 from deliberation.services.facilitators import (
     IssuedToken,
     authenticate_facilitator,
@@ -130,6 +135,7 @@ __all__ = [
     "delete_conversation",
     "delete_participation",
     "disallow_xid",
+    "embedding_secret",
     "facilitator_for_api_token",
     "get_conversation",
     "get_facilitator",
@@ -158,6 +164,7 @@ __all__ = [
     "result_findings",
     "revoke_api_token",
     "revoke_role",
+    "rotate_embedding_secret",
     "seed_statements",
     "set_statement_meta",
     "set_statements_meta",
@@ -166,4 +173,5 @@ __all__ = [
     "submit_statement",
     "translate_statement",
     "update_conversation",
+    "xid_signature",
 ]

@@ -11,6 +11,7 @@ from deliberation.errors import Conflict, Forbidden, Invalid
 from deliberation.identifiers import new_secret_token, token_digest
 from deliberation.models import AccessMode, Conversation, InviteCode, Participant, XidAllow
 from deliberation.services.access import MAX_XID_LENGTH, check_sector
+from deliberation.services.embedding import require_proven_xid
 from deliberation.services.lookup import (
     allocate_number,
     find_conversation,
@@ -34,20 +35,30 @@ def join_conversation(
     conversation_id: str,
     *,
     xid: str | None = None,
+    xid_expires: int | str | None = None,
+    xid_signature: str | None = None,
     invite_code: str | None = None,
     sector: str | None = None,
 ) -> JoinedParticipant:
     """Admit someone as a new anonymous participant, or recognise a returning xid.
 
-    The conversation's access mode decides what is needed: nothing (link), a valid invite code
-    (invite; the code's sector, if any, becomes the participant's), or an allow-listed xid.
-    A returning xid gets a fresh token for the same pid (a new device); the old token stops
-    working, since only one digest is kept.
+    An xid counts only with the embedding site's signature (`xid_expires`, `xid_signature`;
+    deliberation.services.embedding), checked before anything is looked up by it. The
+    conversation's access mode then decides what else is needed: nothing (link), a valid invite
+    code (invite; the code's sector, if any, becomes the participant's), or an allow-listed xid.
+
+    A returning xid gets a fresh token for the same pid, and the token of the device it used
+    before stops working: one device at a time per person. The site vouched for this person,
+    so they may move to a new phone; had both devices kept working, a signed link that leaked
+    would let someone else read and change their votes unseen, while this way the person's own
+    device is signed out and asks them to start again, which shows that something happened.
     """
     xid = _clean_xid(xid)
     with unit_of_work() as session:
         # Locked so that two joins with one new xid cannot both create a participant.
         conversation = find_conversation(conversation_id, lock=True)
+        if xid is not None:
+            require_proven_xid(conversation, xid, xid_expires, xid_signature)
         require_open(conversation)
         if conversation.access_mode is AccessMode.XID:
             _require_allowed_xid(conversation, xid)

@@ -1,13 +1,14 @@
 """The participant pages the journey does not pass through, scanned with axe-core: invite code
 and sector, closed conversation, errors, the end state; and the embed inside another site's
-iframe, where the browser withholds the cookies."""
+iframe, with its partitioned cookies over HTTPS and without them."""
 
 from __future__ import annotations
 
+import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -26,6 +27,8 @@ from tests.browser.conftest import (
     screenshot,
 )
 from tests.browser.test_participant_journey import SEEDS, seed_conversation, seed_two_camps
+from tests.deliberation.conftest import signed_xid
+from web.credentials import participant_cookie_name
 
 pytestmark = pytest.mark.e2e
 
@@ -117,13 +120,44 @@ def test_a_closed_conversation_and_an_error_page_are_accessible(phone, live_serv
     assert_accessible(phone, "error page")
 
 
-def test_the_embed_works_in_another_sites_iframe_without_cookies(browser, live_server, owner):
+@pytest.fixture
+def tls_server(live_server, tmp_path) -> Iterator[str]:
+    """The live server's app, also over HTTPS (a self-signed certificate for 127.0.0.1), as a
+    deployment serves it: only there may the embed's cookies be SameSite=None; Partitioned."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+        + ["-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"]
+        + ["-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True,
+        capture_output=True,
+    )
+    server = make_server(
+        "127.0.0.1", 0, live_server.app, threaded=True, ssl_context=(str(cert), str(key))
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(10)
+
+
+def embed_src(base_url: str, conversation_id: str, xid: str) -> str:
+    """What the embedding site's server writes into its page: the xid, signed."""
+    return f"{base_url}/embed/{conversation_id}?{urlencode(signed_xid(conversation_id, xid))}"
+
+
+def test_the_embed_works_in_another_sites_iframe(browser, tls_server, owner):
+    """Over HTTPS the frame keeps its partitioned cookies: it joins the signed xid, votes by
+    fetch with the cookie and CSRF header, and no request carries the participant token."""
     conversation = seed_conversation(owner)
     cid = conversation.public_id
     recorder = Recorder()
-    context = open_context(browser, recorder)
+    context = open_context(browser, recorder, ignore_https_errors=True)
     page = context.new_page()
-    src = f"{live_server.url}/embed/{cid}?xid=reader-42"
+    src = embed_src(tls_server, cid, "reader-42")
     with host_page(f'<iframe title="Mesa" width="380" height="760" src="{src}"></iframe>') as host:
         page.goto(host)
         frame = page.frame_locator("iframe")
@@ -134,16 +168,51 @@ def test_the_embed_works_in_another_sites_iframe_without_cookies(browser, live_s
         frame.get_by_role("link", name="Your votes").click()
         expect(frame.locator(f"#s{tid} .current strong")).to_have_text("Agree")
         screenshot(page, "14-embedded")
+        cookies = {c["name"]: c for c in context.cookies(tls_server)}
 
     fresh_session()
     state = services.participant_state(cid, 0)
     assert [(vote.tid, vote.vote) for vote in state.votes] == [(tid, 1)]
     assert database.session.scalar(sa.select(Participant.xid)) == "reader-42"
+    token = cookies[participant_cookie_name(cid)]
+    assert token["sameSite"] == "None" and token["secure"] and token["httpOnly"]
+    assert token.get("partitionKey"), token  # in a jar of the embedding site's own
     hosts = recorder.hosts()
     context.close()
-    assert hosts <= {urlsplit(live_server.url).netloc, urlsplit(host).netloc}, hosts
-    assert any("/api/v1/" in url for url in recorder.requests)  # voted by fetch, with Bearer
+    assert hosts <= {urlsplit(tls_server).netloc, urlsplit(host).netloc}, hosts
+    assert any("/api/v1/" in url for url in recorder.requests)  # voted by fetch
+    assert not any(token["value"] in url or "p=p." in url for url in recorder.requests)
     assert recorder.dialogs == [] and recorder.page_errors == []
+
+
+def test_an_embed_whose_cookies_are_blocked_continues_in_its_own_tab(browser, live_server, owner):
+    """Over plain HTTP a third-party frame gets no cookie back (they cannot be SameSite=None
+    there), as in a browser that blocks even partitioned cookies: the frame says so, and the
+    conversation opens in a tab of its own, where the same signed xid joins."""
+    conversation = seed_conversation(owner)
+    cid = conversation.public_id
+    recorder = Recorder()
+    context = open_context(browser, recorder)
+    page = context.new_page()
+    src = embed_src(live_server.url, cid, "reader-43")
+    with host_page(f'<iframe title="Mesa" width="380" height="760" src="{src}"></iframe>') as host:
+        page.goto(host)
+        frame = page.frame_locator("iframe")
+        frame.get_by_role("button", name="Start voting").click()
+        expect(frame.get_by_role("alert")).to_contain_text("in its own tab")
+        screenshot(page, "14b-embedded-cookies-blocked")
+        fresh_session()
+        assert database.session.scalar(sa.select(sa.func.count(Participant.id))) == 0
+        with context.expect_page() as opened:
+            frame.get_by_role("link", name="Open in its own tab").click()
+        tab = opened.value
+        tab.get_by_role("button", name="Start voting").click()
+        tab.get_by_role("button", name="Agree", exact=True).click()
+        expect(tab.locator("#n-voted")).to_have_text("1")
+    fresh_session()
+    assert database.session.scalar(sa.select(Participant.xid)) == "reader-43"
+    context.close()
+    assert recorder.page_errors == []
 
 
 def test_the_home_page_takes_a_typed_code_to_its_conversation(phone, live_server, owner):

@@ -18,6 +18,7 @@ from deliberation import services
 from deliberation.db import db
 from deliberation.errors import Conflict
 from deliberation.models import LatestVote, VoteRecord
+from tests.deliberation.conftest import signed_xid
 
 THREADS = 8
 CALLS_PER_THREAD = 1000
@@ -156,9 +157,10 @@ def test_concurrent_joins_get_distinct_contiguous_pids(app, conversation):
 
 def test_concurrent_joins_with_one_new_xid_make_one_participant(app, conversation):
     public_id = conversation.public_id
+    ana = signed_xid(public_id, "ana")
 
     def join(_thread):
-        return services.join_conversation(public_id, xid="ana").pid
+        return services.join_conversation(public_id, **ana).pid
 
     assert len(set(run_in_threads(app, join))) == 1
 

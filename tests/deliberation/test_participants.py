@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from deliberation import services
 from deliberation.errors import Closed, Forbidden, Invalid
 from deliberation.models import Participant
-from tests.deliberation.conftest import join
+from tests.deliberation.conftest import join, signed_xid
 
 
 def test_participants_are_numbered_from_zero_per_conversation(owner, conversation):
@@ -72,10 +72,10 @@ def test_xid_mode_admits_only_the_allow_list_and_recognises_returning_xids(owner
     with pytest.raises(Forbidden):
         join(conversation)
     with pytest.raises(Forbidden):
-        join(conversation, xid="mallory")
+        join(conversation, **signed_xid(conversation.public_id, "mallory"))
 
-    first = join(conversation, xid="ana")
-    again = join(conversation, xid="ana")
+    first = join(conversation, **signed_xid(conversation.public_id, "ana"))
+    again = join(conversation, **signed_xid(conversation.public_id, "ana"))
     assert again.pid == first.pid and again.is_returning
     with pytest.raises(Forbidden):  # the device that joined first has been replaced
         services.identify_participant(conversation.public_id, first.token)
@@ -83,10 +83,10 @@ def test_xid_mode_admits_only_the_allow_list_and_recognises_returning_xids(owner
 
     services.disallow_xid(owner.id, conversation.public_id, "beto")
     with pytest.raises(Forbidden):
-        join(conversation, xid="beto")
+        join(conversation, **signed_xid(conversation.public_id, "beto"))
 
 
 def test_link_mode_also_recognises_xids_from_embedding_sites(conversation):
-    first = join(conversation, xid="site-user-7")
-    assert join(conversation, xid="site-user-7").pid == first.pid
+    first = join(conversation, **signed_xid(conversation.public_id, "site-user-7"))
+    assert join(conversation, **signed_xid(conversation.public_id, "site-user-7")).pid == first.pid
     assert join(conversation).pid == first.pid + 1

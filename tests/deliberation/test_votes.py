@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from deliberation import services
 from deliberation.errors import Closed, Conflict, Forbidden, Invalid, NotFound
 from deliberation.models import LatestVote, VoteRecord
-from tests.deliberation.conftest import join
+from tests.deliberation.conftest import join, signed_xid
 
 
 def history(db):
@@ -142,14 +142,15 @@ def test_a_participant_votes_only_in_their_own_conversation(db, owner, conversat
 
 def test_a_vote_with_a_token_counts_only_if_the_token_is_current(db, conversation, seeds):
     """The vote route passes the token's secret instead of identifying the caller first."""
-    joined = services.join_conversation(conversation.public_id, xid="persona-1")
+    persona = signed_xid(conversation.public_id, "persona-1")
+    joined = services.join_conversation(conversation.public_id, **persona)
     secret = joined.token  # the secret a participant token signs
     receipt, next_up = services.cast_vote_and_draw_next(
         conversation.public_id, joined.pid, 0, 1, client_vote_id="v-1", token=secret
     )
     assert receipt.tid == 0 and next_up.remaining == len(seeds) - 1
     # Joining again with the same xid issues a new token and retires this one.
-    services.join_conversation(conversation.public_id, xid="persona-1")
+    services.join_conversation(conversation.public_id, **persona)
     for tid, vote_id in ((1, "v-2"), (0, "v-1")):  # a new vote, and a retry of the first
         with pytest.raises(Forbidden) as refused:
             services.cast_vote_and_draw_next(

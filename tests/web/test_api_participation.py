@@ -6,6 +6,7 @@ import pytest
 
 from deliberation import services
 from deliberation.models import AccessMode
+from tests.deliberation.conftest import signed_xid
 from tests.web.conftest import (
     API,
     assert_refused,
@@ -228,9 +229,10 @@ def test_participant_routes_refuse_missing_forged_and_retired_tokens(client, con
     assert_refused(client.get(url, headers={"Authorization": "Basic eDp5"}), 401)
 
     # A returning xid gets a new token, which retires the old one.
-    first = join(client, conversation.public_id, xid="persona-1")
+    persona = signed_xid(conversation.public_id, "persona-1")
+    first = join(client, conversation.public_id, **persona)
     client = client.application.test_client()  # no cookies
-    second = join(client, conversation.public_id, xid="persona-1")
+    second = join(client, conversation.public_id, **persona)
     assert second["pid"] == first["pid"] and second["is_returning"]
     client = client.application.test_client()  # no cookies
     assert_refused(

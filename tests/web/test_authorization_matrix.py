@@ -55,6 +55,7 @@ OWNER_ONLY = {
     "console.invites",
     "console.invite_sheet",
     "console.publish_data",
+    "console.rotate_embedding_secret",
     "console.audit",
     "console.export_json",
     "console.export_polis_csv",

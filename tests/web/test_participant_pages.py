@@ -4,6 +4,7 @@ input. The browser tests (tests/browser) drive the same pages in Chromium."""
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 import pytest
 import sqlalchemy as sa
@@ -11,8 +12,8 @@ import sqlalchemy as sa
 from deliberation import services
 from deliberation.db import db as database
 from deliberation.models import AccessMode, LatestVote, Participant, Statement
+from tests.deliberation.conftest import signed_xid
 from tests.web.conftest import API, stored_counts
-from web.credentials import participant_cookie_name
 
 FORM_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -308,36 +309,38 @@ def test_an_invite_code_with_a_sector_is_not_asked_again(client, owner, conversa
     assert joined.headers["Location"] == page(conversation.public_id)
 
 
-def test_the_embed_is_framable_and_works_without_cookies(client, owner, conversation, seeds):
+def test_the_embed_is_framable_and_keeps_the_participant_in_its_cookie(
+    client, owner, conversation, seeds
+):
+    """Issue 13 point 4 changed this test: the token no longer rides in `?p=` links."""
     services.update_conversation(owner.id, conversation.public_id, {"access_mode": AccessMode.XID})
     services.allow_xids(owner.id, conversation.public_id, ["member-17"])
     embed = f"/embed/{conversation.public_id}"
-    landing = client.get(f"{embed}?xid=member-17")
+    member = signed_xid(conversation.public_id, "member-17")
+    landing = client.get(f"{embed}?{urlencode(member)}")
     assert "frame-ancestors *" in landing.headers["Content-Security-Policy"]
     assert "X-Frame-Options" not in landing.headers
     forged = client.post(
-        f"{embed}/join", data={"csrf_token": form_token(landing), "xid": "someone-else"}
+        f"{embed}/join",
+        data={"csrf_token": form_token(landing), **member, "xid": "someone-else"},
     )
     assert forged.status_code == 400
 
-    joined = client.post(
-        f"{embed}/join", data={"csrf_token": form_token(landing), "xid": "member-17"}
-    )
+    joined = client.post(f"{embed}/join", data={"csrf_token": form_token(landing), **member})
     assert joined.status_code == 302
     location = joined.headers["Location"]
-    assert re.search(r"[?&]p=p\.", location)
-    client.delete_cookie(participant_cookie_name(conversation.public_id))  # a blocked cookie
+    assert "p=" not in location and "token" not in location
 
     voting = client.get(location)
     html = voting.get_data(as_text=True)
-    assert 'id="vote-form"' in html and 'data-token="p.' in html
+    assert 'id="vote-form"' in html and "data-token" not in html
     vote_url = re.search(r'<form method="post" action="([^"]+)" id="vote-form"', html).group(1)
-    assert "p=p." in vote_url
+    assert "p=" not in vote_url
     voted = client.post(
         vote_url.replace("&amp;", "&"),
         data={"csrf_token": form_token(voting), "tid": seeds[0], "vote": "0"},
     )
-    assert voted.status_code == 302 and "p=p." in voted.headers["Location"]
+    assert voted.status_code == 302 and "p=" not in voted.headers["Location"]
     assert standing_votes(conversation) == {(0, seeds[0]): 0}
     database.session.rollback()
     assert database.session.scalar(sa.select(Participant.xid)) == "member-17"
@@ -354,6 +357,7 @@ def test_embed_cookies_are_samesite_none_over_https(client, conversation):
     )
     cookies = joined.headers.getlist("Set-Cookie")
     assert cookies and all("SameSite=None" in c and "Secure" in c for c in cookies)
+    assert all("Partitioned" in c for c in cookies)  # kept by a third-party frame (CHIPS)
 
 
 def test_the_privacy_notice_in_both_languages(client, conversation):

@@ -11,6 +11,7 @@ import io
 import json
 import re
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 import sqlalchemy as sa
@@ -22,7 +23,7 @@ from deliberation.models import AuditEntry, LatestVote, Participant, PolisReport
 from deliberation.polis_io import NO_AUTHOR_PID, REPORT_CSV_FILES, csv_formats
 from deliberation.recompute import run_once
 from deliberation.services import polis_reports
-from tests.deliberation.conftest import make_facilitator
+from tests.deliberation.conftest import make_facilitator, signed_xid
 from tests.web.conftest import assert_refused
 from tests.web.test_console import CONSOLE, log_in, post
 
@@ -50,7 +51,7 @@ def published(owner, conversation, seeds):
     cid = conversation.public_id
     services.update_conversation(owner.id, cid, {"access_mode": "xid"})
     services.allow_xids(owner.id, cid, XIDS)
-    pids = [services.join_conversation(cid, xid=xid).pid for xid in XIDS]
+    pids = [services.join_conversation(cid, **signed_xid(cid, xid)).pid for xid in XIDS]
     services.declare_sector(cid, pids[0], SECTOR)
     for who, tid, vote in VOTES:
         services.cast_vote(cid, pids[who], tid, vote)
@@ -72,10 +73,15 @@ def routes(cid: str, report_id: str) -> list[str]:
         f"{V3}/comments?conversation_id={cid}",
         f"{V3}/votes?conversation_id={cid}&pid=0",
         f"{V3}/math/pca2?conversation_id={cid}",
-        f"{V3}/participationInit?conversation_id={cid}&pid=mypid&xid={XIDS[0]}",
+        f"{V3}/participationInit?conversation_id={cid}&pid=mypid&{proven(cid, XIDS[0])}",
         f"{V3}/reports?report_id={report_id}",
         *(f"{V3}/reportExport/{report_id}/{name}" for name in REPORT_CSV_FILES),
     ]
+
+
+def proven(cid: str, xid: str) -> str:
+    """The query of an xid signed by the embedding site, as participationInit requires."""
+    return urlencode(signed_xid(cid, xid))
 
 
 def open_data(owner, published) -> None:
@@ -192,16 +198,53 @@ def test_votes_are_in_polis_raw_sign_and_participation_init_finds_a_pid(
 
     participants = database.session.scalar(sa.select(sa.func.count(Participant.id)))
     found = client.get(
-        f"{V3}/participationInit?conversation_id={cid}&pid=mypid&xid={XIDS[1]}"
+        f"{V3}/participationInit?conversation_id={cid}&pid=mypid&{proven(cid, XIDS[1])}"
     ).get_json()
     assert found["ptpt"] == {"pid": pids[1]}
     assert [(v["tid"], v["vote"]) for v in found["votes"]] == [(0, 1), (1, 1)]
     unknown = client.get(
-        f"{V3}/participationInit?conversation_id={cid}&pid=mypid&xid=somebody-new"
+        f"{V3}/participationInit?conversation_id={cid}&pid=mypid&{proven(cid, 'somebody-new')}"
     ).get_json()
     assert unknown["ptpt"] is None and unknown["votes"] == []
     # Read-only: nobody was created for the unknown xid.
     assert database.session.scalar(sa.select(sa.func.count(Participant.id))) == participants
+
+
+def test_participation_init_answers_only_for_an_xid_the_embedding_site_signed(
+    client, owner, published
+):
+    """Issue 13 point 3: naming someone's xid does not show their votes, nor whether they took
+    part: a bare, forged, foreign or expired xid is refused alike, before any lookup."""
+    open_data(owner, published)
+    cid = published["cid"]
+    init = f"{V3}/participationInit?conversation_id={cid}&pid=mypid&"
+    known_bare = client.get(init + urlencode({"xid": XIDS[1]}))
+    unknown_bare = client.get(init + urlencode({"xid": "somebody-new"}))
+    assert_refused(known_bare, 403, "xid_unsigned")
+    assert (unknown_bare.status_code, unknown_bare.get_json()) == (
+        known_bare.status_code,
+        known_bare.get_json(),
+    )
+    assert "votes" not in known_bare.get_json() and "ptpt" not in known_bare.get_json()
+
+    genuine = signed_xid(cid, XIDS[1])
+    other = services.create_conversation(owner.id, "Otra mesa").public_id
+    forged = [
+        {**genuine, "xid": XIDS[0]},  # the signature of another xid
+        {**genuine, "xid_signature": "0" * 64},
+        {**signed_xid(other, XIDS[1]), "xid": XIDS[1]},  # another conversation's secret
+        {**genuine, "xid_expires": genuine["xid_expires"] + 1},
+    ]
+    for query in forged:
+        assert_refused(client.get(init + urlencode(query)), 403, "xid_signature_invalid")
+    expired = signed_xid(cid, XIDS[1], expires_in=-5)
+    assert_refused(client.get(init + urlencode(expired)), 403, "xid_signature_expired")
+
+    # Without an xid: an anonymous answer, as before; with a proven one: that participant.
+    anonymous = client.get(init.rstrip("&")).get_json()
+    assert anonymous["ptpt"] is None and anonymous["votes"] == []
+    found = client.get(init + urlencode(genuine)).get_json()
+    assert found["ptpt"] == {"pid": published["pids"][1]}
 
 
 def test_math_pca2_is_the_newest_fast_result_with_polis_keys_only(client, owner, published):

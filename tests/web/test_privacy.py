@@ -24,6 +24,7 @@ from deliberation.models import (
 from deliberation.polis_io import import_polis_export, json_export, polis_csv_export
 from deliberation.polis_io.exporters import DAY_MS
 from deliberation.recompute import run_once
+from tests.deliberation.conftest import signed_xid
 from tests.web.conftest import API, assert_refused, bearer, join
 from web.credentials import csrf_cookie_name, participant_cookie_name
 
@@ -246,7 +247,9 @@ def xid_conversation(owner, client):
     conversation = services.create_conversation(owner.id, "Con xids")
     cid = conversation.public_id
     tids = [services.add_seed_statement(owner.id, cid, f"Frase {i}").tid for i in range(3)]
-    voters = [services.join_conversation(cid, xid=f"persona-secreta-{i}") for i in range(4)]
+    voters = [
+        services.join_conversation(cid, **signed_xid(cid, f"persona-secreta-{i}")) for i in range(4)
+    ]
     # Two votes a day apart on one cell, then a same-day re-vote that must win.
     for index, voter in enumerate(voters):
         for tid in tids:

@@ -22,9 +22,22 @@ bp = APIBlueprint("participants", __name__, tag="Participants")
 
 class Admission(Schema):
     """What the conversation's access mode asks for: nothing (link), an invite code, or an
-    allow-listed external id. All optional."""
+    allow-listed external id. All optional; an xid only with the embedding site's signature."""
 
-    xid = PlainText(validate=Length(min=1, max=255))
+    xid = PlainText(
+        validate=Length(min=1, max=255),
+        metadata={"description": "The embedding site's id for the person; needs the two below"},
+    )
+    xid_expires = fields.Integer(
+        metadata={"description": "Unix seconds after which the xid's signature is refused"}
+    )
+    xid_signature = PlainText(
+        validate=Length(max=64),
+        metadata={
+            "description": "hex HMAC-SHA256 of '<conversation_id>\\n<xid_expires>\\n<xid>' "
+            "under the conversation's embedding secret (see the README)"
+        },
+    )
     invite_code = PlainText(validate=Length(max=64))
     sector = PlainText(
         allow_none=True,
@@ -54,7 +67,7 @@ class Joined(Schema):
 @access(
     PARTICIPANT_IF_ANY,
     errors=[400, 403],
-    responses={200: "Already a participant here (a current token, or a known xid)"},
+    responses={200: "Already a participant here (a current token, or a proven known xid)"},
 )
 @bp.input(Admission, arg_name="admission")
 @bp.output(Joined, status_code=201, description="A new participant")
@@ -63,9 +76,11 @@ def join(conversation_id, participant, admission):
 
     Answers with a participant token for this conversation only, and sets it as an HttpOnly
     cookie with a readable CSRF cookie beside it. Joining again with a current token (and no
-    other xid) returns the same participant rather than making a new one.
+    xid) returns the same participant rather than making a new one. An xid without a valid,
+    unexpired signature of the embedding site is refused (403), whoever has it; a proven known
+    xid gets its participant back with a new token, and the device that had it is signed out.
     """
-    if participant is not None and admission.get("xid") in (None, participant.participant.xid):
+    if participant is not None and admission.get("xid") is None:
         pid, token, sector = participant.pid, participant.token, participant.participant.sector
         returning = True
     else:

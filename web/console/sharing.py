@@ -1,5 +1,6 @@
-"""Bringing people in: the participant link and its QR code, the embed snippet, invite codes per
-sector with a printable sheet, and the external-id allow-list. Letting data out: opening the
+"""Bringing people in: the participant link and its QR code, the embed snippet and the secret
+the embedding site signs xids with, invite codes per sector with a printable sheet, and the
+external-id allow-list. Letting data out: opening the
 conversation's data to Polis tools and creating the report ids they read it by."""
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ _INVITE_CODE = re.compile(r"^[a-z0-9]{1,32}$")
 def register(bp: Blueprint) -> None:
     bp.add_url_rule(f"{C}/share", view_func=share)
     bp.add_url_rule(f"{C}/share/data", view_func=publish_data, methods=["POST"])
+    bp.add_url_rule(
+        f"{C}/share/embedding-secret", view_func=rotate_embedding_secret, methods=["POST"]
+    )
     bp.add_url_rule(f"{C}/qr.svg", view_func=qr_code)
     bp.add_url_rule(f"{C}/invites", view_func=invites, methods=["GET", "POST"])
     bp.add_url_rule(f"{C}/invites/sheet", view_func=invite_sheet)
@@ -32,13 +36,17 @@ def register(bp: Blueprint) -> None:
 
 def share(conversation_id: str):
     conversation, role = services.conversation_for(facilitator_id(), conversation_id)
-    codes = services.invite_codes(facilitator_id(), conversation_id) if role is Role.OWNER else []
+    owner = role is Role.OWNER
+    codes = services.invite_codes(facilitator_id(), conversation_id) if owner else []
     return render_template(
         "console/share.html",
         conversation=conversation,
         role=role,
         link=participant_link(conversation_id),
         embed=embed_link(conversation_id),
+        embed_secret=services.embedding_secret(facilitator_id(), conversation_id)
+        if owner
+        else None,
         invites=[(code, participant_link(conversation_id, code.code)) for code in codes],
         polis_url=public_url(""),
         reports=[
@@ -62,6 +70,13 @@ def publish_data(conversation_id: str):
     else:
         flash("Unknown action.", "error")
     return redirect(url_for("console.share", conversation_id=conversation_id) + "#open-data")
+
+
+def rotate_embedding_secret(conversation_id: str):
+    """A new embedding secret (owners): the site must sign with it from now on."""
+    services.rotate_embedding_secret(facilitator_id(), conversation_id)
+    flash("New embedding secret: give it to the embedding site's developer.", "info")
+    return redirect(url_for("console.share", conversation_id=conversation_id) + "#embedding")
 
 
 def qr_code(conversation_id: str):

@@ -1,25 +1,25 @@
 """Who is reading a participant page, and whether a form they post is genuinely theirs.
 
 Pages accept the JSON API's credentials (web.credentials): the participant token in the
-conversation's HttpOnly cookie, and its CSRF token (an HMAC of it) in every form. Embedded
-pages may run in a third-party iframe whose cookies the browser withholds, so there the token
-also travels as the signed `p` parameter of links and forms, and their cookies are
-SameSite=None; Secure over HTTPS.
+conversation's HttpOnly cookie, and its CSRF token (an HMAC of it) in every form. No link,
+form or redirect carries the token itself: a URL ends up in browser history, in the next
+request's Referer and in access logs. Embedded pages may run in a third-party iframe, so there
+the cookies are SameSite=None; Secure; Partitioned over HTTPS (a jar of their own per embedding
+site).
 
 Before joining there is no participant token. The join form on /c/ carries Flask-WTF's session
-CSRF token; the embedded join form carries a signed, expiring token bound to the conversation
-and xid, since a framed page may have no cookie to bind it to (and whoever frames the page
-chooses the xid anyway).
+CSRF token; the embedded join form carries a signed, expiring token bound to the conversation,
+the xid and a nonce in this browser's own cookie (web.participant.join_binding), since a
+framed page may have no session, and a token fetched elsewhere must not work here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort, current_app, g, request
+from flask import abort, g, request
 from flask.wrappers import Response
 from flask_wtf.csrf import CSRFError, generate_csrf
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from deliberation.errors import Forbidden
 from deliberation.models import Participant
@@ -32,13 +32,14 @@ from web.credentials import (
     set_participant_cookies,
 )
 from web.extensions import csrf
+from web.participant.join_binding import (
+    cookie_missing,
+    join_form_token,
+    join_form_token_matches,
+)
 
 EMBED_BLUEPRINT = "embed"
-TOKEN_PARAMETER = "p"
 FORM_TOKEN_FIELD = "csrf_token"
-_JOIN_SALT = "mesa.embed-join"
-# Long enough for a page left open through a meeting, short enough that a copied form expires.
-JOIN_TOKEN_MAX_AGE = 24 * 60 * 60
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,6 @@ def is_embedded() -> bool:
 
 
 def presented_token(conversation_id: str) -> str | None:
-    if is_embedded() and (token := request.values.get(TOKEN_PARAMETER)):
-        return token
     return request.cookies.get(participant_cookie_name(conversation_id))
 
 
@@ -77,6 +76,9 @@ def current_reader(conversation_id: str) -> Reader | None:
     try:
         participant = identify_participant(conversation_id, claim.secret)
     except Forbidden:
+        # A token we signed, since retired: the person went on on another device (or their
+        # participation was deleted). The page says so rather than starting over silently.
+        g.signed_out = True
         return None
     xid = request.args.get("xid")
     if is_embedded() and xid and participant.xid != xid.strip():
@@ -99,7 +101,7 @@ def form_token(conversation_id: str, reader: Reader | None) -> str:
     if reader is not None:
         return participant_csrf_token(reader.token)
     if is_embedded():
-        return _join_serializer().dumps([conversation_id, _xid()])
+        return join_form_token(conversation_id, _xid())
     return generate_csrf()
 
 
@@ -109,7 +111,9 @@ def check_form_token(conversation_id: str, reader: Reader | None) -> None:
     if reader is not None:
         valid = participant_csrf_matches(reader.token, presented)
     elif is_embedded():
-        valid = _join_token_matches(conversation_id, presented)
+        if cookie_missing(conversation_id):  # cookies blocked in the frame, or a forged post
+            abort(400, description="cookies_blocked")
+        valid = join_form_token_matches(conversation_id, _xid(), presented)
     else:
         try:
             csrf.protect()
@@ -128,18 +132,3 @@ def remember(response: Response, conversation_id: str, token: str) -> None:
 
 def _xid() -> str:
     return (request.values.get("xid") or "").strip()
-
-
-def _join_serializer() -> URLSafeTimedSerializer:
-    keys = [*(current_app.config.get("SECRET_KEY_FALLBACKS") or []), current_app.secret_key]
-    return URLSafeTimedSerializer(keys, salt=_JOIN_SALT)
-
-
-def _join_token_matches(conversation_id: str, presented: str | None) -> bool:
-    if not presented:
-        return False
-    try:
-        bound = _join_serializer().loads(presented, max_age=JOIN_TOKEN_MAX_AGE)
-    except (BadSignature, ValueError, TypeError):
-        return False
-    return bound == [conversation_id, _xid()]

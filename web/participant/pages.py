@@ -1,6 +1,6 @@
-"""What every participant page shares: links that keep an embedded reader's credentials, the
-language switch, the template helpers, and the headers of a page (no caching; framing only for
-/embed)."""
+"""What every participant page shares: links within the conversation (never carrying a
+participant token), the language switch, the template helpers, and the headers of a page (no
+caching; framing only for /embed)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ from web.i18n import (
     LANGUAGES,
     current_language,
 )
-from web.participant.identity import TOKEN_PARAMETER, form_token, is_embedded
+from web.participant.identity import form_token, is_embedded
+from web.participant.join_binding import set_join_cookie
 from web.security import content_security_policy, cookie_secure
 
 STATIC = Path(__file__).parent / "static"
@@ -30,18 +31,14 @@ LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 60 * 60
 ASSET_MAX_AGE = 365 * 24 * 60 * 60
 
 
-def page_url(endpoint: str, *, token: str | None = None, **values: Any) -> str:
+def page_url(endpoint: str, **values: Any) -> str:
     """The URL of another page of this conversation, in the same blueprint (/c or /embed).
 
-    Embedded, it carries the participant token and the language, as the framed page may not
-    get its cookies back.
+    Embedded, it carries the language, which the embedding site may have chosen. Never the
+    participant token: that travels in the cookie only (web.participant.identity).
     """
     values.setdefault("conversation_id", (request.view_args or {}).get("conversation_id"))
     if is_embedded():
-        reader = g.get("reader")
-        token = token or (reader.token if reader is not None else None)
-        if token:
-            values.setdefault(TOKEN_PARAMETER, token)
         values.setdefault(LANGUAGE_PARAMETER, current_language())
     return url_for(f"{request.blueprint}.{endpoint}", **values)
 
@@ -97,6 +94,7 @@ def template_helpers() -> dict[str, Any]:
         "statement_language": statement_language,
         "embedded": is_embedded(),
         "reader": g.get("reader"),
+        "signed_out": g.get("signed_out", False),
         "group_label": group_label,
         "form_token": lambda: form_token(conversation_id, g.get("reader")),
     }
@@ -111,6 +109,7 @@ def page_headers(response: Response) -> Response:
         return response
     # Pages hold personal votes and form tokens: no cache may keep them.
     response.headers.setdefault("Cache-Control", "no-store")
+    set_join_cookie(response)
     if is_embedded():
         ancestors = current_app.config.get("MESA_EMBED_FRAME_ANCESTORS", "*")
         response.headers["Content-Security-Policy"] = content_security_policy(ancestors)
@@ -131,4 +130,5 @@ def _remember_language(response: Response) -> None:
         secure=secure,
         httponly=True,
         samesite="None" if is_embedded() and secure else "Lax",
+        partitioned=is_embedded() and secure,
     )

@@ -22,12 +22,14 @@ from web.participant.identity import (
     Reader,
     check_form_token,
     current_reader,
+    is_embedded,
     rate_limit_key,
     remember,
 )
 from web.participant.opinion_map import opinion_map
 from web.participant.pages import page_headers, page_url, template_helpers
 from web.rate_limits import STATEMENTS_SCOPE, VOTES_SCOPE, statements_limit, votes_limit
+from web.security import cookie_secure
 
 bp = Blueprint(
     "participant",
@@ -43,6 +45,8 @@ bp.after_request(page_headers)
 
 CONVERSATION = "/<conversation:conversation_id>"
 VOTES = {"1": 1, "-1": -1, "0": 0}
+# What an embedding site passes to prove an xid (deliberation.services.embedding).
+XID_PROOF_FIELDS = ("xid", "xid_expires", "xid_signature")
 
 # What a refusal means to a participant, by the services' error code.
 REFUSALS = {
@@ -51,6 +55,16 @@ REFUSALS = {
     "invite_invalid": _l("That invite code is not valid for this conversation."),
     "xid_not_allowed": _l("This conversation is open only through the site that invited you."),
     "xid_invalid": _l("The link that brought you here is not valid."),
+    "xid_unsigned": _l("The link that brought you here is not valid."),
+    "xid_signature_invalid": _l("The link that brought you here is not valid."),
+    "xid_signature_too_long": _l("The link that brought you here is not valid."),
+    "xid_signature_expired": _l(
+        "The link that brought you here has expired. Open it again from the site that invited you."
+    ),
+    "cookies_blocked": _l(
+        "Your browser does not let this page keep your participation inside the other site. "
+        "Open the conversation in its own tab to take part."
+    ),
     "sector_unknown": _l("Choose one of the sectors listed."),
     "sector_missing": _l("Choose one of the sectors listed."),
     "sector_set": _l("Your sector is already recorded."),
@@ -93,6 +107,8 @@ def join(conversation_id: str):
         joined = services.join_conversation(
             conversation_id,
             xid=request.form.get("xid") or None,
+            xid_expires=request.form.get("xid_expires") or None,
+            xid_signature=request.form.get("xid_signature") or None,
             invite_code=request.form.get("invite_code") or None,
             sector=request.form.get("sector") or None,
         )
@@ -101,7 +117,7 @@ def join(conversation_id: str):
     token = issue_participant_token(joined.conversation_id, joined.pid, joined.token)
     asks_sector = joined.sector is None and _sector_asked_after_join(conversation)
     target = "sector_page" if asks_sector else "conversation_page"
-    response = redirect(page_url(target, token=token))
+    response = redirect(page_url(target))  # never with the token: see identity
     remember(response, conversation_id, token)
     return response
 
@@ -192,8 +208,16 @@ def leave(conversation_id: str):
     services.delete_participation(conversation_id, reader.pid)
     g.reader = None
     response = make_response(_render("privacy.html", conversation, deleted=True))
+    # A framed page's cookies are partitioned: only the same attributes remove them.
+    framed = is_embedded() and cookie_secure()
     for name in (participant_cookie_name(conversation_id), csrf_cookie_name(conversation_id)):
-        response.delete_cookie(name, path="/")
+        response.delete_cookie(
+            name,
+            path="/",
+            secure=framed,
+            samesite="None" if framed else None,
+            partitioned=framed,
+        )
     return response
 
 
@@ -216,8 +240,17 @@ def _error_page(status: int, code: str | None):
     except DeliberationError:
         conversation = None
     message = REFUSALS.get(code or "")
+    own_tab = None
+    if code == "cookies_blocked" and conversation is not None:
+        # The same landing, outside the frame, where its cookies are first-party.
+        proof = {name: request.form[name] for name in XID_PROOF_FIELDS if request.form.get(name)}
+        own_tab = page_url("conversation_page", **proof)
     return render_template(
-        "participant/error.html", conversation=conversation, status=status, message=message
+        "participant/error.html",
+        conversation=conversation,
+        status=status,
+        message=message,
+        own_tab=own_tab,
     ), status
 
 

@@ -87,7 +87,14 @@ def participation_init():
     conversation = published_conversation(_required("conversation_id"))
     if request.args.get("pid", "mypid") != "mypid":
         raise Invalid("pid must be mypid: only one's own participation", code="invalid_parameter")
-    return jsonify(participation_document(conversation, request.args.get("xid") or None))
+    return jsonify(
+        participation_document(
+            conversation,
+            request.args.get("xid") or None,
+            xid_expires=request.args.get("xid_expires"),
+            xid_signature=request.args.get("xid_signature"),
+        )
+    )
 
 
 @bp.get("/reports")
