@@ -142,7 +142,7 @@ def test_each_conversation_has_its_own_secret_and_the_migration_gives_old_ones_o
     assert first.embed_secret and second.embed_secret and first.embed_secret != second.embed_secret
     database.session.commit()
     database.session.remove()
-    downgrade(revision="0005")  # conversations from before signed xids
+    downgrade(revision="0006")  # conversations from before signed xids
     upgrade()
     secrets = database.session.scalars(sa.select(Conversation.embed_secret)).all()
     assert len(secrets) == 2 and len(set(secrets)) == 2 and all(len(s) >= 43 for s in secrets)

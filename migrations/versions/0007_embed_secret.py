@@ -4,8 +4,8 @@ An embedding site proves an xid with an HMAC-SHA256 under this secret; an unsign
 refused. Every existing conversation gets its own random secret, which its owner finds in the
 console (Share) and gives to the site's developer.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-04 21:30:00
 
 """
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
