@@ -23,6 +23,7 @@ from deliberation.report.model import (
     AgendaEntry,
     AgendaNote,
     GroupReport,
+    MapPoints,
     Participation,
     PlenaryReport,
     ReportStatement,
@@ -79,6 +80,15 @@ def plenary_report(
         opinion_map=map_points(conversation, stamp) if stamp else None,
         time_zone=conversation.time_zone,
     )
+
+
+def opinion_map_points(facilitator_id: int, conversation_id: str) -> MapPoints | None:
+    """The report's still opinion map alone, for the console's map page without JavaScript
+    (owners and moderators); None before the first result."""
+    conversation = find_conversation(conversation_id)
+    require_role(facilitator_id, conversation, MODERATION_ROLES)
+    stamp = latest_math_stamp(conversation)
+    return map_points(conversation, stamp) if stamp else None
 
 
 def conversation_owner(conversation_id: str) -> int:

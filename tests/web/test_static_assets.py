@@ -71,3 +71,29 @@ def test_the_console_map_page_weighs_at_most_one_and_a_half_megabytes(app, insid
 def test_a_path_outside_the_static_folder_is_not_served(app, insider):
     assert insider.get("/console/static/../__init__.py").status_code == 404
     assert insider.get("/console/static/nope.js", headers=GZIP).status_code == 404
+
+
+def test_without_javascript_the_map_page_shows_the_still_map(app, insider, owner, conversation):
+    from deliberation import services
+    from deliberation.recompute import run_once
+
+    seeds = [
+        services.add_seed_statement(owner.id, conversation.public_id, text).tid
+        for text in ("Más fiscales, no soldados.", "Policía con cámaras.", "Comités vecinales.")
+    ]
+    for n in range(8):
+        pid = services.join_conversation(conversation.public_id).pid
+        for tid in seeds:
+            services.cast_vote(conversation.public_id, pid, tid, 1 if (n + tid) % 3 else -1)
+    run_once("fast")
+    page = insider.get(f"/console/c/{conversation.public_id}/map").get_data(True)
+    noscript = page.split("<noscript>")[1].split("</noscript>")[0]
+    assert "JavaScript" in noscript
+    still = re.search(r'<img class="still-map" src="([^"]+)"', noscript).group(1)
+    assert "Loading the map" not in page  # only the script says it is loading
+    svg = insider.get(still)
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
+    body = svg.get_data(True)
+    assert 'xmlns="http://www.w3.org/2000/svg"' in body
+    assert 'class="points" stroke="#1d2330"' in body  # styled without report.css
+    assert 'class="frame" fill="none"' in body

@@ -11,10 +11,13 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request
+from flask_babel import gettext as _
 
 from deliberation import services
+from deliberation.report import opinion_map_points
 from deliberation.services import LiveStamp
 from web.console.pages import facilitator_id, participant_link
+from web.report import charts
 
 C = "/c/<conversation:conversation_id>"
 POLL_SECONDS = 2
@@ -26,6 +29,7 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule(f"{C}/projector", view_func=projector_page)
     bp.add_url_rule(f"{C}/live.json", view_func=live_json)
     bp.add_url_rule(f"{C}/map.json", view_func=map_json)
+    bp.add_url_rule(f"{C}/map.svg", view_func=map_svg)
     bp.add_url_rule(f"{C}/map/statements/<tid:tid>.json", view_func=statement_map_json)
     bp.add_url_rule(f"{C}/findings.json", view_func=findings_json)
     bp.add_url_rule(f"{C}/fragments/counts", view_func=counts_fragment)
@@ -69,6 +73,29 @@ def projector_page(conversation_id: str):
         conversation_id,
         counts=services.participation(facilitator_id(), conversation_id),
     )
+
+
+def map_svg(conversation_id: str):
+    """The report's still map, for the map page without JavaScript (its <noscript> shows it)."""
+    points = opinion_map_points(facilitator_id(), conversation_id)
+    if points is None or not points.x:
+        abort(404)
+    svg = str(charts.opinion_map(points, _("Opinion map")))
+    # A file on its own has no report.css: its rules go on the shapes themselves.
+    for rule, attributes in STILL_MAP_STYLE.items():
+        svg = svg.replace(f'class="{rule}"', f'class="{rule}" {attributes}')
+    svg = svg.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1)
+    return Response('<?xml version="1.0" encoding="utf-8"?>' + svg, mimetype="image/svg+xml")
+
+
+# report.css's rules for the map (svg.chart ...), as presentation attributes.
+STILL_MAP_STYLE = {
+    "frame": 'fill="none" stroke="#d5dae3"',
+    "hull": 'fill="none" stroke-width="1.4" stroke-dasharray="5 3"',
+    "points": 'stroke="#1d2330" stroke-width=".35" fill-opacity=".85"',
+    "group-letter": 'font-size="22" font-weight="700" font-family="sans-serif" fill="#000" '
+    'stroke="#fff" stroke-width="3" paint-order="stroke"',
+}
 
 
 def live_json(conversation_id: str):

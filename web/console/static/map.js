@@ -6,6 +6,7 @@ import { fetchJSON, formatTime, refreshFragment, watchResults } from "./live.js"
 const root = document.getElementById("live-map");
 const plot = document.getElementById("map");
 const status = document.getElementById("map-status");
+status.textContent = "Loading the map…"; // written here: without JavaScript nothing is loading
 const legend = document.getElementById("group-legend");
 const groupPanel = document.getElementById("group-panel");
 const overlayLegend = document.getElementById("overlay-legend");
