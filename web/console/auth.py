@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote, urlsplit
+
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
@@ -20,10 +22,28 @@ def register(bp: Blueprint) -> None:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site, so the login page cannot be used to send people elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    r"""Only a path on this site, so the login page cannot be used to send people elsewhere.
+
+    Browsers drop tabs and newlines from a URL and read a backslash as a slash, so `/\t/evil`
+    and `/\evil` lead off-site; a newline would also split the Location header. So the
+    target must be printable ASCII without spaces or backslashes, and it must stay a bare path
+    (no scheme, no host) when read as given and once percent-decoded.
+    """
+    if target and _is_local_path(target) and _is_local_path(unquote(target)):
         return target
     return url_for("console.conversations")
+
+
+def _is_local_path(target: str) -> bool:
+    if not (target.isascii() and target.isprintable()) or " " in target or "\\" in target:
+        return False
+    parts = urlsplit(target)
+    return (
+        target.startswith("/")
+        and not target.startswith("//")
+        and not parts.scheme
+        and not parts.netloc
+    )
 
 
 def _login_limited() -> bool:
