@@ -3,10 +3,14 @@ session lives and when it ends, and who a failed-login limit can keep out."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from tests.web.conftest import PASSWORD
-from tests.web.test_console import CONSOLE, csrf_token, log_in
+from tests.web.conftest import PASSWORD, IsolatedClient
+from tests.web.test_console import CONSOLE, csrf_token, log_in, post
+from web import create_app
+from web.facilitator_sessions import DEFAULT_IDLE_SECONDS
 
 # Each of these, given as `next`, would send a logged-in browser to another site (browsers drop
 # tabs and newlines from URLs and read a backslash as a slash), or is not a URL at all.
@@ -76,3 +80,89 @@ def test_the_raw_tab_bypass_from_the_report(client, owner):
     log_in(client, owner.email)
     response = client.get(f"{CONSOLE}/login?next=/%09/evil.example/x")
     assert _location_path(response) == DEFAULT_LANDING
+
+
+# --------------------------------------------------------------------------------------------
+# Point 8: logout and a password change end every session of that person; idle sessions end.
+
+SESSION_COOKIE = "mesa_session"
+
+
+def _session_cookie(client) -> str:
+    cookie = client.get_cookie(SESSION_COOKIE)
+    assert cookie is not None
+    return cookie.value
+
+
+def _console_with(app, cookie: str) -> int:
+    """Status of the console's start page for a browser holding only this session cookie."""
+    other = app.test_client()
+    other.set_cookie(SESSION_COOKIE, cookie)
+    return other.get(f"{CONSOLE}/").status_code
+
+
+def test_a_copied_session_cookie_dies_with_the_logout(app, client, owner):
+    log_in(client, owner.email)
+    copied = _session_cookie(client)
+    assert _console_with(app, copied) == 200
+    assert post(client, f"{CONSOLE}/logout").status_code == 302
+    assert _console_with(app, copied) == 302
+
+
+def test_logout_ends_the_sessions_on_other_laptops_too(app, client, owner):
+    laptop, projector = client, app.test_client()
+    log_in(laptop, owner.email)
+    log_in(projector, owner.email)
+    assert projector.get(f"{CONSOLE}/").status_code == 200
+    post(laptop, f"{CONSOLE}/logout")
+    assert projector.get(f"{CONSOLE}/").status_code == 302
+
+
+def test_a_password_change_ends_every_other_session(app, client, owner):
+    log_in(client, owner.email)
+    copied = _session_cookie(client)
+    new_password = "another long password"
+    response = post(
+        client,
+        f"{CONSOLE}/password",
+        {"current": PASSWORD, "new": new_password, "confirm": new_password},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    assert _console_with(app, copied) == 302
+    # The browser that changed it stays logged in, on a fresh session.
+    assert client.get(f"{CONSOLE}/").status_code == 200
+    assert _session_cookie(client) != copied
+
+
+def test_an_api_logout_ends_console_sessions(app, client, owner):
+    log_in(client, owner.email)
+    copied = _session_cookie(client)
+    token = client.get("/api/v1/session").get_json()["csrf_token"]
+    assert client.delete("/api/v1/session", headers={"X-CSRF-Token": token}).status_code == 204
+    assert _console_with(app, copied) == 302
+
+
+@pytest.fixture
+def short_idle_client(app):
+    """A client of an app on the same database whose console sessions end after 2 idle
+    seconds (MESA_CONSOLE_IDLE_SECONDS)."""
+    short = create_app({**app.config, "MESA_CONSOLE_IDLE_SECONDS": 2})
+    short.test_client_class = IsolatedClient
+    return short.test_client()
+
+
+def test_an_idle_session_ends(short_idle_client, owner):
+    client = short_idle_client
+    log_in(client, owner.email)
+    assert client.get(f"{CONSOLE}/").status_code == 200
+    cookie = client.get_cookie(SESSION_COOKIE)
+    assert cookie.expires is not None  # the browser forgets it too, not only the server
+    for _ in range(3):  # activity keeps it alive past its idle lifetime
+        time.sleep(1.1)
+        assert client.get(f"{CONSOLE}/").status_code == 200
+    time.sleep(3.1)
+    assert client.get(f"{CONSOLE}/").status_code == 302
+
+
+def test_the_default_idle_lifetime_suits_a_shared_laptop(app):
+    assert app.permanent_session_lifetime.total_seconds() == DEFAULT_IDLE_SECONDS == 30 * 60

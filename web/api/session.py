@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from apiflask import APIBlueprint, Schema, fields
 from apiflask.validators import Length
-from flask import session
-from flask_login import login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
 from deliberation import services
 from web.api.auth import FACILITATOR, PUBLIC, access
 from web.api.schemas import PlainText
+from web.facilitator_sessions import end_every_session, start_session
 from web.credentials import bearer_token
 from web.extensions import limiter
 from web.rate_limits import LOGIN_SCOPE, login_key, login_limit
@@ -48,8 +47,7 @@ def log_in(login):
     the same 403.
     """
     facilitator = services.authenticate_facilitator(login["email"], login["password"])
-    session.clear()  # nothing from before the login survives it, the CSRF token included
-    login_user(facilitator)
+    start_session(facilitator)
     return {"facilitator": facilitator, "csrf_token": generate_csrf()}
 
 
@@ -69,7 +67,9 @@ def current_session(facilitator):
 @access(FACILITATOR)
 @bp.output({}, status_code=204)
 def log_out(facilitator):
-    """Log out of the console"""
-    logout_user()
-    session.clear()
+    """Log out of the console
+
+    Ends every console session of this facilitator, on every device.
+    """
+    end_every_session(facilitator.id)
     return ""

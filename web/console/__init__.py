@@ -35,6 +35,7 @@ from web.console import (
     statements,
 )
 from web.console.pages import JSON_SUFFIX, local_time, wants_json
+from web.facilitator_sessions import init_sessions
 from web.extensions import csrf, login_manager
 
 URL_PREFIX = "/console"
@@ -118,5 +119,6 @@ def _csrf_failed(error: CSRFError):
 
 
 def init_console(app: Flask) -> None:
+    init_sessions(app)
     app.register_blueprint(bp)
     login_manager.blueprint_login_views[bp.name] = "console.login"

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from deliberation import services
 from deliberation.errors import Forbidden, Invalid
 from web.console.forms import LoginForm, PasswordForm
 from web.console.pages import facilitator_id, flash_form_errors
+from web.facilitator_sessions import end_every_session, renew_session, start_session
 from web.extensions import limiter
 from web.rate_limits import LOGIN_SCOPE, login_key, login_limit
 
@@ -67,8 +68,7 @@ def login():
         except Forbidden:
             flash("Wrong email or password.", "error")
         else:
-            session.clear()  # nothing from before the login survives it, the CSRF token included
-            login_user(facilitator)
+            start_session(facilitator)
             return redirect(_safe_next(form.next.data))
     else:
         flash_form_errors(form)
@@ -76,8 +76,7 @@ def login():
 
 
 def logout():
-    logout_user()
-    session.clear()
+    end_every_session(facilitator_id())
     flash("Logged out.", "info")
     return redirect(url_for("console.login"))
 
@@ -90,6 +89,7 @@ def change_password():
         except (Forbidden, Invalid) as refusal:
             flash(_password_refusal(refusal), "error")
         else:
+            renew_session(facilitator_id())
             flash("Password changed.", "info")
             return redirect(url_for("console.conversations"))
     else:
