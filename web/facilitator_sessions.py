@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, session
+from flask import Flask, g, session
 from flask_login import login_user, logout_user
 
 from deliberation import services
@@ -35,6 +35,7 @@ def start_session(facilitator: Facilitator) -> None:
     session.clear()
     session.permanent = True
     login_user(facilitator)
+    g.login_succeeded = True  # a success spends no failed-login budget (web.rate_limits)
 
 
 def end_every_session(facilitator_id: int) -> None:

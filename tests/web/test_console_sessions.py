@@ -166,3 +166,62 @@ def test_an_idle_session_ends(short_idle_client, owner):
 
 def test_the_default_idle_lifetime_suits_a_shared_laptop(app):
     assert app.permanent_session_lifetime.total_seconds() == DEFAULT_IDLE_SECONDS == 30 * 60
+
+
+# --------------------------------------------------------------------------------------------
+# Point 9: a stranger's wrong passwords do not lock the owner out; guessing still stops.
+
+STRANGER = {"REMOTE_ADDR": "203.0.113.7"}
+OWNERS_LAPTOP = {"REMOTE_ADDR": "198.51.100.20"}
+
+
+def _login(client, email: str, password: str, address: dict):
+    token = csrf_token(client)
+    return client.post(
+        f"{CONSOLE}/login",
+        data={"csrf_token": token, "email": email, "password": password},
+        environ_base=address,
+    )
+
+
+def test_a_strangers_wrong_passwords_do_not_lock_the_owner_out(app, client, owner):
+    statuses = [
+        _login(client, owner.email, "wrong password!", STRANGER).status_code for _ in range(12)
+    ]
+    assert statuses[:10] == [200] * 10 and statuses[10:] == [429, 429]
+    owners = app.test_client()
+    assert _login(owners, owner.email, PASSWORD, OWNERS_LAPTOP).status_code == 302
+    api = owners.post(
+        "/api/v1/session",
+        json={"email": owner.email, "password": PASSWORD},
+        environ_base=OWNERS_LAPTOP,
+    )
+    assert api.status_code == 200
+
+
+def test_one_address_cannot_try_password_after_password_across_accounts(app, client, owner):
+    # Per (email, address) alone, a guesser would just cycle through emails.
+    statuses = [
+        _login(client, f"someone{i}@example.org", "wrong password!", STRANGER).status_code
+        for i in range(31)
+    ]
+    assert statuses[:30] == [200] * 30 and statuses[30] == 429
+    api = client.post(
+        "/api/v1/session",
+        json={"email": owner.email, "password": PASSWORD},
+        environ_base=STRANGER,
+    )
+    assert api.status_code == 429
+    other = app.test_client()
+    assert _login(other, owner.email, PASSWORD, OWNERS_LAPTOP).status_code == 302
+
+
+def test_successful_logins_do_not_spend_the_addresss_budget(app, client, owner):
+    # A venue's facilitators behind one Wi-Fi address all log in.
+    for _ in range(35):
+        response = client.post(
+            "/api/v1/session",
+            json={"email": owner.email, "password": PASSWORD},
+            environ_base=STRANGER,
+        )
+        assert response.status_code == 200

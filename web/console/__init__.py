@@ -35,8 +35,8 @@ from web.console import (
     statements,
 )
 from web.console.pages import JSON_SUFFIX, local_time, wants_json
-from web.facilitator_sessions import init_sessions
 from web.extensions import csrf, login_manager
+from web.facilitator_sessions import init_sessions
 
 URL_PREFIX = "/console"
 # A pasted or uploaded list of seed statements is the largest thing a console form sends.

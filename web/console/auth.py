@@ -11,9 +11,17 @@ from deliberation import services
 from deliberation.errors import Forbidden, Invalid
 from web.console.forms import LoginForm, PasswordForm
 from web.console.pages import facilitator_id, flash_form_errors
-from web.facilitator_sessions import end_every_session, renew_session, start_session
 from web.extensions import limiter
-from web.rate_limits import LOGIN_SCOPE, login_key, login_limit
+from web.facilitator_sessions import end_every_session, renew_session, start_session
+from web.rate_limits import (
+    LOGIN_ADDRESS_SCOPE,
+    LOGIN_SCOPE,
+    address_key,
+    login_address_limit,
+    login_failed,
+    login_key,
+    login_limit,
+)
 
 
 def register(bp: Blueprint) -> None:
@@ -57,6 +65,15 @@ def _login_limited() -> bool:
     key_func=login_key,
     exempt_when=_login_limited,
     override_defaults=False,
+    deduct_when=login_failed,
+)
+@limiter.shared_limit(
+    login_address_limit,
+    scope=LOGIN_ADDRESS_SCOPE,
+    key_func=address_key,
+    exempt_when=_login_limited,
+    override_defaults=False,
+    deduct_when=login_failed,
 )
 def login():
     form = LoginForm(next=request.args.get("next", ""))
