@@ -35,6 +35,11 @@ VOTE_COLUMNS = ("timestamp", "comment-id", "voter-id", "vote")
 COMMENT_COLUMNS = ("comment-id", "moderated")
 GROUP_COLUMNS = ("participant", "group-id")
 _TRUE_WORDS = frozenset({"1", "true", "t", "yes", "y"})
+# Polis keeps participant and comment ids in PostgreSQL `integer` columns: an id outside
+# 0..2**31-1 was never issued by Polis, and would not fit Mesa's columns either.
+MAX_ID = 2**31 - 1
+# Beyond int64, a cell cannot be a count of anything; refused rather than wrapped around.
+_INT64_LIMIT = 2.0**63
 
 
 class InputError(Exception):
@@ -174,6 +179,12 @@ def _vote_arrays(file: str, df: pd.DataFrame, first_row: int) -> tuple[np.ndarra
     if len(bad):
         i = int(bad[0])
         raise InputError(file, first_row + i + 2, f"vote must be -1, 0 or 1, got {votes[i]}")
+    for name in ("comment-id", "voter-id"):
+        ids = df[name].to_numpy()
+        bad = np.flatnonzero((ids < 0) | (ids > MAX_ID))
+        if len(bad):
+            i = int(bad[0])
+            raise InputError(file, first_row + i + 2, _id_problem(name, ids[i]))
     return (
         df["voter-id"].to_numpy(dtype=np.int64),
         df["comment-id"].to_numpy(dtype=np.int64),
@@ -217,7 +228,7 @@ def comment_rows(
     """
     first_line: dict[int, int] = {}
     for line, row, col in csv_rows(file, dict.fromkeys((*COMMENT_COLUMNS, *required))):
-        tid = csv_int(file, line, row, col, "comment-id")
+        tid = csv_id(file, line, row, col, "comment-id")
         if tid in first_line:
             raise InputError(
                 file, line, f"duplicate comment-id {tid} (first on line {first_line[tid]})"
@@ -273,9 +284,24 @@ def csv_records(file: str) -> Iterator[tuple[int, list[str]]]:
 def csv_int(file: str, line: int, row: list[str], col: dict[str, int], name: str) -> int:
     text = row[col[name]].strip()
     try:
-        return int(text)
+        value = int(text)
     except ValueError:
+        value = None
+    if value is None or abs(value) >= _INT64_LIMIT:
         raise InputError(file, line, f"{name} must be an integer, got {text!r}") from None
+    return value
+
+
+def csv_id(file: str, line: int, row: list[str], col: dict[str, int], name: str) -> int:
+    """A participant or comment id: a whole number from 0 to `MAX_ID`, as Polis issues them."""
+    value = csv_int(file, line, row, col, name)
+    if not 0 <= value <= MAX_ID:
+        raise InputError(file, line, _id_problem(name, value))
+    return value
+
+
+def _id_problem(name: str, value: Any) -> str:
+    return f"{name} must be an id from 0 to {MAX_ID}, got {value}"
 
 
 def csv_flag(row: list[str], col: dict[str, int], name: str) -> bool:
@@ -303,6 +329,13 @@ def _header_row(file: str, reader: Any) -> list[str]:
 
 
 def _require_columns(file: str, header: list[str], required: Iterable[str]) -> None:
+    """The `required` columns are there, and no column is named twice (which of the two a
+    reader took would be an accident of its code)."""
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            raise InputError(file, 1, f"column {name!r} appears twice in the header")
+        seen.add(name)
     missing = [c for c in required if c not in header]
     if missing:
         names = ", ".join(repr(c) for c in missing)
@@ -345,6 +378,7 @@ def _read_columns_checked(
         num = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
         blank = (text == "").to_numpy()
         bad = np.isnan(num) & ~(blank & (name in allow_blank))
+        bad |= ~np.isnan(num) & (np.abs(num) >= _INT64_LIMIT)
         if name in integer:
             bad |= ~np.isnan(num) & (num != np.floor(num))
         hits = np.flatnonzero(bad)

@@ -25,6 +25,7 @@ from web.polis_api import init_polis_api
 from web.public import init_public_pages
 from web.rate_limits import check_limit_settings
 from web.report.cli import report_command
+from web.request_guard import init_request_guard
 from web.security import init_security
 from web.static_assets import init_app as init_static_assets
 
@@ -95,6 +96,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     check_limit_settings(app.config)
     init_security(app)
     init_static_assets(app)
+    init_request_guard(app)  # before the limiter: a malformed request is refused uncounted
     login_manager.init_app(app)
     login_manager.user_loader(load_facilitator)
     csrf.init_app(app)

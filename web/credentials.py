@@ -151,9 +151,13 @@ def presented_participant_token(conversation_id: str) -> tuple[str, str] | None:
 
 
 def load_facilitator(user_id: str) -> Facilitator | None:
-    """Flask-Login's user loader: the facilitator of a console session, if still active."""
+    """Flask-Login's user loader: the facilitator of a console session, if still active and
+    the session still current (`Facilitator.get_id`: "<id>.<session version>")."""
+    account, _, version = user_id.partition(".")
     try:
-        facilitator = get_facilitator(int(user_id))
+        facilitator = get_facilitator(int(account))
     except (NotFound, ValueError):
         return None
-    return facilitator if facilitator.is_active else None
+    if not facilitator.is_active or version != str(facilitator.session_version):
+        return None
+    return facilitator

@@ -1,8 +1,9 @@
 """Who a rate limit counts, and how much: keys and limits for Flask-Limiter.
 
 Limits are counted per participant (from the signed token, with no database read), per login
-email, and optionally per address. No key holds an IP address or an email: both are replaced by
-an HMAC under the app's secret key, so the limiter's storage (memory or Redis) holds neither.
+email and address, per login address (failures only), and optionally per address. No key
+holds an IP address or an email: both are replaced by an HMAC under the app's secret key, so
+the limiter's storage (memory or Redis) holds neither.
 Limits come from the config, read on each request: MESA_RATE_LIMIT_VOTES, ..._STATEMENTS,
 ..._LOGIN, and MESA_RATE_LIMIT_PER_ADDRESS (False, or a limit such as "600/minute").
 """
@@ -14,7 +15,7 @@ import hmac
 from collections.abc import Mapping
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app, g, request
 from limits import parse_many
 
 from web.credentials import presented_participant_token, read_participant_token
@@ -32,6 +33,11 @@ LIMIT_SETTINGS = ("MESA_RATE_LIMIT_VOTES", "MESA_RATE_LIMIT_STATEMENTS", "MESA_R
 VOTES_SCOPE = "votes"
 STATEMENTS_SCOPE = "statements"
 LOGIN_SCOPE = "login"
+LOGIN_ADDRESS_SCOPE = "login-address"
+# Failed logins from one address, whichever accounts they try: a guesser who cycles through
+# emails meets this one. Only failures count, so a venue's facilitators behind one Wi-Fi
+# address all log in; MESA_RATE_LIMIT_LOGIN_PER_ADDRESS changes it.
+DEFAULT_LOGIN_PER_ADDRESS_LIMIT = "30/minute"
 
 
 def check_limit_settings(config: Mapping[str, Any]) -> None:
@@ -40,6 +46,7 @@ def check_limit_settings(config: Mapping[str, Any]) -> None:
         _parse(name, config[name])
     if _address_limit(config) is not None:
         _parse("MESA_RATE_LIMIT_PER_ADDRESS", _address_limit(config))
+    _parse("MESA_RATE_LIMIT_LOGIN_PER_ADDRESS", _login_address_limit(config))
 
 
 def _parse(name: str, value: Any) -> None:
@@ -74,6 +81,20 @@ def login_limit() -> str:
     return current_app.config["MESA_RATE_LIMIT_LOGIN"]
 
 
+def _login_address_limit(config: Mapping[str, Any]) -> str:
+    return config.get("MESA_RATE_LIMIT_LOGIN_PER_ADDRESS", DEFAULT_LOGIN_PER_ADDRESS_LIMIT)
+
+
+def login_address_limit() -> str:
+    return _login_address_limit(current_app.config)
+
+
+def login_failed(_response) -> bool:
+    """Flask-Limiter's `deduct_when` for logins: only a failed attempt spends the budget
+    (`web.facilitator_sessions.start_session` marks a success)."""
+    return not g.get("login_succeeded", False)
+
+
 def per_address_limit() -> str:
     return _address_limit(current_app.config) or _UNUSED_LIMIT
 
@@ -106,12 +127,13 @@ def participant_key() -> str:
 
 
 def login_key() -> str:
-    """The email being logged in to, so guessing one account's password is slow from anywhere.
+    """The email being logged in to, from this address: guessing one account's password is
+    slow, and a stranger's failures elsewhere do not lock its owner out.
 
-    From the API's JSON body or the console's login form: both share one budget per email.
+    From the API's JSON body or the console's login form: both share one budget.
     """
     body = request.get_json(silent=True)
     email = body.get("email") if isinstance(body, dict) else request.form.get("email")
     if not isinstance(email, str):
         return _NOBODY
-    return _pseudonym("login", email.strip().lower())
+    return _pseudonym("login", f"{email.strip().lower()}\n{request.remote_addr or ''}")

@@ -31,6 +31,14 @@ class Facilitator(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_ms: Mapped[int] = mapped_column(sa.BigInteger)
+    # Raised when the person logs out or changes their password: every console session
+    # carries the number it started under, and one with an older number is no longer let in.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session cookie: the account and its session version
+        (Flask-Login's "alternative tokens"), so raising the version ends every session."""
+        return f"{self.id}.{self.session_version}"
 
     def __repr__(self) -> str:
         return f"<Facilitator {self.email}>"

@@ -25,9 +25,11 @@ import numpy as np
 
 from clustering.inputs import VoteRecords
 from clustering.loaders import (
+    MAX_ID,
     InputError,
     comment_rows,
     csv_flag,
+    csv_id,
     csv_int,
     csv_records,
     csv_rows,
@@ -152,7 +154,7 @@ def read_comments(file: str) -> tuple[PolisStatement, ...]:
             PolisStatement(
                 tid=tid,
                 text=restore_neutralised(row[col["comment-body"]]),
-                author_pid=None if author == "" else csv_int(file, line, row, col, "author-id"),
+                author_pid=None if author == "" else csv_id(file, line, row, col, "author-id"),
                 moderated=moderated,
                 is_meta=csv_flag(row, col, "is-meta"),
                 is_seed=csv_flag(row, col, "is-seed"),
@@ -192,7 +194,7 @@ def read_participants_votes(
     for line, row, col in csv_rows(file, PARTICIPANTS_VOTES_HEADER):
         if not statement_columns:
             statement_columns = _statement_columns(file, list(col))
-        pid = csv_int(file, line, row, col, "participant")
+        pid = csv_id(file, line, row, col, "participant")
         if pid in first_line:
             raise InputError(
                 file, line, f"duplicate participant {pid} (first on line {first_line[pid]})"
@@ -222,10 +224,9 @@ def _statement_columns(file: str, header: list[str]) -> list[tuple[int, int]]:
     for index, name in enumerate(header):
         if name in fixed:
             continue
-        try:
-            columns.append((index, int(name)))
-        except ValueError:
-            raise InputError(file, 1, f"column {name!r} is not a comment id") from None
+        if not (name.isdigit() and int(name) <= MAX_ID):
+            raise InputError(file, 1, f"column {name!r} is not a comment id (0 to {MAX_ID})")
+        columns.append((index, int(name)))
     return columns
 
 

@@ -65,6 +65,19 @@ def change_password(facilitator_id: int, current_password: str, new_password: st
         if not check_password_hash(facilitator.password_hash, current_password):
             raise Forbidden("the current password is wrong", code="password_wrong")
         facilitator.password_hash = _hash_password(new_password)
+        # Whoever holds a copy of an old session (a laptop left logged in) is out.
+        facilitator.session_version += 1
+
+
+def end_facilitator_sessions(facilitator_id: int) -> None:
+    """End every console session of this facilitator, on every device (at logout)."""
+    with unit_of_work() as session:
+        session.execute(
+            sa.update(Facilitator)
+            .where(Facilitator.id == facilitator_id)
+            .values(session_version=Facilitator.session_version + 1)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _hash_password(password: str) -> str:

@@ -82,11 +82,17 @@ for resource in RESOURCES:
     csrf.exempt(resource)  # web.api.auth checks CSRF for the credentials that need it
 
 
+@api.url_value_preprocessor
+def _cap_body(_endpoint, _values) -> None:
+    # URL value preprocessors run before every before_request function, so the cap holds
+    # from the first read of the body (web.request_guard, the login limiter's key).
+    request.max_content_length = current_app.config["MESA_API_MAX_CONTENT_LENGTH"]
+
+
 @api.before_request
 def _admit_body() -> None:
-    """Cap the body, and insist it is JSON: a cross-site HTML form cannot send that, which is
-    a second line against CSRF, and a body too deeply nested to parse is a 400, not a 500."""
-    request.max_content_length = current_app.config["MESA_API_MAX_CONTENT_LENGTH"]
+    """Insist the body is JSON: a cross-site HTML form cannot send that, which is a second
+    line against CSRF, and a body too deeply nested to parse is a 400, not a 500."""
     if request.method not in _BODY_METHODS:
         return
     if not request.is_json:

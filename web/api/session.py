@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from apiflask import APIBlueprint, Schema, fields
 from apiflask.validators import Length
-from flask import session
-from flask_login import login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
 from deliberation import services
@@ -13,7 +11,16 @@ from web.api.auth import FACILITATOR, PUBLIC, access
 from web.api.schemas import PlainText
 from web.credentials import bearer_token
 from web.extensions import limiter
-from web.rate_limits import LOGIN_SCOPE, login_key, login_limit
+from web.facilitator_sessions import end_every_session, start_session
+from web.rate_limits import (
+    LOGIN_ADDRESS_SCOPE,
+    LOGIN_SCOPE,
+    address_key,
+    login_address_limit,
+    login_failed,
+    login_key,
+    login_limit,
+)
 
 bp = APIBlueprint("session", __name__, tag="Session")
 
@@ -37,7 +44,20 @@ class FacilitatorSession(Schema):
 
 
 @bp.post("/session")
-@limiter.shared_limit(login_limit, scope=LOGIN_SCOPE, key_func=login_key, override_defaults=False)
+@limiter.shared_limit(
+    login_limit,
+    scope=LOGIN_SCOPE,
+    key_func=login_key,
+    override_defaults=False,
+    deduct_when=login_failed,
+)
+@limiter.shared_limit(
+    login_address_limit,
+    scope=LOGIN_ADDRESS_SCOPE,
+    key_func=address_key,
+    override_defaults=False,
+    deduct_when=login_failed,
+)
 @access(PUBLIC, errors=[400, 403, 429])
 @bp.input(Login, arg_name="login")
 @bp.output(FacilitatorSession)
@@ -48,8 +68,7 @@ def log_in(login):
     the same 403.
     """
     facilitator = services.authenticate_facilitator(login["email"], login["password"])
-    session.clear()  # nothing from before the login survives it, the CSRF token included
-    login_user(facilitator)
+    start_session(facilitator)
     return {"facilitator": facilitator, "csrf_token": generate_csrf()}
 
 
@@ -69,7 +88,9 @@ def current_session(facilitator):
 @access(FACILITATOR)
 @bp.output({}, status_code=204)
 def log_out(facilitator):
-    """Log out of the console"""
-    logout_user()
-    session.clear()
+    """Log out of the console
+
+    Ends every console session of this facilitator, on every device.
+    """
+    end_every_session(facilitator.id)
     return ""

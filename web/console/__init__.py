@@ -36,6 +36,7 @@ from web.console import (
 )
 from web.console.pages import JSON_SUFFIX, wants_json
 from web.extensions import csrf, login_manager
+from web.facilitator_sessions import init_sessions
 from web.local_times import console_time
 
 URL_PREFIX = "/console"
@@ -120,5 +121,6 @@ def _csrf_failed(error: CSRFError):
 
 
 def init_console(app: Flask) -> None:
+    init_sessions(app)
     app.register_blueprint(bp)
     login_manager.blueprint_login_views[bp.name] = "console.login"

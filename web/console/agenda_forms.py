@@ -7,7 +7,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from web.api.converters import MAX_TID
 
 GOVERNMENT_LEVELS = [
     SelectChoice("", _l("Not set")),
@@ -28,7 +30,8 @@ STATUS_LABELS = {
 
 
 class PromoteForm(FlaskForm):
-    tid = IntegerField(validators=[InputRequired()])
+    # A statement id fits the database's integer column; beyond it the query itself fails.
+    tid = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=MAX_TID)])
     subcommittee = StringField(_l("Subcommittee"), validators=[Length(max=200)])
 
 

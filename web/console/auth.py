@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from urllib.parse import unquote, urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from deliberation import services
 from deliberation.errors import Forbidden, Invalid
 from web.console.forms import LoginForm, PasswordForm
 from web.console.pages import facilitator_id, flash_form_errors
 from web.extensions import limiter
-from web.rate_limits import LOGIN_SCOPE, login_key, login_limit
+from web.facilitator_sessions import end_every_session, renew_session, start_session
+from web.rate_limits import (
+    LOGIN_ADDRESS_SCOPE,
+    LOGIN_SCOPE,
+    address_key,
+    login_address_limit,
+    login_failed,
+    login_key,
+    login_limit,
+)
 
 
 def register(bp: Blueprint) -> None:
@@ -20,10 +31,28 @@ def register(bp: Blueprint) -> None:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site, so the login page cannot be used to send people elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    r"""Only a path on this site, so the login page cannot be used to send people elsewhere.
+
+    Browsers drop tabs and newlines from a URL and read a backslash as a slash, so `/\t/evil`
+    and `/\evil` lead off-site; a newline would also split the Location header. So the
+    target must be printable ASCII without spaces or backslashes, and it must stay a bare path
+    (no scheme, no host) when read as given and once percent-decoded.
+    """
+    if target and _is_local_path(target) and _is_local_path(unquote(target)):
         return target
     return url_for("console.conversations")
+
+
+def _is_local_path(target: str) -> bool:
+    if not (target.isascii() and target.isprintable()) or " " in target or "\\" in target:
+        return False
+    parts = urlsplit(target)
+    return (
+        target.startswith("/")
+        and not target.startswith("//")
+        and not parts.scheme
+        and not parts.netloc
+    )
 
 
 def _login_limited() -> bool:
@@ -36,6 +65,15 @@ def _login_limited() -> bool:
     key_func=login_key,
     exempt_when=_login_limited,
     override_defaults=False,
+    deduct_when=login_failed,
+)
+@limiter.shared_limit(
+    login_address_limit,
+    scope=LOGIN_ADDRESS_SCOPE,
+    key_func=address_key,
+    exempt_when=_login_limited,
+    override_defaults=False,
+    deduct_when=login_failed,
 )
 def login():
     form = LoginForm(next=request.args.get("next", ""))
@@ -47,8 +85,7 @@ def login():
         except Forbidden:
             flash("Wrong email or password.", "error")
         else:
-            session.clear()  # nothing from before the login survives it, the CSRF token included
-            login_user(facilitator)
+            start_session(facilitator)
             return redirect(_safe_next(form.next.data))
     else:
         flash_form_errors(form)
@@ -56,8 +93,7 @@ def login():
 
 
 def logout():
-    logout_user()
-    session.clear()
+    end_every_session(facilitator_id())
     flash("Logged out.", "info")
     return redirect(url_for("console.login"))
 
@@ -70,6 +106,7 @@ def change_password():
         except (Forbidden, Invalid) as refusal:
             flash(_password_refusal(refusal), "error")
         else:
+            renew_session(facilitator_id())
             flash("Password changed.", "info")
             return redirect(url_for("console.conversations"))
     else:

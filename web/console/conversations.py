@@ -173,11 +173,20 @@ def delete(conversation_id: str):
     return redirect(url_for("console.conversations"))
 
 
+def _export_privacy() -> dict[str, bool]:
+    """Vote times rounded down to their UTC day unless the owner asks (`?exact_times=1`): an
+    exact time can be matched to the moment someone was seen at a phone. The CLI's
+    `--coarsen-timestamps` does the same, the other way round."""
+    return {"coarsen_timestamps": request.args.get("exact_times") != "1"}
+
+
 def export_polis_csv(conversation_id: str):
     """Polis's classic CSV files, zipped (owners only)."""
     services.conversation_for(facilitator_id(), conversation_id, OWNER_ONLY)
     link = participant_link(conversation_id)
-    files = polis_csv_export(conversation_id, base_url=link[: -len(conversation_id)])
+    files = polis_csv_export(
+        conversation_id, base_url=link[: -len(conversation_id)], **_export_privacy()
+    )
     archive_bytes = io.BytesIO()
     with zipfile.ZipFile(archive_bytes, "w", zipfile.ZIP_DEFLATED) as bundle:
         for name, text in files.items():
@@ -188,7 +197,8 @@ def export_polis_csv(conversation_id: str):
 def export_json(conversation_id: str):
     """The whole conversation as one JSON document (owners only)."""
     services.conversation_for(facilitator_id(), conversation_id, OWNER_ONLY)
-    document = json.dumps(json_export(conversation_id), ensure_ascii=False, allow_nan=False)
+    exported = json_export(conversation_id, **_export_privacy())
+    document = json.dumps(exported, ensure_ascii=False, allow_nan=False)
     return _download(document.encode("utf-8"), f"{conversation_id}.json", "application/json")
 
 

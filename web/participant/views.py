@@ -29,6 +29,7 @@ from web.participant.identity import (
 from web.participant.opinion_map import opinion_map
 from web.participant.pages import page_headers, page_url, template_helpers
 from web.rate_limits import STATEMENTS_SCOPE, VOTES_SCOPE, statements_limit, votes_limit
+from web.request_guard import BODY_TOO_LARGE, PAGE_MESSAGES
 from web.security import cookie_secure
 
 bp = Blueprint(
@@ -81,6 +82,7 @@ REFUSALS = {
     "form_expired": _l("The form expired. Go back, reload the page and try again."),
     "join_first": _l("Join the conversation first."),
     "confirm_delete": _l("Tick the box to confirm that your participation should be deleted."),
+    **PAGE_MESSAGES,  # refused at the door: a NUL character, a body too large
 }
 
 
@@ -230,6 +232,8 @@ def refused(error: DeliberationError):
 def failed(error: HTTPException):
     if error.code is None or error.code < 400 or error.code == 429:
         return error  # a redirect, or the rate limiter's own answer
+    if error.code == 413:
+        return _error_page(413, BODY_TOO_LARGE)
     return _error_page(error.code, error.description if error.description in REFUSALS else None)
 
 
