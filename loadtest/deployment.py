@@ -79,6 +79,9 @@ class Deployment:
             "MESA_EMBEDDED_WORKER": "0",
             "MESA_BIND": f"127.0.0.1:{self.port}",
             "WEB_CONCURRENCY": str(self.web_workers),
+            # Load runs use many participants, each far below their limits: per-process
+            # memory:// counting is accepted here explicitly (web.rate_limits).
+            "MESA_RATE_LIMITS_PER_PROCESS": "1",
             "PYTHONUNBUFFERED": "1",
             **(env or {}),
         }
