@@ -21,6 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from deliberation.recompute.analyses import DEFAULT_AGENDA_PARAMS
 from deliberation.recompute.settings import RecomputeSettings
@@ -387,6 +388,7 @@ def markdown_table() -> str:
 
 @click.command("settings")
 @click.option("--markdown", is_flag=True, help="Print the table of settings for the README.")
+@with_appcontext
 def settings_command(markdown: bool) -> None:
     """Print every setting's effective value (secrets masked), or the README's table."""
     if markdown:
