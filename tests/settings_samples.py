@@ -7,17 +7,16 @@ it a specific sample in `SPECIFIC`.
 
 from __future__ import annotations
 
-from web.settings import (
+from web.setting_types import (
     FLAG,
     KEY_LIST,
     LIMIT_OR_SWITCH,
     RATE_LIMIT,
     SECONDS,
-    SETTINGS,
     URL,
     WHOLE_NUMBER,
-    Setting,
 )
+from web.settings import SETTINGS, Setting
 
 # Strong enough for an app outside tests (web.secret_keys).
 SAMPLE_KEY = "sample-secret-key-" + "0123456789abcdef" * 2
