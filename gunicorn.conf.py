@@ -3,13 +3,13 @@
     MESA_EMBEDDED_WORKER=0 gunicorn web.wsgi:app      # plus `flask --app web worker` beside it
 
 Every setting can be overridden on the command line or through the environment variables
-below. Measured on 2 cores with `make loadtest` (see README, "Load test").
+below, which are rows of web.settings.SETTINGS (types and defaults there). Measured on 2 cores
+with `make loadtest` (see README, "Load test").
 """
 
-import multiprocessing
-import os
+from web.settings import server_setting
 
-bind = os.environ.get("MESA_BIND", "127.0.0.1:8000")
+bind = server_setting("MESA_BIND")
 
 # One thread per process, and two processes per core plus one. The app is CPU-bound Python: a
 # thread holds the GIL for its whole request except while it waits on the database, and when
@@ -19,16 +19,16 @@ bind = os.environ.get("MESA_BIND", "127.0.0.1:8000")
 # --duration 20 --no-search` on 2 cores, p99 vote latency: SQLite at 125 votes/s, 3 processes
 # of 4 threads 180-346 ms, 4 of 1 thread 71 ms; at 150 votes/s, 5 of 1 thread 93 ms;
 # PostgreSQL at 90 votes/s, 3 of 4 threads 240 ms, 5 of 1 thread 88 ms.
-workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count() + 1))
+workers = server_setting("WEB_CONCURRENCY")
 
 # gthread keeps client connections alive (the sync worker closes each one after one request,
 # so every vote would pay a TCP handshake); its poller runs beside the one request thread.
-worker_class = os.environ.get("MESA_GUNICORN_WORKER_CLASS", "gthread")
-threads = int(os.environ.get("MESA_GUNICORN_THREADS", "1"))
-keepalive = int(os.environ.get("MESA_GUNICORN_KEEPALIVE", "30"))
+worker_class = server_setting("MESA_GUNICORN_WORKER_CLASS")
+threads = server_setting("MESA_GUNICORN_THREADS")
+keepalive = server_setting("MESA_GUNICORN_KEEPALIVE")
 
 # A request never legitimately takes long; a worker stuck for this long is restarted.
-timeout = int(os.environ.get("MESA_GUNICORN_TIMEOUT", "30"))
+timeout = server_setting("MESA_GUNICORN_TIMEOUT")
 graceful_timeout = 10
 # The app is built once in the master and forked: importing it (numpy, scipy, scikit-learn,
 # numba) takes seconds of CPU, which on a busy machine can outlast `timeout` if every worker
@@ -36,6 +36,13 @@ graceful_timeout = 10
 # its threads at each process's first request, so nothing is shared across the fork.
 preload_app = True
 
-accesslog = os.environ.get("MESA_GUNICORN_ACCESSLOG") or None
+accesslog = server_setting("MESA_GUNICORN_ACCESSLOG")
 errorlog = "-"
-loglevel = os.environ.get("MESA_GUNICORN_LOGLEVEL", "warning")
+loglevel = server_setting("MESA_GUNICORN_LOGLEVEL")
+
+
+def on_starting(server):
+    """Refuse to serve with rate limits counted per process (web.rate_limits says why)."""
+    from web.rate_limits import refuse_per_process_limits
+
+    refuse_per_process_limits(server.app.wsgi().config, server.cfg.workers)

@@ -11,6 +11,7 @@ so a noisy neighbour slows all of them alike.
 from __future__ import annotations
 
 import random
+import secrets
 import statistics
 import tempfile
 import time
@@ -92,7 +93,7 @@ class _VoteBench:
         return create_app(
             {
                 "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
-                "SECRET_KEY": "vote-cpu-benchmark",
+                "SECRET_KEY": secrets.token_hex(32),
                 "MESA_EMBEDDED_WORKER": False,
                 "RATELIMIT_ENABLED": limited,
                 # Counted, never reached: the cost of the check is what is measured.

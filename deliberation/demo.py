@@ -9,7 +9,6 @@ see an ordinary conversation.
 
 from __future__ import annotations
 
-import os
 import secrets
 import tomllib
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from pathlib import Path
 import click
 import numpy as np
 import sqlalchemy as sa
+from flask import current_app
 
 from deliberation.db import db, now_ms, simulated_clock, unit_of_work
 from deliberation.models import Facilitator
@@ -174,7 +174,7 @@ def load_demo(
     one's id is returned and nothing is written. The conversation and its votes are written in
     one transaction, so an interrupted load leaves nothing behind. Times are simulated: the
     session ends now. `report` receives progress lines, and the demo facilitator's password
-    when it is generated (set MESA_DEMO_PASSWORD to choose it).
+    when it is generated (set MESA_DEMO_PASSWORD in the app's config or environment to choose it).
     """
     scenario = read_scenario(path)
     facilitator_id = _demo_facilitator(report)
@@ -202,7 +202,7 @@ def _demo_facilitator(report: Callable[[str], None]) -> int:
     )
     if existing is not None:
         return existing
-    chosen = os.environ.get(PASSWORD_VARIABLE)
+    chosen = current_app.config.get(PASSWORD_VARIABLE)
     password = chosen or secrets.token_urlsafe(12)
     facilitator = create_facilitator(DEMO_FACILITATOR_EMAIL, password)
     if chosen:

@@ -48,7 +48,8 @@ class Deployment:
     settings for every child process (e.g. MESA_RECOMPUTE_LEASE_S, MESA_RATE_LIMIT_VOTES).
     `worker_stage` is the worker's --stage: "fast" by default, the recompute that new votes
     trigger; "both" adds the slow UMAP map, which on 2 cores competes with the web workers.
-    `wsgi_app` is what gunicorn serves (`python -m loadtest.floor` serves a bare stand-in).
+    `wsgi_app` is what gunicorn serves (`python -m loadtest.floor` serves a bare stand-in), with
+    the settings of `gunicorn_config` (the repository's gunicorn.conf.py by default).
     """
 
     def __init__(
@@ -60,6 +61,7 @@ class Deployment:
         env: dict[str, str] | None = None,
         workdir: Path | None = None,
         wsgi_app: str = "web.wsgi:app",
+        gunicorn_config: Path = REPO / "gunicorn.conf.py",
     ):
         self._own_workdir = workdir is None
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="mesa-load-"))
@@ -70,6 +72,7 @@ class Deployment:
         self.web_workers = web_workers or 2 * (os.cpu_count() or 1) + 1
         self.worker_stage = worker_stage
         self.wsgi_app = wsgi_app
+        self.gunicorn_config = gunicorn_config
         self.server: subprocess.Popen | None = None
         self.worker: subprocess.Popen | None = None
         self.env = {
@@ -79,6 +82,9 @@ class Deployment:
             "MESA_EMBEDDED_WORKER": "0",
             "MESA_BIND": f"127.0.0.1:{self.port}",
             "WEB_CONCURRENCY": str(self.web_workers),
+            # Load runs use many participants, each far below their limits: per-process
+            # memory:// counting is accepted here explicitly (web.rate_limits).
+            "MESA_RATE_LIMITS_PER_PROCESS": "1",
             "PYTHONUNBUFFERED": "1",
             **(env or {}),
         }
@@ -102,7 +108,7 @@ class Deployment:
         if self.server is not None and self.server.poll() is None:
             raise RuntimeError("the server is already running")
         self.server = self._spawn(
-            [str(VENV_BIN / "gunicorn"), "-c", str(REPO / "gunicorn.conf.py"), self.wsgi_app],
+            [str(VENV_BIN / "gunicorn"), "-c", str(self.gunicorn_config), self.wsgi_app],
             "server.log",
         )
         self._wait_until_serving()

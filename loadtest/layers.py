@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import itertools
+import secrets
 import statistics
 import sys
 import tempfile
@@ -60,7 +61,11 @@ def _servers(folder: Path, votes: int) -> dict[str, Callable[[], None]]:
     migrate_fresh(url)
     conversation_id = seed_conversation(url)
     app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "layers", "MESA_EMBEDDED_WORKER": False}
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": secrets.token_hex(32),
+            "MESA_EMBEDDED_WORKER": False,
+        }
     )
     client = app.test_client(use_cookies=False)
     # Enough people that nobody nears the per-participant limit or runs out of statements.

@@ -30,7 +30,7 @@ def app_on(database_url: str) -> Iterator[Flask]:
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": database_url,
-            "SECRET_KEY": "load-seeding",
+            "SECRET_KEY": secrets.token_hex(32),
             "MESA_EMBEDDED_WORKER": False,
         }
     )

@@ -26,43 +26,28 @@ from web.public import init_public_pages
 from web.rate_limits import check_limit_settings
 from web.report.cli import report_command
 from web.request_guard import init_request_guard
+from web.secret_keys import refuse_weak_secret_keys
 from web.security import init_security
+from web.settings import app_settings, settings_command
 from web.static_assets import init_app as init_static_assets
 
-# Safe defaults; the environment overrides them, and `create_app(config)` overrides both.
-DEFAULTS: dict[str, Any] = {
-    # Rate limits (Flask-Limiter syntax). Votes and statements count per participant, logins
-    # per email; the per-address limit is off, as a venue's Wi-Fi or a load balancer makes
-    # many people one address. Set it to a limit such as "600/minute" to turn it on.
-    "MESA_RATE_LIMIT_VOTES": "120/minute",
-    "MESA_RATE_LIMIT_STATEMENTS": "10/minute",
-    "MESA_RATE_LIMIT_LOGIN": "10/minute",
-    "MESA_RATE_LIMIT_PER_ADDRESS": False,
-    # Where the limiter counts: memory (one process) or e.g. redis://host:6379 (shared).
-    "RATELIMIT_STORAGE_URI": "memory://",
-    "RATELIMIT_ENABLED": True,
+# Fixed choices, not settings: the operator's settings are web.settings.SETTINGS.
+FIXED: dict[str, Any] = {
     "RATELIMIT_HEADERS_ENABLED": True,
-    "MESA_API_MAX_CONTENT_LENGTH": 64 * 1024,
     "SESSION_COOKIE_NAME": "mesa_session",
     "SESSION_COOKIE_SAMESITE": "Lax",
     # A console page's CSRF token lasts as long as its session, not an hour.
     "WTF_CSRF_TIME_LIMIT": None,
 }
-_LIMIT_VARIABLES = (
-    "MESA_RATE_LIMIT_VOTES",
-    "MESA_RATE_LIMIT_STATEMENTS",
-    "MESA_RATE_LIMIT_LOGIN",
-    "RATELIMIT_STORAGE_URI",
-)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build an app. `config` overrides the environment, which overrides the safe defaults.
+    """Build an app. `config` overrides the environment, which overrides the defaults.
 
-    Environment: `DATABASE_URL` (PostgreSQL, e.g. postgresql+psycopg://user@host/mesa; the
-    default is a SQLite file in the instance folder), `SECRET_KEY` (the default is a
-    key generated once into instance/secret_key), and the rate limits and body size of
-    `DEFAULTS` under the same names.
+    Every setting, its environment variable and its default are in web.settings.SETTINGS
+    (`flask --app web settings` prints the effective values). Without `DATABASE_URL` the
+    database is a SQLite file in the instance folder; without `SECRET_KEY` a key is generated
+    once into instance/secret_key. Outside debug and tests a weak key refuses to start.
     """
     # APIFlask is Flask plus the OpenAPI document, generated from the API's views.
     app = APIFlask(
@@ -74,8 +59,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         json_errors=False,  # JSON errors under /api only (web.api.errors)
         instance_relative_config=True,
     )
-    app.config.from_mapping(DEFAULTS)
-    app.config.from_mapping(_from_environment())
+    app.config.from_mapping(FIXED)
+    app.config.from_mapping(app_settings())
     if config:
         app.config.update(config)
 
@@ -85,6 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database_path}"
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+    refuse_weak_secret_keys(app)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(app.config))
 
     db.init_app(app)
@@ -108,43 +94,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_console(app)
     init_polis_api(app)
     register_commands(app)
+    app.cli.add_command(settings_command)
     app.cli.add_command(report_command)  # needs the report page's template: web's
     start_embedded_worker(app)
     return app
-
-
-def _from_environment() -> dict[str, Any]:
-    settings: dict[str, Any] = {}
-    if url := os.environ.get("DATABASE_URL"):
-        settings["SQLALCHEMY_DATABASE_URI"] = _with_psycopg_driver(url)
-    if key := os.environ.get("SECRET_KEY"):
-        settings["SECRET_KEY"] = key
-    for name in _LIMIT_VARIABLES:
-        if value := os.environ.get(name):
-            settings[name] = value
-    if (per_address := os.environ.get("MESA_RATE_LIMIT_PER_ADDRESS")) is not None:
-        settings["MESA_RATE_LIMIT_PER_ADDRESS"] = _limit_or_switch(per_address)
-    if size := os.environ.get("MESA_API_MAX_CONTENT_LENGTH"):
-        settings["MESA_API_MAX_CONTENT_LENGTH"] = int(size)
-    return settings
-
-
-def _limit_or_switch(value: str) -> str | bool:
-    """Off for "false", "0", "off" or ""; on for "true", "1" or "on"; else the limit itself."""
-    switch = value.strip().lower()
-    if switch in ("", "0", "false", "off", "no"):
-        return False
-    if switch in ("1", "true", "on", "yes"):
-        return True
-    return value.strip()
-
-
-def _with_psycopg_driver(url: str) -> str:
-    """Accept the usual postgres:// and postgresql:// URLs; we ship psycopg 3, not psycopg2."""
-    for prefix in ("postgres://", "postgresql://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
 
 
 def _engine_options(config) -> dict[str, Any]:

@@ -49,6 +49,30 @@ def check_limit_settings(config: Mapping[str, Any]) -> None:
     _parse("MESA_RATE_LIMIT_LOGIN_PER_ADDRESS", _login_address_limit(config))
 
 
+class PerProcessLimits(RuntimeError):
+    """Raised when several server processes would each count limits in their own memory."""
+
+
+def refuse_per_process_limits(config: Mapping[str, Any], processes: int) -> None:
+    """With memory:// storage each process counts on its own, so N processes let N times each
+    limit through (5 gunicorn processes let 39 of 10 logins a minute through). Several
+    processes need shared storage (RATELIMIT_STORAGE_URI=redis://...), or the operator's
+    explicit MESA_RATE_LIMITS_PER_PROCESS=true; gunicorn.conf.py calls this before forking."""
+    storage = config.get("RATELIMIT_STORAGE_URI")
+    if storage is None:  # not Mesa (loadtest.floor_app): no limits to share
+        return
+    per_process = str(storage).startswith("memory://")
+    if processes <= 1 or not per_process or not config.get("RATELIMIT_ENABLED", True):
+        return
+    if config.get("MESA_RATE_LIMITS_PER_PROCESS"):
+        return
+    raise PerProcessLimits(
+        f"{processes} server processes would each count rate limits in their own memory, "
+        f"letting {processes} times each limit through: set RATELIMIT_STORAGE_URI=redis://... "
+        "(shared), or MESA_RATE_LIMITS_PER_PROCESS=true to accept per-process limits"
+    )
+
+
 def _parse(name: str, value: Any) -> None:
     try:
         parse_many(value)

@@ -7,8 +7,6 @@ headers a view set are never overwritten here.
 
 from __future__ import annotations
 
-import os
-
 from flask import Flask, current_app, request
 from flask.sessions import SecureCookieSessionInterface
 from flask.wrappers import Response
@@ -73,10 +71,10 @@ class _SessionInterface(SecureCookieSessionInterface):
 
 
 def trusted_proxy_hops(app: Flask) -> int:
-    """MESA_PROXY_HOPS (config, else environment): how many proxies in front of the app set
+    """MESA_PROXY_HOPS (the app's config): how many proxies in front of the app set
     X-Forwarded-For/-Proto/-Host/-Port. 0, the default, trusts none of those headers, since a
     client could forge them; set it to 1 behind one TLS-terminating proxy (nginx, Caddy)."""
-    value = app.config.get("MESA_PROXY_HOPS", os.environ.get("MESA_PROXY_HOPS", 0))
+    value = app.config.get("MESA_PROXY_HOPS", 0)
     try:
         hops = int(value)
     except (TypeError, ValueError):

@@ -8,7 +8,7 @@
     cold       recompute from scratch and compare canonical JSON, for reproducibility
     cli        `flask --app web worker [--once] [--stage fast|slow|both]`
 
-Configuration (app config, else environment): MESA_EMBEDDED_WORKER, MESA_RECOMPUTE_DEBOUNCE_S,
+Configuration (the app's config; web.settings): MESA_EMBEDDED_WORKER, MESA_RECOMPUTE_DEBOUNCE_S,
 MESA_RECOMPUTE_MAX_WAIT_S, MESA_RECOMPUTE_POLL_S, MESA_RECOMPUTE_LEASE_S (recompute.settings).
 """
 

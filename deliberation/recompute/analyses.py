@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 
 from clustering.agenda import AgendaParams, agenda_analyses
 from clustering.inputs import Moderation, VoteRecords
@@ -30,9 +30,10 @@ from deliberation.models import Conversation, Participant
 log = logging.getLogger(__name__)
 
 AGENDA_KEY = "agenda"  # under document["mesa"]
-# Bootstrap sizes; the environment may lower them (tests, small machines) but not the seed.
+# Bootstrap sizes; the app's config may lower them (tests, small machines) but not the seed.
 RESAMPLES_VARIABLE = "MESA_AGENDA_RESAMPLES"
 STABILITY_RESAMPLES_VARIABLE = "MESA_AGENDA_STABILITY_RESAMPLES"
+DEFAULT_AGENDA_PARAMS = AgendaParams()
 
 
 @dataclass(frozen=True)
@@ -60,12 +61,35 @@ def participant_sectors(conversation_pk: int) -> SectorInputs:
     return SectorInputs(by_pid, names)
 
 
-def agenda_params(seed: int) -> AgendaParams:
-    defaults = AgendaParams()
+@dataclass(frozen=True)
+class BootstrapSizes:
+    """How many resamples the agenda's intervals and the groups' stability check draw.
+
+    Read from the app's config in the worker's thread and handed to the slow stage's child
+    process, which has no app."""
+
+    resamples: int = DEFAULT_AGENDA_PARAMS.resamples
+    stability_resamples: int = DEFAULT_AGENDA_PARAMS.stability_resamples
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> BootstrapSizes:
+        return cls(
+            resamples=_count(config, RESAMPLES_VARIABLE, cls.resamples),
+            stability_resamples=_count(
+                config, STABILITY_RESAMPLES_VARIABLE, cls.stability_resamples
+            ),
+        )
+
+    @classmethod
+    def of_current_app(cls) -> BootstrapSizes:
+        """The running app's sizes; the defaults outside an app (a benchmark, a test)."""
+        return cls.from_config(current_app.config) if has_app_context() else cls()
+
+
+def agenda_params(seed: int, sizes: BootstrapSizes | None = None) -> AgendaParams:
+    sizes = sizes or BootstrapSizes.of_current_app()
     return AgendaParams(
-        seed=seed,
-        resamples=_count(RESAMPLES_VARIABLE, defaults.resamples),
-        stability_resamples=_count(STABILITY_RESAMPLES_VARIABLE, defaults.stability_resamples),
+        seed=seed, resamples=sizes.resamples, stability_resamples=sizes.stability_resamples
     )
 
 
@@ -75,15 +99,18 @@ def agenda_document(
     result: dict,
     sectors: SectorInputs | None,
     seed: int,
+    sizes: BootstrapSizes | None = None,
 ) -> dict:
     """The agenda analyses of a stored (or just computed) result document; JSON-ready, without
     timings, so the same inputs give the same dict."""
-    analyses = _analyses(votes, moderation, result, sectors, seed)
+    analyses = _analyses(votes, moderation, result, sectors, seed, sizes)
     analyses.pop("timings", None)
     return analyses
 
 
-def _analyses(votes, moderation, result, sectors: SectorInputs | None, seed: int) -> dict:
+def _analyses(
+    votes, moderation, result, sectors: SectorInputs | None, seed: int, sizes: BootstrapSizes | None
+) -> dict:
     sectors = sectors or SectorInputs({}, [])
     return agenda_analyses(
         votes,
@@ -91,7 +118,7 @@ def _analyses(votes, moderation, result, sectors: SectorInputs | None, seed: int
         moderation,
         sectors=sectors.by_pid,
         sector_names=sectors.names,
-        params=agenda_params(seed),
+        params=agenda_params(seed, sizes),
     )
 
 
@@ -101,6 +128,7 @@ def slow_update(
     previous: dict | None,
     params: PolisParams,
     sectors: SectorInputs | None = None,
+    sizes: BootstrapSizes | None = None,
 ) -> PolisResult:
     """The slow stage's computation: `clustering.pipeline.update`, then the agenda analyses
     stored under mesa.agenda (their seconds are added to the result's timings). Should they
@@ -109,7 +137,7 @@ def slow_update(
     result = update(votes, moderation, previous, params)
     document = result.to_dict()
     try:
-        analyses = _analyses(votes, moderation, document, sectors, params.seed)
+        analyses = _analyses(votes, moderation, document, sectors, params.seed, sizes)
     except Exception:  # noqa: BLE001 - the map and groups are still worth storing
         log.exception("the agenda analyses failed; storing the slow result without them")
         return result
@@ -120,16 +148,17 @@ def slow_update(
 
 
 def slow_update_with(sectors: SectorInputs | None) -> Callable[..., PolisResult]:
-    """`slow_update` with these sectors, callable as `update(votes, moderation, previous,
-    params)` and picklable (a partial of a module-level function) for the child process."""
-    return functools.partial(slow_update, sectors=sectors)
+    """`slow_update` with these sectors and the app's bootstrap sizes, callable as
+    `update(votes, moderation, previous, params)` and picklable (a partial of a module-level
+    function) for the child process."""
+    return functools.partial(slow_update, sectors=sectors, sizes=BootstrapSizes.of_current_app())
 
 
-def _count(variable: str, default: int) -> int:
-    value = os.environ.get(variable)
-    if value is None or value.strip() == "":
+def _count(config: Mapping, key: str, default: int) -> int:
+    value = config.get(key)
+    if value is None or str(value).strip() == "":
         return default
     try:
         return max(int(value), 0)
     except ValueError:
-        raise ValueError(f"{variable} must be a whole number, got {value!r}") from None
+        raise ValueError(f"{key} must be a whole number, got {value!r}") from None

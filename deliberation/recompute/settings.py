@@ -1,8 +1,8 @@
-"""The worker's knobs, from the app config, else the environment, else the defaults below."""
+"""The worker's knobs, from the app's config (web.settings fills it from the environment), else
+the defaults below."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -42,7 +42,7 @@ class RecomputeSettings:
 
 def embedded_worker_enabled(config: Mapping[str, Any]) -> bool:
     """MESA_EMBEDDED_WORKER: on by default, off under TESTING (tests start workers themselves)."""
-    value = _setting(config, "MESA_EMBEDDED_WORKER")
+    value = config.get("MESA_EMBEDDED_WORKER")
     if value is None:
         return not config.get("TESTING", False)
     if isinstance(value, bool):
@@ -53,12 +53,8 @@ def embedded_worker_enabled(config: Mapping[str, Any]) -> bool:
     raise ValueError(f"MESA_EMBEDDED_WORKER must be true or false, not {value!r}")
 
 
-def _setting(config: Mapping[str, Any], key: str) -> Any:
-    return config[key] if key in config else os.environ.get(key)
-
-
 def _number(config: Mapping[str, Any], key: str, default: float) -> float:
-    value = _setting(config, key)
+    value = config.get(key)
     if value is None:
         return default
     number = float(value)

@@ -9,7 +9,7 @@ with the embedding site's signature: HMAC-SHA256 under the conversation's embedd
 
 as lowercase hex. The site signs on its own server whenever it renders the page that embeds
 Mesa, so the signature is short-lived; its expiry may lie at most `MESA_XID_SIGNATURE_MAX_AGE`
-seconds ahead (app config or environment; 86400 by default), so a copied link stops working.
+seconds ahead (the app's config; 86400 by default), so a copied link stops working.
 
 Every check happens before anything is looked up by the xid, and an unproven xid is refused
 the same way whether or not anyone has it: joins cannot be used to enumerate xids.
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import re
 import time
 
@@ -48,10 +47,8 @@ def xid_signature(secret: str, conversation_id: str, xid: str, expires: int) -> 
 
 
 def signature_max_age() -> int:
-    """How far ahead a signature's expiry may lie, in seconds: app config, else environment."""
+    """How far ahead a signature's expiry may lie, in seconds (the app's config; web.settings)."""
     value = current_app.config.get(MAX_AGE_KEY) if has_app_context() else None
-    if value is None:
-        value = os.environ.get(MAX_AGE_KEY)
     try:
         seconds = int(value) if value not in (None, "") else DEFAULT_MAX_AGE_S
     except (TypeError, ValueError):

@@ -4,15 +4,13 @@ A sector is declared by few people (the two prosecutors at the table, the one om
 office), so "the prosecutors' sector agrees 2 of 2" tells everyone how two named people voted.
 Every figure about a sector (participants in it, its agree or disagree share on a statement,
 whether a statement is its red line) is therefore shown only when the cell it describes holds at
-least `MESA_MIN_SECTOR_CELL` participants (app config or environment; 5 by default, as the issue
-asks). A suppressed cell is shown as suppressed, never as a number, a bar or a flag.
+least `MESA_MIN_SECTOR_CELL` participants (the app's config; 5 by default, as the issue asks).
+A suppressed cell is shown as suppressed, never as a number, a bar or a flag.
 
 An empty cell (0 participants) is not suppressed: it points at no one.
 """
 
 from __future__ import annotations
-
-import os
 
 from flask import current_app, has_app_context
 
@@ -21,12 +19,8 @@ CONFIG_KEY = "MESA_MIN_SECTOR_CELL"
 
 
 def min_sector_cell() -> int:
-    """The smallest cell shown: app config, else the environment, else 5 (at least 1)."""
-    value = None
-    if has_app_context():
-        value = current_app.config.get(CONFIG_KEY)
-    if value is None:
-        value = os.environ.get(CONFIG_KEY)
+    """The smallest cell shown: the app's config, else 5 (at least 1)."""
+    value = current_app.config.get(CONFIG_KEY) if has_app_context() else None
     try:
         minimum = int(value) if value not in (None, "") else DEFAULT_MIN_SECTOR_CELL
     except (TypeError, ValueError):

@@ -137,7 +137,7 @@ def test_printable_page_in_the_console_runs_under_the_csp(
 ):
     """The served page: styles linked, charts drawn, no script error, the CSP refuses nothing,
     no serious accessibility problem; printed from the browser, the toolbar is gone."""
-    monkeypatch.setenv(PASSWORD_VARIABLE, PASSWORD)
+    monkeypatch.setitem(live_server.app.config, PASSWORD_VARIABLE, PASSWORD)
     conversation_id = load_demo(participants=40, seed=2, report=lambda _line: None)
     run_once("fast")
     page, recorder = desktop

@@ -39,10 +39,9 @@ def vote_of(sector: str, camp: int, tid: int) -> int:
 
 
 @pytest.fixture
-def fewer_resamples(monkeypatch):
+def fewer_resamples(app):
     """The default (200 and 50 resamples) is for real conversations; a test needs fewer."""
-    monkeypatch.setenv("MESA_AGENDA_RESAMPLES", "40")
-    monkeypatch.setenv("MESA_AGENDA_STABILITY_RESAMPLES", "8")
+    app.config.update(MESA_AGENDA_RESAMPLES=40, MESA_AGENDA_STABILITY_RESAMPLES=8)
 
 
 @pytest.fixture
@@ -175,12 +174,22 @@ def test_participation_per_sector_hides_small_cells(app, owner, conversation):
     assert dict(participation(owner.id, conversation.public_id).sectors)[GOBIERNO] == 3
 
 
-def test_the_minimum_cell_comes_from_config_then_environment(app, monkeypatch):
+def test_the_minimum_cell_comes_from_the_config(app, monkeypatch):
     assert min_sector_cell() == 5 and is_suppressed(4) and not is_suppressed(0)
-    monkeypatch.setenv("MESA_MIN_SECTOR_CELL", "7")
-    assert min_sector_cell() == 7 and is_suppressed(6)
+    monkeypatch.setenv("MESA_MIN_SECTOR_CELL", "7")  # read by create_app only, not here
+    assert min_sector_cell() == 5
     app.config["MESA_MIN_SECTOR_CELL"] = 2
     assert min_sector_cell() == 2 and not is_suppressed(2)
+
+
+def test_the_bootstrap_sizes_reach_the_slow_stage_from_the_config(app):
+    from deliberation.recompute import analyses
+
+    assert analyses.agenda_params(1).resamples == analyses.DEFAULT_AGENDA_PARAMS.resamples
+    app.config.update(MESA_AGENDA_RESAMPLES=40, MESA_AGENDA_STABILITY_RESAMPLES=8)
+    # Bound in the worker's thread, where the app is; the child process has none.
+    bound = analyses.slow_update_with(None).keywords["sizes"]
+    assert (bound.resamples, bound.stability_resamples) == (40, 8)
 
 
 def test_a_failing_analysis_keeps_the_slow_result(monkeypatch, caplog):

@@ -55,16 +55,21 @@ def test_changes_made_outside_a_unit_of_work_are_refused(db):
     db.session.rollback()
 
 
+# Strong enough for an app outside tests (web.secret_keys).
+KEY_FROM_THE_ENVIRONMENT = "from-the-environment-" + "0123456789abcdef"
+GIVEN_KEY = "given-" + "0123456789abcdef" * 2
+
+
 def test_database_url_from_the_environment_uses_psycopg(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgres://mesa:secret@db.internal/mesa")
-    monkeypatch.setenv("SECRET_KEY", "from-the-environment")
+    monkeypatch.setenv("SECRET_KEY", KEY_FROM_THE_ENVIRONMENT)
     app = create_app()
     assert (
         app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://mesa:secret@db.internal/mesa"
     )
     assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_pre_ping": True}
-    assert app.config["SECRET_KEY"] == "from-the-environment"
-    assert create_app({"SECRET_KEY": "given"}).config["SECRET_KEY"] == "given"
+    assert app.config["SECRET_KEY"] == KEY_FROM_THE_ENVIRONMENT
+    assert create_app({"SECRET_KEY": GIVEN_KEY}).config["SECRET_KEY"] == GIVEN_KEY
 
 
 def test_the_instance_secret_key_is_generated_once_and_private(tmp_path):

@@ -372,13 +372,12 @@ def test_the_debounce_waits_for_quiet_but_not_longer_than_the_maximum(monkeypatc
     assert debounce.due(1, (18, 0), 1)  # never quiet, but 5.4 s since the first change
 
 
-def test_settings_come_from_the_config_then_the_environment(monkeypatch):
-    monkeypatch.setenv("MESA_RECOMPUTE_MAX_WAIT_S", "7.5")
-    monkeypatch.setenv("MESA_EMBEDDED_WORKER", "false")
-    settings = RecomputeSettings.from_config({"MESA_RECOMPUTE_DEBOUNCE_S": 2})
+def test_settings_come_from_the_config():
+    config = {"MESA_RECOMPUTE_DEBOUNCE_S": 2, "MESA_RECOMPUTE_MAX_WAIT_S": 7.5}
+    settings = RecomputeSettings.from_config(config)
     assert (settings.debounce_s, settings.max_wait_s, settings.poll_s) == (2.0, 7.5, 0.25)
-    assert embedded_worker_enabled({}) is False
-    monkeypatch.delenv("MESA_EMBEDDED_WORKER")
+    assert embedded_worker_enabled({"MESA_EMBEDDED_WORKER": False}) is False
+    assert embedded_worker_enabled({"MESA_EMBEDDED_WORKER": None}) is True
     assert embedded_worker_enabled({}) is True
     assert embedded_worker_enabled({"TESTING": True}) is False
     with pytest.raises(ValueError):
