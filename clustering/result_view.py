@@ -42,6 +42,10 @@ def _grid(values: Any, rows: int, columns: int) -> np.ndarray:
     return _frozen(values).reshape(rows, columns)
 
 
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
 def _proxy(mapping: Mapping) -> Mapping:
     return MappingProxyType(dict(mapping))
 
@@ -57,9 +61,9 @@ class RepresentativeStatement:
     n_success: int
     n_trials: int
     p_success: float
-    p_test: float
-    repness: float
-    repness_test: float
+    p_test: float | None  # the tests' z-scores; None in a document that leaves them out
+    repness: float | None
+    repness_test: float | None
     best_agree: bool = False
 
     @property
@@ -74,9 +78,9 @@ class RepresentativeStatement:
             n_success=int(entry["n-success"]),
             n_trials=int(entry["n-trials"]),
             p_success=float(entry["p-success"]),
-            p_test=float(entry["p-test"]),
-            repness=float(entry["repness"]),
-            repness_test=float(entry["repness-test"]),
+            p_test=_optional_float(entry.get("p-test")),
+            repness=_optional_float(entry.get("repness")),
+            repness_test=_optional_float(entry.get("repness-test")),
             best_agree=bool(entry.get("best-agree", False)),
         )
 
@@ -89,7 +93,7 @@ class MajorityStatement:
     n_success: int
     n_trials: int
     p_success: float
-    p_test: float
+    p_test: float | None
 
     @classmethod
     def from_entry(cls, entry: Mapping[str, Any]) -> MajorityStatement:
@@ -98,7 +102,7 @@ class MajorityStatement:
             n_success=int(entry["n-success"]),
             n_trials=int(entry["n-trials"]),
             p_success=float(entry["p-success"]),
-            p_test=float(entry["p-test"]),
+            p_test=_optional_float(entry.get("p-test")),
         )
 
 
@@ -120,7 +124,11 @@ class GroupVotes:
         """From Polis's `group-votes` object (per group, per tid as text: A, D, S)."""
         by_group = document.get("group-votes") or {}
         group_ids = sorted(int(g) for g in by_group)
-        tids = sorted(int(t) for t in document.get("tids") or [])
+        # Every statement listed, and any a group voted on (a hand-made document may omit tids).
+        listed = {int(t) for t in document.get("tids") or []}
+        for group in by_group.values():
+            listed.update(int(t) for t in group.get("votes") or {})
+        tids = sorted(listed)
         counts = np.zeros((3, len(group_ids), len(tids)))
         for g, gid in enumerate(group_ids):
             cells = by_group[str(gid)].get("votes") or {}
@@ -176,6 +184,10 @@ class Placements:
             return None
         group = int(self.group[at[0]])
         return float(self.x[at[0]]), float(self.y[at[0]]), None if group == UNGROUPED else group
+
+    def group_or_none(self) -> list[int | None]:
+        """Each participant's group as JSON writes it (None: not grouped)."""
+        return [None if g == UNGROUPED else g for g in self.group.tolist()]
 
     def groups_of(self, pids: np.ndarray) -> np.ndarray:
         """The group of each of `pids` (UNGROUPED for anyone not placed)."""
@@ -307,7 +319,11 @@ class AgendaAnalyses:
             stability=StabilityBlock(
                 ari=stability.get("ari"),
                 jaccard=_proxy(
-                    {int(g): float(j) for g, j in (stability.get("groups") or {}).items()}
+                    {
+                        int(g): float(j)
+                        for g, j in (stability.get("groups") or {}).items()
+                        if j is not None
+                    }
                 ),
                 resamples=int(stability.get("resamples", 0)),
             ),
