@@ -207,7 +207,7 @@ class UmapMap:
     pid: np.ndarray
     x: np.ndarray
     y: np.ndarray
-    hdbscan_group: tuple[int, ...]
+    hdbscan_group: np.ndarray  # (n,) int64; -1: HDBSCAN's noise
     agreement_with_groups: float | None
 
     @classmethod
@@ -218,7 +218,7 @@ class UmapMap:
             pid=_frozen(block.get("pid") or [], np.int64),
             x=_frozen(block.get("x") or []),
             y=_frozen(block.get("y") or []),
-            hdbscan_group=tuple(block.get("hdbscan_group") or ()),
+            hdbscan_group=_frozen(block.get("hdbscan_group") or [], np.int64),
             agreement_with_groups=block.get("adjusted_rand_vs_polis"),
         )
 
@@ -363,7 +363,7 @@ class ResultView:
     majority: Mapping[str, tuple[MajorityStatement, ...]]
     group_aware_consensus: Mapping[int, float]
     priorities: Mapping[int, float]
-    in_conv: tuple[int, ...]
+    in_conv: np.ndarray  # pids
     mod_out: frozenset[int]
     meta_tids: frozenset[int]
     placements: Placements
@@ -422,7 +422,7 @@ class ResultView:
                     for tid, value in (document.get("comment-priorities") or {}).items()
                 }
             ),
-            in_conv=tuple(int(pid) for pid in document.get("in-conv") or ()),
+            in_conv=_frozen(document.get("in-conv") or [], np.int64),
             mod_out=frozenset(int(t) for t in document.get("mod-out") or ()),
             meta_tids=frozenset(int(t) for t in document.get("meta-tids") or ()),
             placements=Placements.from_document(document),

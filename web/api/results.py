@@ -143,7 +143,7 @@ def results_view(newest: NewestResult) -> dict[str, Any]:
             view.placements.group_or_none(),
         ),
         umap=(
-            _points(umap.x.tolist(), umap.y.tolist(), list(umap.hdbscan_group))
+            _points(umap.x.tolist(), umap.y.tolist(), umap.hdbscan_group.tolist())
             if umap is not None and umap.available
             else None
         ),
