@@ -2,7 +2,8 @@
 
 The input is a synthetic stored math result (the Polis math-pca2 shape with Mesa's `mesa` key):
 participants in four Gaussian blobs as the PCA map, 5% of them ungrouped, and a UMAP map of the
-grouped ones, as the slow stage stores it. Timed: `build_map_payload` plus `json.dumps` of its
+grouped ones, as the slow stage stores it. Timed: the result's read model
+(`clustering.result_view.ResultView`), `build_map_payload` from it and `json.dumps` of its
 body, i.e. everything the server does on a cache miss once the document is in memory (reading
 the document from the database is shown apart, as parsing its JSON). Goal at 100k points:
 <= 200 ms and <= 3 MB.
@@ -18,6 +19,7 @@ import time
 import numpy as np
 
 from benchmarks.common import Options, Section, Table, progress
+from clustering.result_view import ResultView
 from deliberation.models import MathKind
 from deliberation.services.math_results import MathStamp
 from deliberation.services.opinion_map import build_map_payload
@@ -73,7 +75,9 @@ def measure(participants: int, projection: str) -> dict:
     build_ms, body = [], b""
     for _ in range(REPEATS):
         t = time.perf_counter()
-        payload = build_map_payload(document, stamp, projection)
+        # The read model is built once per stored version; timed with the map, as the first
+        # request after a recompute pays both.
+        payload = build_map_payload(ResultView.from_document(document), stamp, projection)
         body = json.dumps(payload.body, separators=(",", ":")).encode()
         build_ms.append((time.perf_counter() - t) * 1000)
     return {
@@ -127,7 +131,8 @@ def run(options: Options) -> Section:
             ]
         )
     table.notes = [
-        "payload: `build_map_payload` (deliberation/services/opinion_map.py) + `json.dumps` of "
+        "payload: the read model (clustering/result_view.py) + `build_map_payload` "
+        "(deliberation/services/opinion_map.py) + `json.dumps` of "
         "its body: coordinates quantised to a 16-bit grid, groups as int8, both base64, plus "
         "each group's convex hull; points sorted by position, no pids.",
         f"build ms: median of {REPEATS} runs, from the parsed document to the response bytes; "

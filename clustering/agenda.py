@@ -10,7 +10,6 @@ missing value (nobody voted, too few ratings) is None. See `AGENDA_FORMAT` for t
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -19,7 +18,9 @@ import scipy.sparse as sp
 from clustering.bridging import FACTOR_LAMBDA, INTERCEPT_LAMBDA, MIN_RATINGS, BridgingModel
 from clustering.divisive import rank_divisive
 from clustering.inputs import Moderation, VoteRecords
-from clustering.matrix import build_rating_matrix
+from clustering.laps import LapTimer
+from clustering.matrix import build_rating_matrix, statement_vote_totals
+from clustering.result_view import Placements
 from clustering.sectors import sector_counts, sector_shares
 from clustering.spread import agree_spread
 from clustering.stability import DEFAULT_STABILITY_RESAMPLES, cluster_stability
@@ -72,15 +73,8 @@ def agenda_analyses(
     `sector_names`: the sectors to report, in order (default: those declared, sorted)."""
     params = params or AgendaParams()
     moderation = moderation or Moderation()
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[name] = round(now - clock, 4)
-        clock = now
-
+    timer = LapTimer()
+    lap = timer.lap
     matrix = build_rating_matrix(votes)
     rating = matrix.votes
     pids, tids = matrix.participant_ids, matrix.statement_ids
@@ -92,9 +86,7 @@ def agenda_analyses(
     seen_ind = _indicator(rating, np.ones(rating.nnz, dtype=bool))
     lap("matrix")
 
-    overall_agree = np.bincount(rating.indices, weights=rating.data < 0, minlength=m)
-    overall_disagree = np.bincount(rating.indices, weights=rating.data > 0, minlength=m)
-    overall_seen = np.bincount(rating.indices, minlength=m).astype(np.float64)
+    overall_agree, overall_disagree, overall_seen = statement_vote_totals(rating)
     g_agree, g_disagree, g_seen = _group_counts(rating, group_of_row, n_groups)
     g_low, g_high = jeffreys_interval(g_agree, g_seen, params.confidence)
     consensus = group_informed_consensus(g_agree, g_seen) if n_groups else np.full(m, np.nan)
@@ -175,7 +167,7 @@ def agenda_analyses(
         "divisive": {"spread": _floats(spread), "order": tids[order].tolist()},
         "stability": stability,
         "sectors": sector_block,
-        "timings": timings,
+        "timings": {name: round(seconds, 4) for name, seconds in timer.timings.items()},
     }
 
 
@@ -186,9 +178,8 @@ def _indicator(rating: sp.csr_matrix, mask: np.ndarray) -> sp.csr_matrix:
 
 def _groups_of_rows(result: dict, pids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Group ids (ascending) and each matrix row's group position (−1: not grouped)."""
-    people = (result.get("mesa") or {}).get("participants") or {}
-    listed = np.asarray(people.get("pid") or [], dtype=np.int64)
-    groups = np.asarray([-1 if g is None else g for g in people.get("group") or []], np.int64)
+    people = Placements.from_document(result)
+    listed, groups = people.pid, people.group
     group_ids = np.unique(groups[groups >= 0])
     group_of_row = np.full(len(pids), -1, dtype=np.int64)
     if len(listed) and len(pids):

@@ -15,6 +15,7 @@ import time
 
 import numpy as np
 
+from clustering.common_ground import rank_by_consensus
 from clustering.groups import group_label
 from clustering.loaders import load_conversation
 
@@ -75,8 +76,7 @@ def render(analyses: dict, texts: dict[int, str], top: int, hidden, seconds: flo
     groups = analyses["groups"]
     labels = [group_label(g) for g in groups["ids"]]
     value = _array(analyses["consensus"]["value"])
-    shown = np.flatnonzero(np.isfinite(value) & ~np.isin(tids, list(hidden)))
-    ranked = shown[np.argsort(-value[shown], kind="stable")]
+    ranked = rank_by_consensus(value, ~np.isin(tids, list(hidden)))
     if top:
         ranked = ranked[:top]
     params = analyses["params"]

@@ -139,3 +139,14 @@ def latest_votes(records: VoteRecords) -> LatestVotes:
     first_vote_order = np.argsort(first_seen, kind="stable")
     matrix = RatingMatrix(pids, tids, votes_csr, first_vote_order, int(ts.max()))
     return LatestVotes(matrix, ts[position], ts[first_seen])
+
+
+def statement_vote_totals(rating: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Agrees, disagrees and votes seen (passes included) per statement over every participant,
+    each (m,) float64: the totals Polis's majority `consensus` and the agenda's majority share
+    are read from. `rating` is a rating matrix's votes (internal sign: agree = -1)."""
+    m = rating.shape[1]
+    agree = np.bincount(rating.indices, weights=rating.data < 0, minlength=m)
+    disagree = np.bincount(rating.indices, weights=rating.data > 0, minlength=m)
+    seen = np.bincount(rating.indices, minlength=m).astype(np.float64)
+    return agree, disagree, seen

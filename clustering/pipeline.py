@@ -9,7 +9,6 @@ math worker does on every tick.
 from __future__ import annotations
 
 import gc
-import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
@@ -21,7 +20,8 @@ from clustering.groups import BASE_K, GROUP_K_BUFFER, MAX_GROUPS, base_clusters,
 from clustering.inconv import MIN_IN_CONV, MIN_VOTES, select_in_conv
 from clustering.inputs import Moderation, VoteRecords
 from clustering.kmeans import StartClusters
-from clustering.matrix import RatingMatrix, build_rating_matrix
+from clustering.laps import LapTimer
+from clustering.matrix import RatingMatrix, build_rating_matrix, statement_vote_totals
 from clustering.pca import GramStatistics, centred_votes, polis_pca
 from clustering.priorities import comment_priorities
 from clustering.repness import (
@@ -50,17 +50,6 @@ class PolisParams:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-class _Timer:
-    def __init__(self) -> None:
-        self.timings: dict[str, float] = {}
-        self._last = time.perf_counter()
-
-    def lap(self, phase: str) -> None:
-        now = time.perf_counter()
-        self.timings[phase] = self.timings.get(phase, 0.0) + now - self._last
-        self._last = now
 
 
 def _column_order(matrix: RatingMatrix, state: PreviousState) -> np.ndarray:
@@ -151,7 +140,7 @@ def _update(
 ) -> PolisResult:
     params = params or PolisParams()
     moderation = moderation or Moderation()
-    timer = _Timer()
+    timer = LapTimer()
     state = PreviousState.from_result(previous)
 
     matrix = prepared.matrix if prepared is not None else build_rating_matrix(votes)
@@ -234,9 +223,7 @@ def _update(
     timer.lap("votes")
 
     repness = representative_statements(counts, group_ids, tids, mod_out)
-    total_agree = np.bincount(rating.indices, weights=(rating.data < 0), minlength=m)
-    total_disagree = np.bincount(rating.indices, weights=(rating.data > 0), minlength=m)
-    total_seen = np.bincount(rating.indices, minlength=m).astype(np.float64)
+    total_agree, total_disagree, total_seen = statement_vote_totals(rating)
     consensus = majority_consensus(total_agree, total_disagree, total_seen, tids, mod_out)
     gac = group_aware_consensus(counts) if len(group_ids) else None
     prev_a, prev_d, prev_s = group_vote_sums(state, tids)

@@ -64,6 +64,15 @@ class PolisResult:
     def to_json(self) -> str:
         return json.dumps(self.data, separators=(",", ":"), allow_nan=False)
 
+    def record_inputs(self, inputs: dict) -> None:
+        """Store under mesa.inputs what the result was computed from (the worker's watermark,
+        the version it continued from), for freshness checks and exports."""
+        self.data["mesa"]["inputs"] = inputs
+
+    def attach_agenda(self, analyses: dict) -> None:
+        """Store the common agenda's analyses (clustering.agenda) under mesa.agenda."""
+        self.data["mesa"]["agenda"] = analyses
+
     # Convenience views for callers that want arrays rather than Polis's JSON shapes.
     @property
     def participant_groups(self) -> dict[int, int | None]:

@@ -2,7 +2,8 @@
 
 After the slow stage's pipeline update (same groups as the fast lineage), `slow_update` runs
 `clustering.agenda.agenda_analyses` on the same votes, seeded with the conversation's math seed,
-and puts its dict under `document["mesa"]["agenda"]`, where `services.common_agenda` reads it.
+and attaches its dict to the result (`PolisResult.attach_agenda`), where
+`services.common_agenda` reads it through the result's view (clustering.result_view).
 It runs in the slow stage's child process, so the fast stage never waits for it; the one thing
 it needs from the database beyond the votes, who declared which sector, is read beforehand by
 `participant_sectors` in the worker's thread.
@@ -29,7 +30,6 @@ from deliberation.models import Conversation, Participant
 
 log = logging.getLogger(__name__)
 
-AGENDA_KEY = "agenda"  # under document["mesa"]
 # Bootstrap sizes; the app's config may lower them (tests, small machines) but not the seed.
 RESAMPLES_VARIABLE = "MESA_AGENDA_RESAMPLES"
 STABILITY_RESAMPLES_VARIABLE = "MESA_AGENDA_STABILITY_RESAMPLES"
@@ -142,7 +142,7 @@ def slow_update(
         log.exception("the agenda analyses failed; storing the slow result without them")
         return result
     timings = analyses.pop("timings", {})
-    document["mesa"][AGENDA_KEY] = analyses
+    result.attach_agenda(analyses)
     result.timings.update({f"agenda_{name}": seconds for name, seconds in timings.items()})
     return result
 

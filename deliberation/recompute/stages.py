@@ -84,12 +84,8 @@ def read_cached_inputs(
 def result_document(result: PolisResult, watermark: Watermark, previous_version: int | None):
     """The result to store: the pipeline's, plus under mesa.inputs what it was computed from
     (`previous_version` None: a cold start)."""
-    document = result.to_dict()
-    document["mesa"]["inputs"] = {
-        **watermark.as_result_inputs(),
-        "previous_version": previous_version,
-    }
-    return document
+    result.record_inputs({**watermark.as_result_inputs(), "previous_version": previous_version})
+    return result.to_dict()
 
 
 def recompute(

@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from deliberation.polis_io.csv_formats import neutralise
-from deliberation.report.model import PlenaryReport, Share
+from deliberation.report.model import AgendaStatement, PlenaryReport, Share
 
 FORMAT = "mesa-plenary-report/1"
 CSV_HEADER = (
@@ -34,7 +34,36 @@ CSV_HEADER = (
 
 def report_document(report: PlenaryReport) -> dict[str, Any]:
     """The report as JSON-ready values (dates as ISO text)."""
-    return {"format": FORMAT, **_plain(dataclasses.asdict(report))}
+    document = _plain(dataclasses.asdict(report))
+    document["common_agenda"] = [_agenda_entry(entry) for entry in report.common_agenda]
+    return {"format": FORMAT, **document}
+
+
+def _agenda_entry(entry: AgendaStatement) -> dict[str, Any]:
+    """One common-agenda statement as mesa-plenary-report/1 publishes it: the statement
+    nested, and every share (group or sector) as {label, n, agree_share, interval}."""
+    return _plain(
+        dict(
+            statement=dataclasses.asdict(entry.statement),
+            consensus=entry.consensus,
+            consensus_interval=entry.consensus_interval,
+            majority_share=entry.majority_share,
+            bridging=entry.bridging,
+            bridging_interval=entry.bridging_interval,
+            groups=[_share(share) for share in entry.groups],
+            sectors=[_share(share) for share in entry.sectors],
+            red_line_sectors=entry.red_line_sectors,
+        )
+    )
+
+
+def _share(share) -> dict[str, Any]:
+    return {
+        "label": share.label,
+        "n": share.n,
+        "agree_share": share.agree_share,
+        "interval": share.interval,
+    }
 
 
 def _plain(value: Any) -> Any:

@@ -11,16 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-Interval = tuple[float, float]
+from deliberation.services.agenda_model import AgendaStatement, Interval, StatementText
+
+__all__ = ["AgendaStatement", "Interval", "ReportStatement"]
 
 
-@dataclass(frozen=True)
-class ReportStatement:
-    """A statement in the report's language (its translation when there is one)."""
-
-    tid: int
-    text: str
-    language: str | None  # of `text`; None when unknown
+# A statement in the report's language (its translation when there is one).
+ReportStatement = StatementText
 
 
 @dataclass(frozen=True)
@@ -32,25 +29,6 @@ class Share:
     n: int
     agree_share: float
     interval: Interval | None = None
-
-
-@dataclass(frozen=True)
-class AgendaStatement:
-    """One statement of the common agenda, ranked by group-informed consensus.
-
-    Figures the slow stage computes (intervals, bridging score) are None until it has run.
-    `red_line_sectors` names the sectors for which the statement is a red line.
-    """
-
-    statement: ReportStatement
-    consensus: float
-    consensus_interval: Interval | None
-    majority_share: float | None
-    bridging: float | None
-    bridging_interval: Interval | None
-    groups: tuple[Share, ...]
-    sectors: tuple[Share, ...]
-    red_line_sectors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -165,7 +143,9 @@ class PlenaryReport:
     min_sector_cell: int
     attribution: str | None
     participation: Participation
-    common_agenda: tuple[AgendaStatement, ...]  # the first AGENDA_LENGTH by consensus
+    # The first AGENDA_LENGTH by consensus, each with only the shares it may show
+    # (`AgendaStatement.shown_shares`).
+    common_agenda: tuple[AgendaStatement, ...]
     agenda_ranked: int  # statements the common agenda ranked, of which these are the first
     groups: tuple[GroupReport, ...]
     stability: float | None  # mean adjusted Rand index over bootstrap resamples

@@ -2,8 +2,8 @@
 with divisive statements, uncertainty and stability (`services.common_agenda`), and the newest
 snapshot (`services.snapshots`). Only the shape changes here; every figure is theirs.
 
-Suppressed sector cells (`SectorShare.suppressed`) are dropped, not carried: the report model
-holds only sector figures that may be shown.
+Suppressed sector cells (`SectorShare.suppressed`) are dropped, not carried
+(`AgendaStatement.shown_shares`): the report model holds only sector figures that may be shown.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def common_agenda_parts(conversation_id: str, language: str) -> AgendaParts:
     agenda = common_agenda(conversation_id, lang=language)
     stability = agenda.stability
     return AgendaParts(
-        statements=tuple(_agenda_statement(entry) for entry in agenda.statements),
+        statements=tuple(entry.shown_shares() for entry in agenda.statements),
         divisive=tuple(
             Divisive(_statement(entry), entry.spread, _group_shares(entry.groups))
             for entry in agenda.divisive
@@ -60,24 +60,6 @@ def _statement(entry) -> ReportStatement:
 def _group_shares(groups) -> tuple[Share, ...]:
     return tuple(
         Share(g.label, g.n, g.agree_share, g.interval) for g in groups if g.agree_share is not None
-    )
-
-
-def _agenda_statement(entry) -> AgendaStatement:
-    return AgendaStatement(
-        statement=_statement(entry),
-        consensus=entry.consensus,
-        consensus_interval=entry.consensus_interval,
-        majority_share=entry.majority_share,
-        bridging=entry.bridging,
-        bridging_interval=entry.bridging_interval,
-        groups=_group_shares(entry.groups),
-        sectors=tuple(
-            Share(s.sector, s.n, s.agree_share, s.agree_interval)
-            for s in entry.sectors
-            if not s.suppressed and s.n and s.agree_share is not None
-        ),
-        red_line_sectors=tuple(entry.red_line_sectors),
     )
 
 

@@ -2,8 +2,8 @@
 sector thinks, and where the groups part.
 
 Everything comes from ONE stored math result, so every figure agrees with the others: the
-newest slow result when it carries the agenda analyses (`document["mesa"]["agenda"]`, computed
-by the slow stage, see `deliberation.recompute.analyses`), else the newest fast result, whose
+newest slow result when it carries the agenda analyses (`ResultView.agenda`, computed by the
+slow stage, see `deliberation.recompute.analyses`), else the newest fast result, whose
 Polis figures (group-informed consensus, group shares) are shown with every figure only the
 slow stage computes (majority share over all voters, consensus and bridging intervals, bridging
 scores, sectors, stability) left as None.
@@ -21,191 +21,41 @@ that rule lives: such a cell carries `suppressed=True` and no number at all.
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import asdict, dataclass
-from typing import Any
-
 import numpy as np
 
+from clustering.common_ground import rank_by_consensus
 from clustering.divisive import rank_divisive
 from clustering.groups import group_label
+from clustering.result_view import ResultView
 from clustering.sectors import RED_LINE_DISAGREE
 from clustering.spread import agree_spread
 from clustering.uncertainty import group_informed_consensus, jeffreys_interval, plain_share
-from deliberation.services.agenda_source import (
-    AgendaSource,
-    column,
-    matrix,
-    newest_source,
-    statement_texts,
+from deliberation.services.agenda_model import (
+    AgendaStatement,
+    CommonAgenda,
+    DivisiveStatement,
+    GroupShare,
+    GroupStability,
+    Interval,
+    SectorShare,
+    Stability,
+    UncertainStatement,
 )
+from deliberation.services.agenda_source import newest_source, statement_texts
 from deliberation.services.lookup import find_conversation
 from deliberation.services.sector_privacy import is_suppressed, min_sector_cell
 
-Interval = tuple[float, float]  # (low, high) of a 90% interval
-
-
-@dataclass(frozen=True)
-class GroupShare:
-    """How one opinion group voted on a statement: `agree_share` of the `n` members who voted
-    on it (passes included) agreed, with its Jeffreys interval (None when n = 0)."""
-
-    group_id: int
-    label: str  # "A", "B", ... (group id 0 is "A")
-    n: int
-    agree: int
-    disagree: int
-    agree_share: float | None  # None when no member voted on it (n = 0)
-    interval: Interval | None
-
-
-@dataclass(frozen=True)
-class SectorShare:
-    """How one declared sector voted on a statement.
-
-    When `suppressed`, fewer than `CommonAgenda.min_sector_cell` of its members voted on the
-    statement and every number is None: show "too few to show", never a figure. `red_line`: the
-    lower end of the 90% interval of the disagree share is above one half.
-    """
-
-    sector: str
-    suppressed: bool
-    n: int | None = None
-    agree_share: float | None = None
-    agree_interval: Interval | None = None
-    disagree_share: float | None = None
-    disagree_interval: Interval | None = None
-    red_line: bool = False
-
-
-@dataclass(frozen=True)
-class AgendaStatement:
-    """One statement of the common agenda (ranked by group-informed consensus, highest first).
-
-    `majority_share`: agree share among everyone who voted on it (`voters`, passes included);
-    None before the slow stage, when `voters` counts only the grouped participants' votes.
-    `bridging`: the statement intercept of the Community Notes matrix factorisation (how much
-    it is agreed beyond what the voters' leanings explain; higher bridges more), None until
-    the slow stage has run or when too few voted. `red_line_sectors` lists the (unsuppressed)
-    sectors for which it is a red line.
-    """
-
-    tid: int
-    text: str
-    language: str | None  # of `text`; None when unknown
-    consensus: float
-    consensus_interval: Interval | None
-    majority_share: float | None
-    voters: int
-    bridging: float | None
-    bridging_interval: Interval | None
-    groups: tuple[GroupShare, ...]
-    sectors: tuple[SectorShare, ...]
-    red_line: bool
-    red_line_sectors: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class DivisiveStatement:
-    """A statement the groups part on: `spread` is the widest gap between two groups' agree
-    shares, Polis's (A + 1)/(S + 2) as in the console's "What divides" (near 1: one group all
-    agrees, another all disagrees; groups that voted on it fewer than 3 times do not count)."""
-
-    tid: int
-    text: str
-    language: str | None
-    spread: float
-    groups: tuple[GroupShare, ...]
-
-
-@dataclass(frozen=True)
-class UncertainStatement:
-    """An area of uncertainty, and why (`reason`, `value`):
-
-    * "few_votes": fewer than `FEW_VOTES` voted on it (`value` = voters);
-    * "wide_interval": its consensus interval is wider than `WIDE_INTERVAL` (`value` = width);
-    * "passes": more than `UNCERTAIN_PASS_SHARE` of its votes were passes (`value` = share).
-    A statement appears once, under the first reason that applies, in that order.
-    """
-
-    tid: int
-    text: str
-    language: str | None
-    reason: str
-    value: float
-
-
-@dataclass(frozen=True)
-class GroupStability:
-    """How reproducible one opinion group is: the mean Jaccard similarity of its best-matching
-    group in re-clustered bootstrap resamples, in [0, 1] (above ~0.75: a real group; below
-    ~0.5: it dissolves when other people had come; Hennig 2007)."""
-
-    group_id: int
-    label: str
-    size: int
-    jaccard: float
-
-
-@dataclass(frozen=True)
-class Stability:
-    """Whether the groups on the map are real: `ari` is the mean adjusted Rand index between the
-    groups and those found again in `resamples` bootstrap resamples (clipped to [0, 1]; 1: the
-    same groups every time, 0: no better than chance)."""
-
-    ari: float
-    groups: tuple[GroupStability, ...]
-    resamples: int
-
-
-@dataclass(frozen=True)
-class CommonAgenda:
-    """The common agenda of one conversation, from one stored result (see the module doc).
-
-    `result_version`/`computed_ms` name that result; both None (and every list empty) before
-    the first recompute. `slow_stage_ran` False: intervals, bridging, sectors and stability are
-    None. `sectors` lists the sectors shown per statement, in the conversation's order.
-    """
-
-    conversation_id: str
-    language: str | None
-    result_version: int | None
-    computed_ms: int | None
-    slow_stage_ran: bool
-    min_sector_cell: int
-    seed: int | None
-    resamples: int | None
-    sectors: tuple[str, ...]
-    statements: tuple[AgendaStatement, ...]
-    divisive: tuple[DivisiveStatement, ...]
-    uncertain: tuple[UncertainStatement, ...]
-    stability: Stability | None
-
-    @property
-    def computed_at(self) -> dt.datetime | None:
-        if self.computed_ms is None:
-            return None
-        return dt.datetime.fromtimestamp(self.computed_ms / 1000, tz=dt.UTC)
-
-    @property
-    def red_lines(self) -> tuple[AgendaStatement, ...]:
-        return tuple(s for s in self.statements if s.red_line)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready, for exports and the CLI: intervals as [low, high], and a suppressed
-        sector cell as {"sector": name, "suppressed": true}, with no number keys at all."""
-        document = asdict(self)
-        document["computed_at"] = self.computed_at.isoformat() if self.computed_at else None
-        for statement in document["statements"]:
-            statement["sectors"] = [
-                {"sector": cell["sector"], "suppressed": True} if cell["suppressed"] else cell
-                for cell in statement["sectors"]
-            ]
-        return _lists(document)
-
-
-# ------------------------------------------------------------------------------------------
-# Reading the agenda from the stored result
+__all__ = [
+    "AgendaStatement",
+    "CommonAgenda",
+    "DivisiveStatement",
+    "GroupShare",
+    "GroupStability",
+    "SectorShare",
+    "Stability",
+    "UncertainStatement",
+    "common_agenda",
+]
 
 DIVISIVE_LENGTH = 10
 FEW_VOTES = 10  # fewer voters than this on a statement: too few to say much
@@ -238,33 +88,34 @@ def common_agenda(conversation_id: str, *, lang: str | None = None) -> CommonAge
             stability=None,
         )
     texts = statement_texts(conversation, lang)
-    shown = np.array([int(t) in texts for t in source.tids], dtype=bool)
-    reader = _Reader(source, minimum)
-    ranked = reader.ranked(shown)
-    statements = tuple(reader.statement(i, texts[int(source.tids[i])]) for i in ranked)
+    reader = _Reader(source.view, minimum)
+    tids = reader.votes.tids
+    shown = np.array([int(t) in texts for t in tids], dtype=bool)
+    ranked = rank_by_consensus(reader.consensus, shown)
+    statements = tuple(reader.statement(i, texts[int(tids[i])]) for i in ranked)
     divisive = tuple(
         DivisiveStatement(
-            tid=int(source.tids[i]),
-            text=texts[int(source.tids[i])][0],
-            language=texts[int(source.tids[i])][1],
+            tid=int(tids[i]),
+            text=texts[int(tids[i])][0],
+            language=texts[int(tids[i])][1],
             spread=float(reader.spread[i]),
             groups=reader.group_shares(i),
         )
-        for i in rank_divisive(source.agree, source.seen, ~shown)[:DIVISIVE_LENGTH]
-        if len(source.group_ids) > 1
+        for i in rank_divisive(reader.votes.agree, reader.votes.seen, ~shown)[:DIVISIVE_LENGTH]
+        if len(reader.votes.group_ids) > 1
     )
-    agenda = source.agenda or {}
-    params = agenda.get("params") or {}
+    agenda = source.view.agenda
+    params = agenda.params if agenda is not None else {}
     return CommonAgenda(
         conversation_id=conversation.public_id,
         language=lang,
-        result_version=source.version,
-        computed_ms=source.computed_ms,
-        slow_stage_ran=source.agenda is not None,
+        result_version=source.stamp.version,
+        computed_ms=source.stamp.created_ms,
+        slow_stage_ran=agenda is not None,
         min_sector_cell=minimum,
         seed=params.get("seed"),
         resamples=params.get("resamples"),
-        sectors=tuple(reader.sector_names),
+        sectors=reader.sector_names,
         statements=statements,
         divisive=divisive,
         uncertain=reader.uncertain(statements),
@@ -279,95 +130,77 @@ def _interval(low, high) -> Interval | None:
 
 
 class _Reader:
-    """Turns one `AgendaSource` into the agenda's values, applying the sector-cell rule."""
+    """Turns one result's view into the agenda's values, applying the sector-cell rule."""
 
-    def __init__(self, source: AgendaSource, minimum: int) -> None:
-        self.source = source
+    def __init__(self, view: ResultView, minimum: int) -> None:
+        self.view = view
         self.minimum = minimum
-        m = len(source.tids)
-        agenda = source.agenda or {}
-        self.labels = [group_label(int(g)) for g in source.group_ids]
-        self.shares = plain_share(source.agree, source.seen)
-        self.low, self.high = jeffreys_interval(source.agree, source.seen)
-        self.spread = agree_spread(source.agree, source.seen)
+        self.votes = votes = view.agenda_votes
+        m = len(votes.tids)
+        agenda = view.agenda
+        self.labels = [group_label(int(g)) for g in votes.group_ids]
+        self.shares = plain_share(votes.agree, votes.seen)
+        self.low, self.high = jeffreys_interval(votes.agree, votes.seen)
+        self.spread = agree_spread(votes.agree, votes.seen)
         self.consensus = (
-            group_informed_consensus(source.agree, source.seen)
-            if len(source.group_ids)
+            group_informed_consensus(votes.agree, votes.seen)
+            if len(votes.group_ids)
             else np.full(m, np.nan)
         )
-        consensus = agenda.get("consensus") or {}
-        self.consensus_low = column(consensus.get("low"), m)
-        self.consensus_high = column(consensus.get("high"), m)
-        overall = agenda.get("overall")
-        if overall is not None:
-            self.voters = np.asarray(overall["seen"], dtype=np.float64)
-            self.overall_agree = np.asarray(overall["agree"], dtype=np.float64)
-            self.overall_disagree = np.asarray(overall["disagree"], dtype=np.float64)
+        nothing = np.full(m, np.nan)
+        if agenda is not None:
+            self.consensus_low, self.consensus_high = agenda.consensus_low, agenda.consensus_high
+            self.voters = agenda.overall_seen
+            self.overall_agree = agenda.overall_agree
+            self.overall_disagree = agenda.overall_disagree
             self.majority = plain_share(self.overall_agree, self.voters)
+            self.bridging = agenda.bridging
+            self.bridging_low, self.bridging_high = agenda.bridging_low, agenda.bridging_high
+            self.sector_names = agenda.sectors.names
+            self.sector = agenda.sectors
         else:  # before the slow stage: the grouped participants' votes only
-            self.voters = source.seen.sum(axis=0)
-            self.overall_agree = source.agree.sum(axis=0)
-            self.overall_disagree = source.disagree.sum(axis=0)
-            self.majority = np.full(m, np.nan)
-        bridging = agenda.get("bridging") or {}
-        self.bridging = column(bridging.get("score"), m)
-        self.bridging_low = column(bridging.get("low"), m)
-        self.bridging_high = column(bridging.get("high"), m)
-        sectors = agenda.get("sectors") or {}
-        self.sector_names = list(sectors.get("names") or [])
-        k = len(self.sector_names)
-        self.sector = {
-            key: matrix(sectors.get(key), k, m)
-            for key in (
-                "agree",
-                "disagree",
-                "seen",
-                "agree_low",
-                "agree_high",
-                "disagree_low",
-                "disagree_high",
-            )
-        }
-
-    def ranked(self, shown: np.ndarray) -> np.ndarray:
-        """Shown statements by group-informed consensus, highest first (ties: lower tid)."""
-        candidates = np.flatnonzero(shown & np.isfinite(self.consensus))
-        return candidates[np.argsort(-self.consensus[candidates], kind="stable")]
+            self.consensus_low = self.consensus_high = nothing
+            self.voters = votes.seen.sum(axis=0)
+            self.overall_agree = votes.agree.sum(axis=0)
+            self.overall_disagree = votes.disagree.sum(axis=0)
+            self.majority = nothing
+            self.bridging = self.bridging_low = self.bridging_high = nothing
+            self.sector_names = ()
+            self.sector = None
 
     def group_shares(self, i: int) -> tuple[GroupShare, ...]:
-        s = self.source
+        v = self.votes
         return tuple(
             GroupShare(
                 group_id=int(gid),
                 label=self.labels[g],
-                n=int(s.seen[g, i]),
-                agree=int(s.agree[g, i]),
-                disagree=int(s.disagree[g, i]),
+                n=int(v.seen[g, i]),
+                agree=int(v.agree[g, i]),
+                disagree=int(v.disagree[g, i]),
                 agree_share=_finite(self.shares[g, i]),
                 interval=_interval(self.low[g, i], self.high[g, i]),
             )
-            for g, gid in enumerate(s.group_ids)
+            for g, gid in enumerate(v.group_ids)
         )
 
     def sector_shares(self, i: int) -> tuple[SectorShare, ...]:
         cells = []
+        sector = self.sector
         for k, name in enumerate(self.sector_names):
-            n = int(self.sector["seen"][k, i]) if np.isfinite(self.sector["seen"][k, i]) else 0
+            n = int(sector.seen[k, i]) if np.isfinite(sector.seen[k, i]) else 0
             if is_suppressed(n, self.minimum):
                 cells.append(SectorShare(sector=name, suppressed=True))
                 continue
-            disagree_low = self.sector["disagree_low"][k, i]
+            disagree_low = sector.disagree_low[k, i]
             cells.append(
                 SectorShare(
                     sector=name,
                     suppressed=False,
                     n=n,
-                    agree_share=_finite(plain_share(self.sector["agree"][k, i], n)),
-                    agree_interval=_interval(
-                        self.sector["agree_low"][k, i], self.sector["agree_high"][k, i]
-                    ),
-                    disagree_share=_finite(plain_share(self.sector["disagree"][k, i], n)),
-                    disagree_interval=_interval(disagree_low, self.sector["disagree_high"][k, i]),
+                    agree_share=_finite(plain_share(sector.agree[k, i], n)),
+                    agree_interval=_interval(sector.agree_low[k, i], sector.agree_high[k, i]),
+                    disagree_share=_finite(plain_share(sector.disagree[k, i], n)),
+                    disagree_interval=_interval(disagree_low, sector.disagree_high[k, i]),
                     red_line=bool(n > 0 and disagree_low > RED_LINE_DISAGREE),
                 )
             )
@@ -377,7 +210,7 @@ class _Reader:
         sectors = self.sector_shares(i)
         red = tuple(cell.sector for cell in sectors if cell.red_line)
         return AgendaStatement(
-            tid=int(self.source.tids[i]),
+            tid=int(self.votes.tids[i]),
             text=text[0],
             language=text[1],
             consensus=float(self.consensus[i]),
@@ -395,7 +228,7 @@ class _Reader:
     def uncertain(self, statements: tuple[AgendaStatement, ...]) -> tuple[UncertainStatement, ...]:
         """Areas of uncertainty among the agenda's statements (see `UncertainStatement`):
         few votes first (fewest first), then wide intervals and many passes (largest first)."""
-        column = {int(t): i for i, t in enumerate(self.source.tids)}
+        column = {int(t): i for i, t in enumerate(self.votes.tids)}
         found: list[tuple[int, float, UncertainStatement]] = []
         for statement in statements:
             i = column[statement.tid]
@@ -423,32 +256,23 @@ class _Reader:
         return tuple(item[2] for item in found)
 
     def stability(self) -> Stability | None:
-        block = (self.source.agenda or {}).get("stability") or {}
-        if block.get("ari") is None:
+        agenda = self.view.agenda
+        if agenda is None or agenda.stability.ari is None:
             return None
-        jaccard = block.get("groups") or {}
+        jaccard = agenda.stability.jaccard
         groups = tuple(
             GroupStability(
                 group_id=int(gid),
                 label=group_label(int(gid)),
-                size=self.source.group_sizes.get(int(gid), 0),
-                jaccard=float(jaccard[str(int(gid))]),
+                size=self.view.group_votes.size_of(int(gid)),
+                jaccard=jaccard[int(gid)],
             )
-            for gid in self.source.group_ids
-            if jaccard.get(str(int(gid))) is not None
+            for gid in self.votes.group_ids
+            if int(gid) in jaccard
         )
-        return Stability(float(block["ari"]), groups, int(block.get("resamples", 0)))
+        return Stability(float(agenda.stability.ari), groups, agenda.stability.resamples)
 
 
 def _finite(value) -> float | None:
     value = float(value)
     return value if np.isfinite(value) else None
-
-
-def _lists(value: Any) -> Any:
-    """Tuples (intervals, lists of cells) as JSON lists, recursively."""
-    if isinstance(value, dict):
-        return {key: _lists(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_lists(item) for item in value]
-    return value

@@ -12,16 +12,13 @@ from typing import Any
 import numpy as np
 import sqlalchemy as sa
 
+from clustering.result_view import ResultView
 from clustering.spread import MIN_SEEN_PER_GROUP, agree_spread, pass_shares
 from deliberation.db import db
 from deliberation.models import Conversation, Statement
 from deliberation.services.authorization import MODERATION_ROLES, require_role
 from deliberation.services.lookup import find_conversation
-from deliberation.services.math_results import (
-    MathStamp,
-    latest_math_stamp,
-    math_result_document,
-)
+from deliberation.services.math_results import MathStamp, latest_math_stamp, stored_result
 from deliberation.services.result_cache import result_view
 
 LIST_LENGTH = 10
@@ -29,43 +26,39 @@ UNCERTAIN_PASS_SHARE = 0.30  # "areas of uncertainty": more than this share of v
 MIN_VOTES_FOR_UNCERTAINTY = 5  # a statement seen by fewer says nothing yet
 
 
-def build_findings(document: dict[str, Any], stamp: MathStamp) -> dict[str, Any]:
-    """The lists of one stored result (Polis math-pca2 shape), by tid, without texts.
+def build_findings(view: ResultView, stamp: MathStamp) -> dict[str, Any]:
+    """The lists of one stored result, by tid, without texts.
 
     `statements[tid]` gives, per group, [group id, agrees, disagrees, votes seen] for every
     statement a list mentions, so each can be drawn with its agree/disagree/pass bars.
     """
-    group_votes = sorted((document.get("group-votes") or {}).items(), key=lambda item: int(item[0]))
-    excluded = set(document.get("mod-out") or []) | set(document.get("meta-tids") or [])
-    tids = [int(t) for t in document.get("tids") or []]
-    counts = _group_counts(group_votes, tids)  # (3, n_groups, n_tids): agree, disagree, seen
+    votes = view.group_votes
+    excluded = view.mod_out | view.meta_tids
+    tids = votes.tids.tolist()
+    counts = np.stack([votes.agree, votes.disagree, votes.seen])  # (3, n_groups, n_tids)
+    group_ids = votes.group_ids.tolist()
 
-    repness = document.get("repness") or {}
     groups = [
         {
-            "id": int(gid),
-            "size": int(votes.get("n-members", 0)),
+            "id": gid,
+            "size": int(size),
             "representative": [
                 {
-                    "tid": int(entry["tid"]),
-                    "repful_for": entry["repful-for"],
-                    "p_success": entry["p-success"],
-                    "n_success": entry["n-success"],
-                    "n_trials": entry["n-trials"],
+                    "tid": entry.tid,
+                    "repful_for": entry.repful_for,
+                    "p_success": entry.p_success,
+                    "n_success": entry.n_success,
+                    "n_trials": entry.n_trials,
                 }
-                for entry in repness.get(gid, [])
+                for entry in view.repness.get(gid, ())
             ],
         }
-        for gid, votes in group_votes
+        for gid, size in zip(group_ids, votes.sizes.tolist(), strict=True)
     ]
-    consensus = sorted(
-        ((int(tid), value) for tid, value in (document.get("group-aware-consensus") or {}).items()),
-        key=lambda item: (-item[1], item[0]),
-    )
-    majority = document.get("consensus") or {}
+    consensus = sorted(view.group_aware_consensus.items(), key=lambda item: (-item[1], item[0]))
     # Group-informed consensus is 1/4 for a statement no group has seen: claim common ground
     # only where every group voted on it enough to say.
-    enough = (counts[2] >= MIN_SEEN_PER_GROUP).all(axis=0) if group_votes else []
+    enough = (counts[2] >= MIN_SEEN_PER_GROUP).all(axis=0) if group_ids else []
     seen_by_every_group = {tid for tid, ok in zip(tids, enough, strict=False) if ok}
     findings = {
         "version": stamp.version,
@@ -79,8 +72,8 @@ def build_findings(document: dict[str, Any], stamp: MathStamp) -> dict[str, Any]
         ][:LIST_LENGTH],
         "majority": {
             side: [
-                {"tid": int(e["tid"]), "p_success": e["p-success"], "n_trials": e["n-trials"]}
-                for e in majority.get(side, [])
+                {"tid": e.tid, "p_success": e.p_success, "n_trials": e.n_trials}
+                for e in view.majority[side]
             ]
             for side in ("agree", "disagree")
         },
@@ -92,8 +85,8 @@ def build_findings(document: dict[str, Any], stamp: MathStamp) -> dict[str, Any]
     findings["statements"] = {
         str(tid): {
             "groups": [
-                [int(gid), *(int(counts[k, g, column[tid]]) for k in range(3))]
-                for g, (gid, _) in enumerate(group_votes)
+                [gid, *(int(counts[k, g, column[tid]]) for k in range(3))]
+                for g, gid in enumerate(group_ids)
             ]
             if tid in column
             else []
@@ -101,17 +94,6 @@ def build_findings(document: dict[str, Any], stamp: MathStamp) -> dict[str, Any]
         for tid in sorted(mentioned)
     }
     return findings
-
-
-def _group_counts(group_votes: list[tuple[str, dict]], tids: list[int]) -> np.ndarray:
-    counts = np.zeros((3, len(group_votes), len(tids)), dtype=np.int64)
-    for g, (_, votes) in enumerate(group_votes):
-        by_tid = votes.get("votes") or {}
-        for t, tid in enumerate(tids):
-            cell = by_tid.get(str(tid))
-            if cell:
-                counts[:, g, t] = cell["A"], cell["D"], cell["S"]
-    return counts
 
 
 def _divisive(tids: list[int], counts: np.ndarray, excluded: set[int]) -> list[dict]:
@@ -164,7 +146,7 @@ def result_findings(facilitator_id: int, conversation_id: str) -> dict[str, Any]
         conversation,
         stamp,
         ("findings",),
-        lambda: build_findings(math_result_document(conversation, stamp.version), stamp),
+        lambda: build_findings(stored_result(conversation, stamp), stamp),
     )
     return _with_texts(conversation, findings)
 

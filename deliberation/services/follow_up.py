@@ -36,7 +36,7 @@ from deliberation.services.agenda import agenda_tids, list_agenda_items
 from deliberation.services.audit import record_audit
 from deliberation.services.authorization import MODERATION_ROLES, require_role
 from deliberation.services.lookup import find_conversation, find_participant
-from deliberation.services.math_results import latest_math_result
+from deliberation.services.math_results import newest_result
 from deliberation.services.sector_privacy import is_suppressed
 
 MAX_LABEL_LENGTH = 200
@@ -429,12 +429,13 @@ def _tally(
 
 def _participant_groups(conversation_id: str) -> tuple[int | None, dict[int, int | None]]:
     """pid -> opinion group in the newest fast result (participants it left out: none)."""
-    result = latest_math_result(conversation_id, kind=MathKind.FAST)
-    if result is None:
+    newest = newest_result(conversation_id, kind=MathKind.FAST)
+    if newest is None:
         return None, {}
-    people = (result.result.get("mesa") or {}).get("participants") or {}
-    pids, group_ids = people.get("pid") or [], people.get("group") or []
-    return result.version, dict(zip(pids, group_ids, strict=False))
+    people = newest.view.placements
+    return newest.stamp.version, dict(
+        zip(people.pid.tolist(), people.group_or_none(), strict=False)
+    )
 
 
 def _statements(conversation: Conversation, tids: list[int]) -> dict[int, Statement]:

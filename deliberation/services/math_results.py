@@ -1,4 +1,8 @@
-"""Storing the math's results and reading back what the deliberation needs from them."""
+"""Storing the math's results and reading back what the deliberation needs from them.
+
+A stored result is read through its view (clustering.result_view.ResultView), parsed once per
+process and version (`stored_result`), never by the document's keys.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from clustering.result_view import ResultView
 from deliberation.db import db, now_ms, unit_of_work
 from deliberation.errors import Invalid, NotFound
 from deliberation.models import Conversation, MathKind, MathResult
 from deliberation.services.lookup import allocate_number, find_conversation
+from deliberation.services.result_cache import result_view
 
 PRIORITIES_KEY = "comment-priorities"  # as in Polis's math-pca2 document, keyed by tid as text
 
@@ -84,6 +90,34 @@ def math_result_document(conversation: Conversation, version: int) -> dict[str, 
     if document is None:
         raise NotFound(f"no math result {version}", code="results_not_computed")
     return document
+
+
+def stored_result(conversation: Conversation, stamp: MathStamp) -> ResultView:
+    """The view of the result `stamp` names, read from the database once per process."""
+    return result_view(
+        conversation,
+        stamp,
+        ("result",),
+        lambda: ResultView.from_document(math_result_document(conversation, stamp.version)),
+    )
+
+
+@dataclass(frozen=True)
+class NewestResult:
+    """The newest stored result of a conversation (of one kind, when asked): which it is, and
+    its view."""
+
+    stamp: MathStamp
+    view: ResultView
+
+
+def newest_result(
+    conversation_id: str, *, kind: MathKind | str | None = None
+) -> NewestResult | None:
+    """The newest result's stamp and view (None before the first recompute)."""
+    conversation = find_conversation(conversation_id)
+    stamp = latest_math_stamp(conversation, kind=kind)
+    return NewestResult(stamp, stored_result(conversation, stamp)) if stamp else None
 
 
 # Built once: routing reads it after every vote.

@@ -3,16 +3,17 @@ believe, the statements most groups agree on, and where the reader stands."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
 from clustering.inconv import MIN_VOTES
+from clustering.result_view import UNGROUPED, ResultView
 from deliberation.db import db
-from deliberation.models import Conversation, LatestVote, MathResult, Statement
+from deliberation.models import Conversation, LatestVote, Statement
 from deliberation.services.lookup import find_conversation, find_participant
+from deliberation.services.math_results import latest_math_stamp, stored_result
 from deliberation.services.own_activity import takes_votes
 from deliberation.services.participant_state import Placement, placement_in
 
@@ -87,25 +88,20 @@ def opinion_summary(conversation_id: str, pid: int | None = None) -> OpinionSumm
     conversation = find_conversation(conversation_id)
     if pid is not None:
         find_participant(conversation, pid)
-    newest = db.session.scalar(
-        sa.select(MathResult)
-        .where(MathResult.conversation_id == conversation.id)
-        .order_by(MathResult.version.desc())
-        .limit(1)
-    )
+    newest = latest_math_stamp(conversation)
     statements = _shown_statements(conversation)
     reader = _reader(conversation, pid, len(statements)) if pid is not None else {}
     if newest is None:
         return OpinionSummary(None, None, 0, [], [], **reader)
-    document = newest.result
+    view = stored_result(conversation, newest)
     if pid is not None:
-        reader["placement"] = placement_in(newest.version, document, pid)
+        reader["placement"] = placement_in(newest.version, view, pid)
     return OpinionSummary(
         math_version=newest.version,
         computed_ms=newest.created_ms,
-        participants=int(document.get("n", 0)),
-        groups=_groups(document, statements),
-        common_ground=_common_ground(document, statements),
+        participants=view.participants,
+        groups=_groups(view, statements),
+        common_ground=_common_ground(view, statements),
         **reader,
     )
 
@@ -128,59 +124,46 @@ def _reader(conversation: Conversation, pid: int, shown: int) -> dict[str, Any]:
     return {"votes_cast": votes, "votes_to_be_placed": min(MIN_VOTES, max(shown, 1))}
 
 
-def _groups(document: Mapping[str, Any], statements: dict[int, Statement]) -> list[GroupSummary]:
-    people = (document.get("mesa") or {}).get("participants") or {}
+def _groups(view: ResultView, statements: dict[int, Statement]) -> list[GroupSummary]:
+    people = view.placements
     points: dict[int, list[tuple[float, float]]] = {}
-    for x, y, group in zip(
-        people.get("x", []), people.get("y", []), people.get("group", []), strict=False
-    ):
-        if group is not None:
-            points.setdefault(int(group), []).append((float(x), float(y)))
-    repness = document.get("repness") or {}
+    columns = (people.x.tolist(), people.y.tolist(), people.group.tolist())
+    for x, y, group in zip(*columns, strict=False):
+        if group != UNGROUPED:
+            points.setdefault(group, []).append((x, y))
     groups = []
-    for key, votes in sorted((document.get("group-votes") or {}).items(), key=_int_key):
+    votes = view.group_votes
+    for gid, size in zip(votes.group_ids.tolist(), votes.sizes.tolist(), strict=True):
         stances = [
-            GroupStance(
-                statements[entry["tid"]], entry["repful-for"] == "agree", entry["p-success"]
-            )
-            for entry in repness.get(key, [])
-            if entry["tid"] in statements
+            GroupStance(statements[entry.tid], entry.agrees, entry.p_success)
+            for entry in view.repness.get(gid, ())
+            if entry.tid in statements
         ]
         groups.append(
             GroupSummary(
-                id=int(key),
-                size=int(votes.get("n-members", 0)),
+                id=gid,
+                size=size,
                 stances=stances[:STATEMENTS_PER_LIST],
-                points=points.get(int(key), []),
+                points=points.get(gid, []),
             )
         )
     return groups
 
 
-def _common_ground(
-    document: Mapping[str, Any], statements: dict[int, Statement]
-) -> list[CommonGround]:
+def _common_ground(view: ResultView, statements: dict[int, Statement]) -> list[CommonGround]:
     """Statements that a majority of the voters of most groups agreed with, the most agreed
     first (by number of groups, then by group-aware consensus)."""
-    group_votes = [g.get("votes") or {} for g in (document.get("group-votes") or {}).values()]
-    if not group_votes:
+    votes = view.group_votes
+    n_groups = len(votes.group_ids)
+    if not n_groups:
         return []
-    consensus = document.get("group-aware-consensus") or {}
+    agreeing = (votes.agree * 2 > votes.seen).sum(axis=0)  # (m,) groups whose majority agreed
+    column = {tid: t for t, tid in enumerate(votes.tids.tolist())}
     found = []
     for tid, statement in statements.items():
-        key = str(tid)
-        agreeing = sum(
-            1
-            for votes in group_votes
-            if key in votes and votes[key].get("A", 0) * 2 > votes[key].get("S", 0)
-        )
-        if agreeing * 2 > len(group_votes):
-            found.append(
-                CommonGround(statement, agreeing, len(group_votes), float(consensus.get(key, 0)))
-            )
+        count = int(agreeing[column[tid]]) if tid in column else 0
+        if count * 2 > n_groups:
+            consensus = view.group_aware_consensus.get(tid, 0.0)
+            found.append(CommonGround(statement, count, n_groups, consensus))
     found.sort(key=lambda c: (-c.groups_agreeing, -c.consensus, c.statement.tid))
     return found[:STATEMENTS_PER_LIST]
-
-
-def _int_key(item: tuple[str, Any]) -> int:
-    return int(item[0])

@@ -17,21 +17,17 @@ import numpy as np
 import sqlalchemy as sa
 from scipy.spatial import ConvexHull, QhullError
 
+from clustering.result_view import UNGROUPED, ResultView
 from deliberation.db import db
 from deliberation.errors import Invalid, NotFound
 from deliberation.models import Conversation, LatestVote, MathKind
 from deliberation.services.authorization import MODERATION_ROLES, require_role
 from deliberation.services.lookup import find_conversation, find_statement
-from deliberation.services.math_results import (
-    MathStamp,
-    latest_math_stamp,
-    math_result_document,
-)
+from deliberation.services.math_results import MathStamp, latest_math_stamp, stored_result
 from deliberation.services.result_cache import result_view
 
 PROJECTIONS = ("pca", "umap")
 GRID = 65_535  # steps of the quantised axes: far finer than any screen's pixels
-UNGROUPED = -1
 # What a point's vote on a statement is sent as (one byte each).
 VOTE_CODES = {"none": 0, "agree": 1, "disagree": 2, "pass": 3}
 _CODE_OF_VOTE = {1: VOTE_CODES["agree"], -1: VOTE_CODES["disagree"], 0: VOTE_CODES["pass"]}
@@ -46,43 +42,35 @@ class MapPayload:
     pids: np.ndarray
 
 
-def build_map_payload(document: dict[str, Any], stamp: MathStamp, projection: str) -> MapPayload:
-    """The map of one stored result (Polis math-pca2 shape with Mesa's `mesa` key).
+def build_map_payload(view: ResultView, stamp: MathStamp, projection: str) -> MapPayload:
+    """The map of one stored result.
 
-    PCA places every participant who voted (`mesa.participants`); UMAP places the clustered
-    ones (`mesa.umap`, slow results only). Either way points are coloured by Polis group, so
+    PCA places every participant who voted (`view.placements`); UMAP places the clustered
+    ones (`view.umap`, slow results only). Either way points are coloured by Polis group, so
     switching projection moves the same groups about rather than regrouping them.
     """
     if projection not in PROJECTIONS:
         raise Invalid(f"projection must be one of {', '.join(PROJECTIONS)}", code="projection")
-    mesa = document.get("mesa") or {}
-    people = mesa.get("participants") or {}
-    all_pids = np.asarray(people.get("pid", []), dtype=np.int64)
-    all_groups = _group_ids(people.get("group", []))
+    people = view.placements
     base = {
         "version": stamp.version,
         "kind": stamp.kind.value,
         "computed_ms": stamp.created_ms,
         "projection": projection,
-        "participants": int(document.get("n", len(all_pids))),
-        "in_conversation": len(document.get("in-conv") or []),
-        "grouped": int((all_groups != UNGROUPED).sum()),
+        "participants": view.participants,
+        "in_conversation": len(view.in_conv),
+        "grouped": int((people.group != UNGROUPED).sum()),
     }
     if projection == "pca":
-        pids = all_pids
-        x = np.asarray(people.get("x", []), dtype=np.float64)
-        y = np.asarray(people.get("y", []), dtype=np.float64)
-        groups = all_groups
+        pids, x, y, groups = people.pid, people.x, people.y, people.group
     else:
-        umap = mesa.get("umap") or {}
-        if not umap.get("available"):
-            reason = umap.get("reason") or "the UMAP map is computed by the slow stage"
+        umap = view.umap
+        if umap is None or not umap.available:
+            reason = (umap and umap.reason) or "the UMAP map is computed by the slow stage"
             return MapPayload({**base, "available": False, "reason": reason}, np.empty(0, int))
-        pids = np.asarray(umap["pid"], dtype=np.int64)
-        x = np.asarray(umap["x"], dtype=np.float64)
-        y = np.asarray(umap["y"], dtype=np.float64)
-        groups = _groups_of(pids, all_pids, all_groups)
-        base["agreement_with_groups"] = umap.get("adjusted_rand_vs_polis")
+        pids, x, y = umap.pid, umap.x, umap.y
+        groups = people.groups_of(pids)
+        base["agreement_with_groups"] = umap.agreement_with_groups
 
     bounds = _bounds(x, y)
     qx = _quantise(x, bounds[0], bounds[1])
@@ -101,20 +89,6 @@ def build_map_payload(document: dict[str, Any], stamp: MathStamp, projection: st
         "groups": _group_outlines(x[order], y[order], groups),
     }
     return MapPayload(body, pids)
-
-
-def _group_ids(groups: list) -> np.ndarray:
-    # None (not clustered) becomes NaN as a float, then UNGROUPED: no Python loop per point.
-    as_float = np.array(groups, dtype=np.float64)
-    return np.where(np.isnan(as_float), UNGROUPED, as_float).astype(np.int64)
-
-
-def _groups_of(pids: np.ndarray, all_pids: np.ndarray, all_groups: np.ndarray) -> np.ndarray:
-    """The Polis group of each of `pids`, looked up in the PCA participants (sorted by pid)."""
-    if not len(all_pids):
-        return np.full(len(pids), UNGROUPED, dtype=np.int64)
-    at = np.clip(np.searchsorted(all_pids, pids), 0, len(all_pids) - 1)
-    return np.where(all_pids[at] == pids, all_groups[at], UNGROUPED)
 
 
 def _bounds(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float, float]:
@@ -174,9 +148,7 @@ def cached_map(conversation: Conversation, stamp: MathStamp, projection: str) ->
         conversation,
         stamp,
         ("map", projection),
-        lambda: build_map_payload(
-            math_result_document(conversation, stamp.version), stamp, projection
-        ),
+        lambda: build_map_payload(stored_result(conversation, stamp), stamp, projection),
     )
 
 

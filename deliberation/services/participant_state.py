@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
 
+from clustering.result_view import ResultView
 from deliberation.db import db
-from deliberation.models import LatestVote, MathResult
+from deliberation.models import LatestVote
 from deliberation.services.lookup import find_conversation, find_participant
+from deliberation.services.math_results import latest_math_stamp, stored_result
 
 
 @dataclass(frozen=True)
@@ -44,24 +44,17 @@ def participant_state(conversation_id: str, pid: int) -> ParticipantState:
         .where(LatestVote.conversation_id == conversation.id, LatestVote.pid == pid)
         .order_by(LatestVote.tid)
     )
-    newest = db.session.scalar(
-        sa.select(MathResult)
-        .where(MathResult.conversation_id == conversation.id)
-        .order_by(MathResult.version.desc())
-        .limit(1)
+    newest = latest_math_stamp(conversation)
+    placement = (
+        placement_in(newest.version, stored_result(conversation, newest), pid) if newest else None
     )
-    placement = placement_in(newest.version, newest.result, pid) if newest else None
     return ParticipantState(conversation.public_id, pid, participant.sector, list(votes), placement)
 
 
-def placement_in(math_version: int, result: Mapping[str, Any], pid: int) -> Placement | None:
-    """The participant's entry in a result's `mesa.participants` columns (pid, x, y, group).
+def placement_in(math_version: int, view: ResultView, pid: int) -> Placement | None:
+    """The participant's place in a result's map (x, y, group).
 
-    A result without them (one imported from Polis) places nobody.
+    A result without placements (one imported from Polis) places nobody.
     """
-    people = (result.get("mesa") or {}).get("participants") or {}
-    try:
-        row = people["pid"].index(pid)
-        return Placement(math_version, people["x"][row], people["y"][row], people["group"][row])
-    except (KeyError, ValueError, IndexError):
-        return None
+    place = view.placements.place_of(pid)
+    return Placement(math_version, *place) if place else None

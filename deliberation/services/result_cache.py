@@ -1,5 +1,8 @@
 """Views of stored math results, kept in memory per stored result.
 
+The first view of every stored result is its read model (`math_results.stored_result`), which
+the others are built from.
+
 A stored result never changes once written, so what is derived from it (the map payload, the
 findings, the agenda's arrays) can be kept until newer versions push it out. Reading and parsing
 the document of a 100k-participant conversation costs far more than anything built from it;
@@ -25,8 +28,10 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-# Two views (map, findings) of the newest versions of a few conversations run at once.
-MAX_ENTRIES = 24
+# Per stored version: its read model (clustering.result_view) and the views built from it (map,
+# findings), for the newest fast and slow versions of about ten conversations at once. A read
+# model holds ~70 bytes per participant (PCA and UMAP columns, in-conv): 7 MB at 100,000.
+MAX_ENTRIES = 48
 
 
 class ResultViewCache:

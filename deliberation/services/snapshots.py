@@ -240,12 +240,8 @@ def _compute(votes: VoteRecords, parameters: dict[str, Any]) -> dict[str, Any]:
         meta=frozenset(stored["meta"]),
     )
     result = update(votes, moderation, None, PolisParams(**parameters["pipeline"]))
-    document = result.to_dict()
-    document["mesa"]["inputs"] = {
-        "last_vote_id": parameters["last_vote_id"],
-        "previous_version": None,
-    }
-    return document
+    result.record_inputs({"last_vote_id": parameters["last_vote_id"], "previous_version": None})
+    return result.to_dict()
 
 
 def _moderation_json(moderation: Moderation) -> dict[str, list[int]]:

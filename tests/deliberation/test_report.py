@@ -225,3 +225,40 @@ def test_suppressed_cells_and_formulas_never_leak(
 ):
     _suppressed_sector_cells_never_appear(reported)
     _formula_injection_is_neutralised_in_csv_and_markdown(reported)
+
+
+def test_json_agenda_entries_keep_the_published_shape(
+    reported,
+    fewer_resamples,  # noqa: F811
+    in_thread,  # noqa: F811
+):
+    """mesa-plenary-report/1 nests the statement and writes every share as {label, n,
+    agree_share, interval}, whatever type the report holds its agenda in."""
+    owner_id, cid, _tids = reported
+    run_once("slow")
+    report = plenary_report(owner_id, cid, "es")
+    entries = json.loads(report_json(report))["common_agenda"]
+    assert entries and len(entries) == len(report.common_agenda)
+    for entry, held in zip(entries, report.common_agenda, strict=True):
+        assert list(entry) == [
+            "statement",
+            "consensus",
+            "consensus_interval",
+            "majority_share",
+            "bridging",
+            "bridging_interval",
+            "groups",
+            "sectors",
+            "red_line_sectors",
+        ]
+        statement = held.statement
+        assert entry["statement"] == {
+            "tid": statement.tid,
+            "text": statement.text,
+            "language": statement.language,
+        }
+        assert entry["consensus"] == held.consensus
+        for share in entry["groups"] + entry["sectors"]:
+            assert list(share) == ["label", "n", "agree_share", "interval"]
+        assert {share["label"] for share in entry["sectors"]} <= {"comercio", "derechos humanos"}
+    assert any(entry["sectors"] for entry in entries)

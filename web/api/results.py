@@ -1,20 +1,21 @@
 """Results of the newest stored math: opinion groups, what represents each, consensus, the map.
 
-Read from the Polis math-pca2 shaped document the recompute worker stores; keys are renamed to
+Read through the stored result's view (clustering.result_view); Polis's keys come out in
 snake_case, counts and statistics keep Polis's meaning (see docs/polis-math.md). Map points carry
 no pid and are sorted by position, so nobody can find another participant on the map.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from apiflask import APIBlueprint, Schema, fields
 from apiflask.validators import OneOf
 
-from deliberation import services
 from deliberation.errors import NotFound
-from deliberation.models import MathKind, MathResult
+from deliberation.models import MathKind
+from deliberation.services.math_results import NewestResult, newest_result
 from web.api.auth import PUBLIC, access
 
 bp = APIBlueprint("results", __name__, tag="Results")
@@ -102,62 +103,55 @@ def results(conversation_id, query):
 
     404 with code results_not_computed until the first recompute.
     """
-    stored = services.latest_math_result(conversation_id, kind=query["kind"])
-    if stored is None:
+    newest = newest_result(conversation_id, kind=query["kind"])
+    if newest is None:
         raise NotFound("no results computed yet", code="results_not_computed")
-    return results_view(stored)
+    return results_view(newest)
 
 
-def results_view(stored: MathResult) -> dict[str, Any]:
-    document = stored.result
-    repness = document.get("repness") or {}
+def results_view(newest: NewestResult) -> dict[str, Any]:
+    view = newest.view
+    votes = view.group_votes
     groups = [
         {
-            "id": int(gid),
-            "size": votes.get("n-members", 0),
-            "representative": [
-                {"best_agree": False, **_snake_case(entry)} for entry in repness.get(gid, [])
-            ],
+            "id": gid,
+            "size": size,
+            "representative": [dataclasses.asdict(entry) for entry in view.repness.get(gid, ())],
         }
-        for gid, votes in sorted((document.get("group-votes") or {}).items(), key=_by_int_key)
+        for gid, size in zip(votes.group_ids.tolist(), votes.sizes.tolist(), strict=True)
     ]
-    consensus = document.get("consensus") or {}
-    mesa = document.get("mesa") or {}
-    umap = mesa.get("umap") or {}
-    return {
-        "version": stored.version,
-        "kind": stored.kind.value,
-        "computed_ms": stored.created_ms,
-        "participants": document.get("n", 0),
-        "statements": document.get("n-cmts", 0),
-        "groups": groups,
-        "consensus": {
-            side: [_snake_case(entry) for entry in consensus.get(side, [])]
+    umap = view.umap
+    # The fields of the `Results` schema above (the API's names, not the stored document's).
+    return dict(
+        version=newest.stamp.version,
+        kind=newest.stamp.kind.value,
+        computed_ms=newest.stamp.created_ms,
+        participants=view.participants,
+        statements=view.statements,
+        groups=groups,
+        consensus={
+            side: [dataclasses.asdict(entry) for entry in view.majority[side]]
             for side in ("agree", "disagree")
         },
-        "group_aware_consensus": [
-            {"tid": int(tid), "value": value}
-            for tid, value in sorted(
-                (document.get("group-aware-consensus") or {}).items(), key=_by_int_key
-            )
+        group_aware_consensus=[
+            {"tid": tid, "value": value}
+            for tid, value in sorted(view.group_aware_consensus.items())
         ],
-        "map": _points(mesa.get("participants") or {}, "group"),
-        "umap": _points(umap, "hdbscan_group") if umap.get("available") else None,
-    }
-
-
-def _snake_case(entry: dict[str, Any]) -> dict[str, Any]:
-    return {key.replace("-", "_"): value for key, value in entry.items()}
-
-
-def _by_int_key(item: tuple[str, Any]) -> int:
-    return int(item[0])
-
-
-def _points(columns: dict[str, Any], group_key: str) -> list[dict[str, Any]]:
-    points = zip(
-        columns.get("x", []), columns.get("y", []), columns.get(group_key, []), strict=False
+        map=_points(
+            view.placements.x.tolist(),
+            view.placements.y.tolist(),
+            view.placements.group_or_none(),
+        ),
+        umap=(
+            _points(umap.x.tolist(), umap.y.tolist(), umap.hdbscan_group.tolist())
+            if umap is not None and umap.available
+            else None
+        ),
     )
+
+
+def _points(x: list[float], y: list[float], groups: list) -> list[dict[str, Any]]:
+    points = zip(x, y, groups, strict=False)
     return [{"x": x, "y": y, "group": group} for x, y, group in sorted(points, key=_position)]
 
 
