@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from deliberation.db import db
 from deliberation.models import AgendaItem, MathKind, ModerationState, Statement
+from deliberation.services.authorization import MODERATION_ROLES, require_role
 from deliberation.services.lookup import find_conversation
 from deliberation.services.math_results import latest_math_result
 
@@ -44,9 +45,13 @@ class AgendaCandidates:
     candidates: list[AgendaCandidate]
 
 
-def agenda_candidates(conversation_id: str, language: str | None = None) -> AgendaCandidates:
-    """Every accepted, non-meta statement: the ranked ones first, then the rest by tid."""
+def agenda_candidates(
+    facilitator_id: int, conversation_id: str, language: str | None = None
+) -> AgendaCandidates:
+    """Every accepted, non-meta statement: the ranked ones first, then the rest by tid; for the
+    conversation's owners and moderators, who choose what to promote."""
     conversation = find_conversation(conversation_id)
+    require_role(facilitator_id, conversation, MODERATION_ROLES)
     on_agenda = set(
         db.session.scalars(
             sa.select(AgendaItem.tid).where(AgendaItem.conversation_id == conversation.id)
@@ -62,7 +67,7 @@ def agenda_candidates(conversation_id: str, language: str | None = None) -> Agen
             )
         )
     }
-    ranked = _common_agenda(conversation_id, language, on_agenda)
+    ranked = _common_agenda(facilitator_id, conversation_id, language, on_agenda)
     if ranked is None:
         ranked = _fast_result_ranking(conversation_id, statements, language, on_agenda)
     listed = {c.tid for c in ranked.candidates}
@@ -75,12 +80,12 @@ def agenda_candidates(conversation_id: str, language: str | None = None) -> Agen
 
 
 def _common_agenda(
-    conversation_id: str, language: str | None, on_agenda: set[int]
+    facilitator_id: int, conversation_id: str, language: str | None, on_agenda: set[int]
 ) -> AgendaCandidates | None:
     try:
         from deliberation.services.common_agenda import common_agenda
 
-        agenda = common_agenda(conversation_id, lang=language)
+        agenda = common_agenda(facilitator_id, conversation_id, lang=language)
     except ImportError:  # the slow stage's reader of stored results is not installed yet
         return None
     return AgendaCandidates(

@@ -285,7 +285,7 @@ def test_import_command_prints_the_new_id_last(app, tmp_path):
         (1, 1, 1, 2000),
         (5, 1, -1, 3000),
     ]
-    statements = services.list_statements(conversation_id)
+    statements = services.list_statements(services.OPERATOR, conversation_id)
     assert [(s.tid, s.moderation, s.author_pid, s.created_ms) for s in statements] == [
         (0, ModerationState.ACCEPTED, 0, 900),
         (1, ModerationState.TODO, 1, 1900),
@@ -450,7 +450,7 @@ def test_the_newer_comments_layout_with_meta_seed_and_repeated_texts(app, tmp_pa
     comments = header + "900,0,0,1,1,1,false,true,0.5,Same words\n"
     comments += "1900,1,1,1,1,1,true,false,0.5,same   WORDS\n"
     conversation_id = import_polis_export(_folder(tmp_path, comments=comments)).conversation_id
-    statements = services.list_statements(conversation_id)
+    statements = services.list_statements(services.OPERATOR, conversation_id)
     assert [(s.is_seed, s.is_meta) for s in statements] == [(True, False), (False, True)]
     assert statements[0].text_fingerprint == services.statement_fingerprint("Same words")
     assert statements[1].text_fingerprint != statements[0].text_fingerprint
