@@ -164,7 +164,7 @@ def formula_conversation(app, tmp_path) -> str:
 
 def test_every_csv_export_neutralises_formulas_and_imports_back_unchanged(app, tmp_path):
     cid = formula_conversation(app, tmp_path)
-    files = polis_csv_export(cid)
+    files = polis_csv_export(services.OPERATOR, cid)
     cells = 0
     for name, text in files.items():
         if not name.endswith(".csv"):
@@ -182,7 +182,7 @@ def test_every_csv_export_neutralises_formulas_and_imports_back_unchanged(app, t
     assert "'@SUM(A1:A9)" in [row["comment"] for row in groups]
 
     original = sorted(s.text for s in services.list_statements(services.OPERATOR, cid))
-    write_polis_csv(cid, tmp_path / "out")
+    write_polis_csv(services.OPERATOR, cid, tmp_path / "out")
     again = import_polis_export(tmp_path / "out")
     assert (
         sorted(s.text for s in services.list_statements(services.OPERATOR, again.conversation_id))
@@ -198,5 +198,5 @@ def test_a_polis_export_with_raw_formulas_imports_as_written(app, tmp_path):
     imported = import_polis_export(folder_with(tmp_path, **{"comments.csv": comments}))
     texts = [s.text for s in services.list_statements(services.OPERATOR, imported.conversation_id)]
     assert texts[0] == "=SUM(1,2)"
-    exported = polis_csv_export(imported.conversation_id, names=["comments.csv"])
+    exported = polis_csv_export(services.OPERATOR, imported.conversation_id, names=["comments.csv"])
     assert "'=SUM(1,2)" in exported["comments.csv"]

@@ -87,7 +87,7 @@ def open_data(request, tmp_path_factory) -> dict[str, ImportedSet]:
             conversation_id = import_polis_export(OPEN_DATA / name, math_seed=SEED).conversation_id
             seconds = time.perf_counter() - started
             exported = tmp_path_factory.mktemp(name)
-            write_polis_csv(conversation_id, exported)
+            write_polis_csv(services.OPERATOR, conversation_id, exported)
             result = ImportedSet(
                 conversation_id, seconds, *_stored(conversation_id), exported=exported
             )
@@ -372,13 +372,15 @@ def test_a_folder_with_only_participants_votes(app, tmp_path):
     pd.testing.assert_frame_equal(latest, expected, check_dtype=False)
     assert participant_ids == set(pd.read_csv(shared)["participant"])
     assert statements["tid"].tolist() == sorted(expected["tid"].unique())
-    exported = polis_csv_export(conversation_id, names=["participants-votes.csv"])
+    exported = polis_csv_export(
+        services.OPERATOR, conversation_id, names=["participants-votes.csv"]
+    )
     assert exported["participants-votes.csv"].splitlines()[0] == _first_line(shared).rstrip("\n")
 
 
 def test_formula_cells_are_neutralised_and_numbers_are_not(app, tmp_path):
     conversation_id = import_polis_export(_folder(tmp_path)).conversation_id
-    files = polis_csv_export(conversation_id, base_url="https://mesa.example/")
+    files = polis_csv_export(services.OPERATOR, conversation_id, base_url="https://mesa.example/")
 
     summary = dict(csv.reader(io.StringIO(files["summary.csv"])))
     assert summary["topic"] == "'@Small table"
@@ -418,7 +420,7 @@ def test_json_export(app, tmp_path):
     result = runner.invoke(args=["export", conversation_id, "--format", "json", "--out", str(out)])
     assert result.exit_code == 0, result.output
     document = json.loads(out.read_text())
-    assert document == json_export(conversation_id)
+    assert document == json_export(services.OPERATOR, conversation_id)
     assert document["conversation"]["attribution"] == POLIS_ATTRIBUTION
     assert [s["tid"] for s in document["statements"]] == [0, 1, 2]
     assert [(s["agrees"], s["disagrees"]) for s in document["statements"]] == [
@@ -460,7 +462,7 @@ def test_a_conversation_without_votes_exports_empty_tables(app, tmp_path):
     owner = make_facilitator("owner@example.org")
     conversation = services.create_conversation(owner.id, "Nothing yet")
     services.add_seed_statement(owner.id, conversation.public_id, "A first statement")
-    files = polis_csv_export(conversation.public_id)
+    files = polis_csv_export(services.OPERATOR, conversation.public_id)
     assert (
         files["votes.csv"]
         == ",".join(("timestamp", "datetime", "comment-id", "voter-id", "vote")) + "\n"

@@ -24,6 +24,7 @@ from deliberation import services
 from deliberation.db import db
 from deliberation.errors import Forbidden
 from deliberation.models import AuditEntry, Facilitator, Role
+from deliberation.polis_io import json_export, polis_csv_export
 from deliberation.recompute import run_once
 from tests.deliberation.conftest import join, make_facilitator
 
@@ -271,6 +272,21 @@ def test_the_operator_takes_a_snapshot_audited_as_no_facilitator(session):
         if e.action == "snapshot.create" and e.detail["snapshot"] == snapshot.id
     ]
     assert entry.facilitator_id is None
+
+
+def test_a_whole_conversations_export_is_for_its_owners_and_the_operator(session):
+    """Every vote and statement in any moderation state: owners (the console's export) and the
+    operator (`flask --app web export`), no one else."""
+    cid = session.conversation_id
+    for export in (polis_csv_export, json_export):
+        for caller in (session.stranger.id, session.moderator.id):
+            with pytest.raises(Forbidden):
+                export(caller, cid)
+    assert len(json_export(session.owner.id, cid)["votes"]) == 12
+    assert (
+        json_export(services.OPERATOR, cid)["votes"] == json_export(session.owner.id, cid)["votes"]
+    )
+    assert polis_csv_export(session.owner.id, cid)["votes.csv"].count("\n") == 13
 
 
 def test_a_forgotten_caller_is_an_error_not_a_pass(session):
