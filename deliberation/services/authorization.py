@@ -4,13 +4,14 @@ Checked here, in the services, so that no entry point (web page, API, CLI) can f
 service that reads or changes what only a conversation's team may see takes the caller first
 (`facilitator_id`) and checks the role before anything else.
 
-The caller is a facilitator's id or, for the services a command-line command calls (`report`,
-`agenda`, `snapshot`, `verify-snapshot`), `OPERATOR`: the person at the server's command line.
-Whoever can run those commands holds the database credentials and could read every row anyway,
-so the operator needs no role; naming that caller, rather than skipping the check, keeps each
-exemption visible where it is made. Such a service calls `require_role_or_operator`; every
-other one calls `require_role`, which refuses the operator. Only command-line entry points pass
-`OPERATOR`: tests/deliberation/test_service_authorization.py checks that web/ pages never do.
+The caller is a facilitator's id or, for the services a command-line command calls (`export`,
+`report`, `agenda`, `snapshot`, `verify-snapshot`), `OPERATOR`: the person at the server's
+command line. Whoever can run those commands holds the database credentials and could read
+every row anyway, so the operator needs no role; naming that caller, rather than skipping the
+check, keeps each exemption visible where it is made. Such a service calls
+`require_role_or_operator`; every other one calls `require_role`, which refuses the operator.
+Only command-line entry points pass `OPERATOR`: tests/deliberation/test_service_authorization.py
+checks that web/ pages never do.
 """
 
 from __future__ import annotations
