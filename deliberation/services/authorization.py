@@ -75,8 +75,8 @@ def require_role(
 def require_role_or_operator(
     caller: Caller, conversation: Conversation, allowed: tuple[Role, ...]
 ) -> None:
-    """As `require_role`, and the operator passes: for the services a command-line command
-    calls (the report, the agenda, snapshots)."""
+    """As `require_role`, and the operator passes: for the services the commands call (see the
+    module's docstring)."""
     if caller is not OPERATOR:
         require_role(caller, conversation, allowed)
 

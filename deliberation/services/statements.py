@@ -175,8 +175,9 @@ def list_statements(
     moderation: ModerationState | str | None = None,
 ) -> list[Statement]:
     """Statements of a conversation in tid order, optionally only those in one moderation state,
-    for its owners and moderators: without `moderation` this includes rejected and unmoderated
-    statements. Participants read `accepted_statements`."""
+    for its owners and moderators, and the operator (checking an import from `flask shell`):
+    without `moderation` this includes rejected and unmoderated statements. Participants read
+    `accepted_statements`."""
     conversation = find_conversation(conversation_id)
     require_role_or_operator(facilitator_id, conversation, MODERATION_ROLES)
     return _statements_of(conversation, moderation)

@@ -164,7 +164,8 @@ WRITES: dict[str, Call] = {
     ),
 }
 
-# The services a command-line command calls, which therefore admit `OPERATOR`.
+# The services that admit `OPERATOR`: those the commands call, and the statement list (an
+# operator checking an import from `flask shell`).
 OPERATOR_READS = (
     "common_agenda",
     "latest_snapshot",
