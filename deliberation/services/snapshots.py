@@ -37,8 +37,10 @@ from deliberation.db import db, now_ms, unit_of_work
 from deliberation.errors import NotFound
 from deliberation.math_inputs import moderation_state
 from deliberation.models import Conversation, MathKind, Snapshot, VoteRecord
-from deliberation.recompute.cold import canonical_json
-from deliberation.recompute.stages import params_for
+
+# Modules, not names: deliberation.recompute imports the services, so a process that imports
+# it first (the slow stage's child) finds these modules half-initialised here.
+from deliberation.recompute import cold, stages
 from deliberation.services.audit import record_audit
 from deliberation.services.authorization import (
     MODERATION_ROLES,
@@ -103,7 +105,7 @@ def create_snapshot(facilitator_id: Caller, conversation_id: str, label: str = "
     votes = votes_as_of(conversation, last_vote_id)
     moderation = moderation_state(conversation)
     parameters = {
-        "pipeline": params_for(MathKind.FAST, conversation.math_seed).to_dict(),
+        "pipeline": stages.params_for(MathKind.FAST, conversation.math_seed).to_dict(),
         "moderation": _moderation_json(moderation),
         "last_vote_id": int(last_vote_id),
     }
@@ -150,7 +152,7 @@ def verify_snapshot(facilitator_id: Caller, snapshot_id: int) -> Verification:
         stored_sha256=snapshot.sha256,
         rehashed_sha256=rehashed,
         hash_matches=rehashed == snapshot.sha256,
-        recompute_matches=canonical_json(recomputed) == canonical_json(snapshot.result),
+        recompute_matches=cold.canonical_json(recomputed) == cold.canonical_json(snapshot.result),
     )
 
 
@@ -205,7 +207,7 @@ def snapshot_digest(
         "parameters": parameters,
         "result": result,
     }
-    return hashlib.sha256(canonical_json(document)).hexdigest()
+    return hashlib.sha256(cold.canonical_json(document)).hexdigest()
 
 
 def votes_as_of(conversation: Conversation, last_vote_id: int) -> VoteRecords:
