@@ -8,6 +8,7 @@ import json
 import click
 
 from deliberation.errors import DeliberationError
+from deliberation.services import OPERATOR
 from deliberation.services.common_agenda import (
     AgendaStatement,
     CommonAgenda,
@@ -30,7 +31,7 @@ def agenda_command(conversation_id: str, as_json: bool, lang: str | None, limit:
     intervals, majority share and bridging score, per-group and per-sector shares (small sector
     cells suppressed), red lines, divisive statements, areas of uncertainty and stability."""
     try:
-        agenda = common_agenda(conversation_id, lang=lang)
+        agenda = common_agenda(OPERATOR, conversation_id, lang=lang)
     except DeliberationError as refusal:
         raise click.ClickException(str(refusal)) from None
     if as_json:

@@ -8,7 +8,7 @@ import sys
 import click
 
 from deliberation.errors import DeliberationError
-from deliberation.services.snapshots import create_snapshot, verify_snapshot
+from deliberation.services import OPERATOR, create_snapshot, verify_snapshot
 
 EXIT_MISMATCH = 1
 
@@ -22,7 +22,7 @@ def snapshot_command(conversation_id: str, label: str) -> None:
     Prints the snapshot's id and hash; its id is alone on the last line.
     """
     try:
-        snapshot = create_snapshot(None, conversation_id, label)
+        snapshot = create_snapshot(OPERATOR, conversation_id, label)
     except DeliberationError as refusal:
         raise click.ClickException(str(refusal)) from None
     click.echo(
@@ -39,7 +39,7 @@ def verify_snapshot_command(snapshot_id: int) -> None:
     """Check snapshot SNAPSHOT_ID: re-hash the stored votes, parameters and results, and
     recompute the results cold with the stored seed. Exit code 0 when both match, 1 if not."""
     try:
-        verification = verify_snapshot(snapshot_id)
+        verification = verify_snapshot(OPERATOR, snapshot_id)
     except DeliberationError as refusal:
         raise click.ClickException(str(refusal)) from None
     click.echo(f"stored hash:   {verification.stored_sha256}")

@@ -137,19 +137,6 @@ def bearer_token() -> str | None:
     return token.strip()
 
 
-def presented_participant_token(conversation_id: str) -> tuple[str, str] | None:
-    """(token, "bearer" or "cookie") as the request presents it for this conversation.
-
-    A bearer token that is not a participant token is not one, and the cookie is not looked
-    at then: the caller chose to authenticate some other way.
-    """
-    token = bearer_token()
-    if token is not None:
-        return (token, "bearer") if is_participant_token(token) else None
-    cookie = request.cookies.get(participant_cookie_name(conversation_id))
-    return (cookie, "cookie") if cookie else None
-
-
 def load_facilitator(user_id: str) -> Facilitator | None:
     """Flask-Login's user loader: the facilitator of a console session, if still active and
     the session still current (`Facilitator.get_id`: "<id>.<session version>")."""

@@ -1,9 +1,10 @@
 """Who a rate limit counts, and how much: keys and limits for Flask-Limiter.
 
-Limits are counted per participant (from the signed token, with no database read), per login
-email and address, per login address (failures only), and optionally per address. No key
-holds an IP address or an email: both are replaced by an HMAC under the app's secret key, so
-the limiter's storage (memory or Redis) holds neither.
+Limits are counted per participant (from the signed token, with no database read: the claim
+web.recognition reads once per request, for the route to use too), per login email and
+address, per login address (failures only), and optionally per address. No key holds an IP
+address or an email: both are replaced by an HMAC under the app's secret key, so the limiter's
+storage (memory or Redis) holds neither.
 Limits come from the config, read on each request: MESA_RATE_LIMIT_VOTES, ..._STATEMENTS,
 ..._LOGIN, and MESA_RATE_LIMIT_PER_ADDRESS (False, or a limit such as "600/minute").
 """
@@ -18,7 +19,7 @@ from typing import Any
 from flask import current_app, g, request
 from limits import parse_many
 
-from web.credentials import presented_participant_token, read_participant_token
+from web.recognition import participant_claim
 
 # Used when MESA_RATE_LIMIT_PER_ADDRESS is just "true". A whole venue may share one address
 # behind its Wi-Fi, hence generous; the limit is off by default for that reason.
@@ -138,14 +139,14 @@ def address_key() -> str:
 
 
 def participant_key() -> str:
-    """conversation:pid from a genuine token for the conversation in the URL.
+    """conversation:pid from a genuine token for the conversation in the URL, on the pages and
+    the API alike, so both spend one budget.
 
     Without one the request is refused by authentication, before it reads or writes anything.
     """
     conversation_id = (request.view_args or {}).get("conversation_id", "")
-    presented = presented_participant_token(conversation_id)
-    claim = read_participant_token(presented[0]) if presented else None
-    if claim is None or claim.conversation_id != conversation_id:
+    claim = participant_claim(conversation_id)
+    if claim is None:
         return _NOBODY
     return f"participant:{claim.conversation_id}:{claim.pid}"
 

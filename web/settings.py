@@ -24,9 +24,11 @@ from flask.cli import with_appcontext
 
 from deliberation.recompute.analyses import DEFAULT_AGENDA_PARAMS
 from deliberation.recompute.settings import RecomputeSettings
-from deliberation.services.embedding import DEFAULT_MAX_AGE_S
-from deliberation.services.facilitators import DEFAULT_PASSWORD_HASH_METHOD
-from deliberation.services.sector_privacy import DEFAULT_MIN_SECTOR_CELL
+from deliberation.services import (
+    DEFAULT_MIN_SECTOR_CELL,
+    DEFAULT_PASSWORD_HASH_METHOD,
+    DEFAULT_XID_SIGNATURE_MAX_AGE,
+)
 from web.facilitator_sessions import DEFAULT_IDLE_SECONDS
 from web.rate_limits import DEFAULT_LOGIN_PER_ADDRESS_LIMIT
 from web.request_guard import DEFAULT_MAX_CONTENT_LENGTH
@@ -189,7 +191,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "MESA_XID_SIGNATURE_MAX_AGE",
         WHOLE_NUMBER,
-        DEFAULT_MAX_AGE_S,
+        DEFAULT_XID_SIGNATURE_MAX_AGE,
         "furthest ahead, in seconds, an embedding site's xid signature may expire",
     ),
     Setting(

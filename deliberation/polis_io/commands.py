@@ -17,6 +17,7 @@ from deliberation.errors import DeliberationError
 from deliberation.polis_io.exporters import write_json, write_polis_csv
 from deliberation.polis_io.importer import POLIS_ATTRIBUTION, import_polis_export
 from deliberation.polis_io.reading import MAX_FILE_BYTES
+from deliberation.services import OPERATOR
 
 EXIT_INPUT = 2
 
@@ -113,9 +114,9 @@ def export_command(
     try:
         if export_format == "json":
             target = out / f"{conversation_id}.json" if out.is_dir() else out
-            written = [write_json(conversation_id, target, **privacy)]
+            written = [write_json(OPERATOR, conversation_id, target, **privacy)]
         else:
-            written = write_polis_csv(conversation_id, out, base_url=base_url, **privacy)
+            written = write_polis_csv(OPERATOR, conversation_id, out, base_url=base_url, **privacy)
     except DeliberationError as refusal:
         raise click.ClickException(str(refusal)) from None
     except OSError as problem:

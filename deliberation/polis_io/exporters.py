@@ -5,6 +5,11 @@ These functions return text and dicts (and `write_*` put them in files), so the 
 API hand out the same bytes. Opinion groups come from the newest stored math result when it
 covers the votes as they stand, and are computed afresh with the conversation's seed otherwise.
 
+A whole conversation's export (its vote history, every statement in any moderation state) is
+for its owners, and for the operator's `export` command (`OPERATOR`): `polis_csv_export` and
+`json_export` take the caller and check. The report files are what anyone may read once the
+owner publishes them (`/api/v3`), so `report_csv_export` takes no caller.
+
 Privacy (SECURITY.md): exports never hold an xid (an embedding site's id, which may name a
 person) unless the owner asks with `include_xids`; `coarsen_timestamps` rounds every time down
 to its UTC day, so that a vote cannot be matched to the moment someone was seen at a phone.
@@ -31,6 +36,7 @@ from deliberation.errors import NotFound
 from deliberation.math_inputs import math_inputs
 from deliberation.models import Participant, Statement, VoteRecord
 from deliberation.polis_io import csv_formats
+from deliberation.services.authorization import OWNER_ONLY, Caller, require_role_or_operator
 from deliberation.services.lookup import find_conversation
 from deliberation.services.math_results import latest_math_result
 
@@ -60,6 +66,7 @@ DAY_MS = 24 * 60 * 60 * 1000
 
 
 def polis_csv_export(
+    facilitator_id: Caller,
     conversation_id: str,
     *,
     base_url: str = "",
@@ -73,6 +80,7 @@ def polis_csv_export(
     the attribution file is included when the conversation carries one. See the module's
     docstring for `coarsen_timestamps` and `include_xids`.
     """
+    _require_owner(facilitator_id, conversation_id)
     snapshot = _Snapshot(
         conversation_id, coarsen_timestamps=coarsen_timestamps, include_xids=include_xids
     )
@@ -135,6 +143,7 @@ def _write(writers: dict[str, Any], names: tuple[str, ...]) -> dict[str, str]:
 
 
 def write_polis_csv(
+    facilitator_id: Caller,
     conversation_id: str,
     folder: str | os.PathLike,
     *,
@@ -147,6 +156,7 @@ def write_polis_csv(
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     files = polis_csv_export(
+        facilitator_id,
         conversation_id,
         base_url=base_url,
         coarsen_timestamps=coarsen_timestamps,
@@ -160,10 +170,15 @@ def write_polis_csv(
 
 
 def json_export(
-    conversation_id: str, *, coarsen_timestamps: bool = False, include_xids: bool = False
+    facilitator_id: Caller,
+    conversation_id: str,
+    *,
+    coarsen_timestamps: bool = False,
+    include_xids: bool = False,
 ) -> dict[str, Any]:
     """The conversation, its statements, the vote history, each voter's group, representative
     and consensus statements, as one JSON-ready document (votes in the CSV sign)."""
+    _require_owner(facilitator_id, conversation_id)
     snapshot = _Snapshot(
         conversation_id, coarsen_timestamps=coarsen_timestamps, include_xids=include_xids
     )
@@ -225,6 +240,7 @@ def json_export(
 
 
 def write_json(
+    facilitator_id: Caller,
     conversation_id: str,
     path: str | os.PathLike,
     *,
@@ -234,7 +250,10 @@ def write_json(
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     document = json_export(
-        conversation_id, coarsen_timestamps=coarsen_timestamps, include_xids=include_xids
+        facilitator_id,
+        conversation_id,
+        coarsen_timestamps=coarsen_timestamps,
+        include_xids=include_xids,
     )
     with path.open("w", encoding="utf-8") as out:
         json.dump(document, out, ensure_ascii=False, allow_nan=False)
@@ -244,6 +263,10 @@ def write_json(
 def participant_groups(conversation_id: str) -> dict[int, int | None]:
     """Each voter's opinion group (None: not clustered), as the exports state them."""
     return _Snapshot(conversation_id).groups
+
+
+def _require_owner(facilitator_id: Caller, conversation_id: str) -> None:
+    require_role_or_operator(facilitator_id, find_conversation(conversation_id), OWNER_ONLY)
 
 
 class _Snapshot:

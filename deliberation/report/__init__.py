@@ -8,18 +8,7 @@ moment (assemble), in one plain shape (model) that every export renders.
     exports   JSON and CSV (language-neutral keys; statement texts in the report's language)
 """
 
-from deliberation.report.assemble import (
-    LANGUAGES,
-    conversation_owner,
-    opinion_map_points,
-    plenary_report,
-)
+from deliberation.report.assemble import LANGUAGES, opinion_map_points, plenary_report
 from deliberation.report.model import PlenaryReport
 
-__all__ = [
-    "LANGUAGES",
-    "PlenaryReport",
-    "conversation_owner",
-    "opinion_map_points",
-    "plenary_report",
-]
+__all__ = ["LANGUAGES", "PlenaryReport", "opinion_map_points", "plenary_report"]

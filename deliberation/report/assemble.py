@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from clustering.groups import group_label
 from deliberation.db import db, now_ms
 from deliberation.errors import Invalid
-from deliberation.models import Conversation, ConversationRole, LatestVote, Role, Statement
+from deliberation.models import Conversation, LatestVote, Statement
 from deliberation.report import sources
 from deliberation.report.figures import map_points, participation_timeline
 from deliberation.report.model import (
@@ -30,7 +30,12 @@ from deliberation.report.model import (
     Stance,
 )
 from deliberation.services.agenda import list_agenda_items
-from deliberation.services.authorization import MODERATION_ROLES, require_role
+from deliberation.services.authorization import (
+    MODERATION_ROLES,
+    Caller,
+    require_role,
+    require_role_or_operator,
+)
 from deliberation.services.findings import result_findings
 from deliberation.services.lookup import find_conversation
 from deliberation.services.math_results import latest_math_stamp
@@ -42,21 +47,23 @@ AGENDA_LENGTH = 12
 
 
 def plenary_report(
-    facilitator_id: int, conversation_id: str, language: str | None = None
+    facilitator_id: Caller, conversation_id: str, language: str | None = None
 ) -> PlenaryReport:
-    """The report of a conversation as it stands, for its owners and moderators.
+    """The report of a conversation as it stands, for its owners and moderators, and for the
+    operator's `report` command (`OPERATOR`). Every part comes from a service that checks the
+    same caller.
 
     `language` ("es" or "en") picks the statements' translations; by default the
     conversation's first language, else Spanish.
     """
     conversation = find_conversation(conversation_id)
-    require_role(facilitator_id, conversation, MODERATION_ROLES)
+    require_role_or_operator(facilitator_id, conversation, MODERATION_ROLES)
     language = _language(conversation, language)
     texts = _Texts(conversation, language)
     counts = participation(facilitator_id, conversation_id)
     findings = result_findings(facilitator_id, conversation_id)
     stamp = latest_math_stamp(conversation)
-    agenda = sources.common_agenda_parts(conversation_id, language)
+    agenda = sources.common_agenda_parts(facilitator_id, conversation_id, language)
     return PlenaryReport(
         conversation_id=conversation.public_id,
         topic=conversation.topic,
@@ -75,38 +82,20 @@ def plenary_report(
         stability=agenda.stability,
         divisive=agenda.divisive,
         uncertain=agenda.uncertain,
-        agenda_items=_agenda_items(conversation_id, texts),
-        snapshot=sources.snapshot_stamp(conversation_id),
+        agenda_items=_agenda_items(facilitator_id, conversation_id, texts),
+        snapshot=sources.snapshot_stamp(facilitator_id, conversation_id),
         opinion_map=map_points(conversation, stamp) if stamp else None,
         time_zone=conversation.time_zone,
     )
 
 
-def opinion_map_points(facilitator_id: int, conversation_id: str) -> MapPoints | None:
+def opinion_map_points(facilitator_id: Caller, conversation_id: str) -> MapPoints | None:
     """The report's still opinion map alone, for the console's map page without JavaScript
     (owners and moderators); None before the first result."""
     conversation = find_conversation(conversation_id)
     require_role(facilitator_id, conversation, MODERATION_ROLES)
     stamp = latest_math_stamp(conversation)
     return map_points(conversation, stamp) if stamp else None
-
-
-def conversation_owner(conversation_id: str) -> int:
-    """The facilitator the command line acts as: an operator runs it with the owner's rights.
-    The first owner by id, for a conversation with several."""
-    conversation = find_conversation(conversation_id)
-    owner = db.session.scalar(
-        sa.select(ConversationRole.facilitator_id)
-        .where(
-            ConversationRole.conversation_id == conversation.id,
-            ConversationRole.role == Role.OWNER,
-        )
-        .order_by(ConversationRole.facilitator_id)
-        .limit(1)
-    )
-    if owner is None:
-        raise Invalid(f"{conversation_id} has no owner to report as", code="owner_missing")
-    return owner
 
 
 def _language(conversation: Conversation, language: str | None) -> str:
@@ -205,7 +194,9 @@ def _groups(
     )
 
 
-def _agenda_items(conversation_id: str, texts: _Texts) -> tuple[AgendaEntry, ...]:
+def _agenda_items(
+    facilitator_id: Caller, conversation_id: str, texts: _Texts
+) -> tuple[AgendaEntry, ...]:
     return tuple(
         AgendaEntry(
             statement=texts.of(item.tid, item.translations, item.text),
@@ -216,5 +207,5 @@ def _agenda_items(conversation_id: str, texts: _Texts) -> tuple[AgendaEntry, ...
             status=item.status.value,
             notes=tuple(AgendaNote(note.noted_on, note.text) for note in item.notes),
         )
-        for item in list_agenda_items(conversation_id)
+        for item in list_agenda_items(facilitator_id, conversation_id)
     )

@@ -18,6 +18,7 @@ from deliberation.report.model import (
     SnapshotStamp,
     Uncertain,
 )
+from deliberation.services.authorization import Caller
 from deliberation.services.common_agenda import common_agenda
 from deliberation.services.sector_privacy import min_sector_cell
 from deliberation.services.snapshots import latest_snapshot
@@ -34,8 +35,8 @@ class AgendaParts:
     min_sector_cell: int = field(default_factory=min_sector_cell)
 
 
-def common_agenda_parts(conversation_id: str, language: str) -> AgendaParts:
-    agenda = common_agenda(conversation_id, lang=language)
+def common_agenda_parts(facilitator_id: Caller, conversation_id: str, language: str) -> AgendaParts:
+    agenda = common_agenda(facilitator_id, conversation_id, lang=language)
     stability = agenda.stability
     return AgendaParts(
         statements=tuple(entry.shown_shares() for entry in agenda.statements),
@@ -63,8 +64,8 @@ def _group_shares(groups) -> tuple[Share, ...]:
     )
 
 
-def snapshot_stamp(conversation_id: str) -> SnapshotStamp | None:
-    latest = latest_snapshot(conversation_id)
+def snapshot_stamp(facilitator_id: Caller, conversation_id: str) -> SnapshotStamp | None:
+    latest = latest_snapshot(facilitator_id, conversation_id)
     if latest is None:
         return None
     return SnapshotStamp(

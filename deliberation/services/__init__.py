@@ -5,6 +5,10 @@ Conventions: a conversation is named by its public id (`conversation_id: str`, e
 acting facilitator by `facilitator_id`. Functions return domain objects or small frozen
 dataclasses, and raise `deliberation.errors` exceptions. Each call that writes is one
 transaction (`deliberation.db.unit_of_work`).
+
+Every function here that reads or changes what only a conversation's team may see takes the
+caller first and checks the role itself (`authorization.require_role`); a command-line command
+acts as `OPERATOR`. The web layer imports from this facade only, never the modules behind it.
 """
 
 from deliberation.services.access import (
@@ -17,7 +21,17 @@ from deliberation.services.access import (
     invite_codes,
     revoke_role,
 )
+from deliberation.services.agenda import (
+    AgendaItemView,
+    add_agenda_note,
+    change_agenda_status,
+    list_agenda_items,
+    promote_statement,
+    update_agenda_item,
+)
+from deliberation.services.agenda_candidates import AgendaCandidates, agenda_candidates
 from deliberation.services.audit import audit_log, audit_trail
+from deliberation.services.authorization import MODERATION_ROLES, OPERATOR, OWNER_ONLY, Caller
 from deliberation.services.common_agenda import CommonAgenda, common_agenda
 from deliberation.services.conversations import (
     conversation_for,
@@ -27,12 +41,14 @@ from deliberation.services.conversations import (
     get_conversation,
     update_conversation,
 )
+from deliberation.services.embedding import DEFAULT_MAX_AGE_S as DEFAULT_XID_SIGNATURE_MAX_AGE
 from deliberation.services.embedding import (
     embedding_secret,
     rotate_embedding_secret,
     xid_signature,
 )
 from deliberation.services.facilitators import (
+    DEFAULT_PASSWORD_HASH_METHOD,
     IssuedToken,
     authenticate_facilitator,
     change_password,
@@ -44,7 +60,23 @@ from deliberation.services.facilitators import (
     revoke_api_token,
 )
 from deliberation.services.findings import result_findings
-from deliberation.services.math_results import latest_math_result, record_math_result
+from deliberation.services.follow_up import (
+    FollowUpComparison,
+    FollowUpQuestions,
+    RoundView,
+    answer_follow_up,
+    close_follow_up_round,
+    follow_up_comparison,
+    follow_up_questions,
+    follow_up_rounds,
+    open_follow_up_round,
+)
+from deliberation.services.math_results import (
+    NewestResult,
+    latest_math_result,
+    newest_result,
+    record_math_result,
+)
 from deliberation.services.moderation import (
     moderate_statement,
     moderate_statements,
@@ -80,6 +112,13 @@ from deliberation.services.participation import (
     live_stamp,
     participation,
 )
+from deliberation.services.polis_reports import (
+    create_report_id,
+    published_conversation,
+    published_report,
+    report_ids,
+    set_data_open,
+)
 from deliberation.services.privacy import (
     DeletedParticipation,
     PurgeReport,
@@ -87,44 +126,77 @@ from deliberation.services.privacy import (
     purge_expired,
 )
 from deliberation.services.routing import NextStatement, next_statement
+from deliberation.services.sector_privacy import DEFAULT_MIN_SECTOR_CELL
+from deliberation.services.snapshots import (
+    SnapshotView,
+    Verification,
+    create_snapshot,
+    latest_snapshot,
+    list_snapshots,
+    verify_snapshot,
+)
 from deliberation.services.statements import (
     SeedReport,
+    accepted_statements,
     add_seed_statement,
     list_statements,
     seed_statements,
     statement_fingerprint,
+    statement_for,
     submit_statement,
     translate_statement,
 )
 from deliberation.services.voting import VoteReceipt, cast_vote, cast_vote_and_draw_next
 
 __all__ = [
+    "DEFAULT_MIN_SECTOR_CELL",
+    "DEFAULT_PASSWORD_HASH_METHOD",
+    "DEFAULT_XID_SIGNATURE_MAX_AGE",
+    "NewestResult",
+    "newest_result",
+    "AgendaCandidates",
+    "AgendaItemView",
+    "Caller",
     "CommonAgenda",
     "CommonGround",
     "DeletedParticipation",
+    "FollowUpComparison",
+    "FollowUpQuestions",
     "GroupStance",
     "GroupSummary",
     "IssuedToken",
     "JoinedParticipant",
     "LiveStamp",
+    "MODERATION_ROLES",
     "NextStatement",
+    "OPERATOR",
+    "OWNER_ONLY",
     "OpinionSummary",
     "OwnVote",
     "ParticipantState",
     "Participation",
     "Placement",
     "PurgeReport",
+    "RoundView",
     "SeedReport",
+    "SnapshotView",
+    "Verification",
     "VoteReceipt",
+    "accepted_statements",
+    "add_agenda_note",
     "add_seed_statement",
+    "agenda_candidates",
     "allow_xids",
     "allowed_xids",
+    "answer_follow_up",
     "audit_log",
     "audit_trail",
     "authenticate_facilitator",
     "cast_vote",
     "cast_vote_and_draw_next",
+    "change_agenda_status",
     "change_password",
+    "close_follow_up_round",
     "common_agenda",
     "conversation_for",
     "conversation_roles",
@@ -133,12 +205,17 @@ __all__ = [
     "create_facilitator",
     "end_facilitator_sessions",
     "create_invite_code",
+    "create_report_id",
+    "create_snapshot",
     "declare_sector",
     "delete_conversation",
     "delete_participation",
     "disallow_xid",
     "embedding_secret",
     "facilitator_for_api_token",
+    "follow_up_comparison",
+    "follow_up_questions",
+    "follow_up_rounds",
     "get_conversation",
     "get_facilitator",
     "grant_role",
@@ -147,6 +224,9 @@ __all__ = [
     "issue_api_token",
     "join_conversation",
     "latest_math_result",
+    "latest_snapshot",
+    "list_agenda_items",
+    "list_snapshots",
     "list_statements",
     "live_stamp",
     "moderate_statement",
@@ -155,25 +235,34 @@ __all__ = [
     "statement_vote_counts",
     "moderation_queue",
     "next_statement",
+    "open_follow_up_round",
     "opinion_map",
     "opinion_summary",
     "own_statements",
     "own_votes",
     "participant_state",
     "participation",
+    "promote_statement",
+    "published_conversation",
+    "published_report",
     "purge_expired",
     "record_math_result",
+    "report_ids",
     "result_findings",
     "revoke_api_token",
     "revoke_role",
     "rotate_embedding_secret",
     "seed_statements",
+    "set_data_open",
     "set_statement_meta",
     "set_statements_meta",
     "statement_fingerprint",
+    "statement_for",
     "statement_on_map",
     "submit_statement",
     "translate_statement",
+    "update_agenda_item",
     "update_conversation",
     "xid_signature",
+    "verify_snapshot",
 ]

@@ -32,7 +32,12 @@ from deliberation.models import (
     Statement,
 )
 from deliberation.services.audit import record_audit
-from deliberation.services.authorization import MODERATION_ROLES, require_role
+from deliberation.services.authorization import (
+    MODERATION_ROLES,
+    Caller,
+    require_role,
+    require_role_or_operator,
+)
 from deliberation.services.lookup import find_conversation, find_statement
 
 STATUS_ORDER = tuple(AgendaStatus)
@@ -229,13 +234,11 @@ def add_agenda_note(
     return note
 
 
-def list_agenda_items(conversation_id: str) -> list[AgendaItemView]:
-    """Every agenda item of a conversation with its notes and status, by subcommittee then tid.
-
-    A read for pages and reports: callers that show it to a facilitator check their role first
-    (e.g. with `conversation_for`).
-    """
+def list_agenda_items(facilitator_id: Caller, conversation_id: str) -> list[AgendaItemView]:
+    """Every agenda item of a conversation with its notes and status, by subcommittee then tid,
+    for its owners and moderators (and the operator's report)."""
     conversation = find_conversation(conversation_id)
+    require_role_or_operator(facilitator_id, conversation, MODERATION_ROLES)
     rows = db.session.execute(
         sa.select(AgendaItem, Statement)
         .join(

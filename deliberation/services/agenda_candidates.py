@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from deliberation.db import db
 from deliberation.models import AgendaItem, ModerationState, Statement
 from deliberation.services.agenda_model import AgendaStatement
+from deliberation.services.authorization import MODERATION_ROLES, require_role
 from deliberation.services.common_agenda import common_agenda
 from deliberation.services.lookup import find_conversation
 
@@ -29,9 +30,13 @@ class AgendaCandidates:
     on_agenda: frozenset[int] = frozenset()
 
 
-def agenda_candidates(conversation_id: str, language: str | None = None) -> AgendaCandidates:
-    """Every accepted, non-meta statement: the ranked ones first, then the rest by tid."""
+def agenda_candidates(
+    facilitator_id: int, conversation_id: str, language: str | None = None
+) -> AgendaCandidates:
+    """Every accepted, non-meta statement: the ranked ones first, then the rest by tid; for the
+    conversation's owners and moderators, who choose what to promote."""
     conversation = find_conversation(conversation_id)
+    require_role(facilitator_id, conversation, MODERATION_ROLES)
     on_agenda = frozenset(
         db.session.scalars(
             sa.select(AgendaItem.tid).where(AgendaItem.conversation_id == conversation.id)
@@ -47,7 +52,7 @@ def agenda_candidates(conversation_id: str, language: str | None = None) -> Agen
             )
         )
     }
-    agenda = common_agenda(conversation_id, lang=language)
+    agenda = common_agenda(facilitator_id, conversation_id, lang=language)
     ranked = list(agenda.statements)
     listed = {s.tid for s in ranked}
     rest = [_unranked(s, language) for tid, s in sorted(statements.items()) if tid not in listed]

@@ -42,6 +42,11 @@ from deliberation.services.agenda_model import (
     UncertainStatement,
 )
 from deliberation.services.agenda_source import newest_source, statement_texts
+from deliberation.services.authorization import (
+    MODERATION_ROLES,
+    Caller,
+    require_role_or_operator,
+)
 from deliberation.services.lookup import find_conversation
 from deliberation.services.sector_privacy import is_suppressed, min_sector_cell
 
@@ -63,12 +68,16 @@ WIDE_INTERVAL = 0.25  # a consensus interval wider than this is an area of uncer
 UNCERTAIN_PASS_SHARE = 0.30  # as the console's findings and Polis's report
 
 
-def common_agenda(conversation_id: str, *, lang: str | None = None) -> CommonAgenda:
-    """The common agenda as the newest stored result has it (see the module doc).
+def common_agenda(
+    facilitator_id: Caller, conversation_id: str, *, lang: str | None = None
+) -> CommonAgenda:
+    """The common agenda as the newest stored result has it (see the module doc), for the
+    conversation's owners and moderators, and the operator at the command line.
 
     `lang` picks the statements' translations (their original text when there is none).
     """
     conversation = find_conversation(conversation_id)
+    require_role_or_operator(facilitator_id, conversation, MODERATION_ROLES)
     minimum = min_sector_cell()
     source = newest_source(conversation)
     if source is None:

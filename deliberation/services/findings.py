@@ -16,7 +16,11 @@ from clustering.result_view import ResultView
 from clustering.spread import MIN_SEEN_PER_GROUP, agree_spread, pass_shares
 from deliberation.db import db
 from deliberation.models import Conversation, Statement
-from deliberation.services.authorization import MODERATION_ROLES, require_role
+from deliberation.services.authorization import (
+    MODERATION_ROLES,
+    Caller,
+    require_role_or_operator,
+)
 from deliberation.services.lookup import find_conversation
 from deliberation.services.math_results import MathStamp, latest_math_stamp, stored_result
 from deliberation.services.result_cache import result_view
@@ -134,11 +138,11 @@ def _mentioned(findings: dict[str, Any]) -> set[int]:
     return tids
 
 
-def result_findings(facilitator_id: int, conversation_id: str) -> dict[str, Any] | None:
+def result_findings(facilitator_id: Caller, conversation_id: str) -> dict[str, Any] | None:
     """The findings of the newest result with each statement's text, for a conversation's
     owners and moderators; None before the first recompute."""
     conversation = find_conversation(conversation_id)
-    require_role(facilitator_id, conversation, MODERATION_ROLES)
+    require_role_or_operator(facilitator_id, conversation, MODERATION_ROLES)
     stamp = latest_math_stamp(conversation)
     if stamp is None:
         return None

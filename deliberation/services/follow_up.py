@@ -191,9 +191,10 @@ def close_follow_up_round(facilitator_id: int, conversation_id: str, round_id: i
         return _round_view(round_)
 
 
-def follow_up_rounds(conversation_id: str) -> list[RoundView]:
-    """Every round of a conversation, newest first."""
+def follow_up_rounds(facilitator_id: int, conversation_id: str) -> list[RoundView]:
+    """Every round of a conversation, newest first, for its owners and moderators."""
     conversation = find_conversation(conversation_id)
+    require_role(facilitator_id, conversation, MODERATION_ROLES)
     rounds = db.session.scalars(
         sa.select(FollowUpRound)
         .where(FollowUpRound.conversation_id == conversation.id)
@@ -309,15 +310,17 @@ def answer_follow_up(
 
 
 def follow_up_comparison(
-    conversation_id: str, round_id: int | None = None
+    facilitator_id: int, conversation_id: str, round_id: int | None = None
 ) -> FollowUpComparison | None:
     """Before/after of a round (the newest when `round_id` is None): overall, per opinion group
     and per sector, with "was it carried out well?" counts. None when there is no round.
 
     Group and sector cells below MESA_MIN_SECTOR_CELL participants are suppressed (None) here,
-    so no page or export built on this can show them. A read: callers check the reader's role.
+    so no page or export built on this can show them. For the conversation's owners and
+    moderators.
     """
     conversation = find_conversation(conversation_id)
+    require_role(facilitator_id, conversation, MODERATION_ROLES)
     if round_id is None:
         round_ = db.session.scalar(
             sa.select(FollowUpRound)
@@ -357,7 +360,7 @@ def follow_up_comparison(
         if carried is not None:
             carried_out[tid][CarriedOut(carried).value] += 1
 
-    items = {item.tid: item for item in list_agenda_items(conversation_id)}
+    items = {item.tid: item for item in list_agenda_items(facilitator_id, conversation_id)}
     statements = _statements(conversation, tids)
     group_ids = sorted({g for g in groups.values() if g is not None})
     sector_names = sorted({s for s in sectors.values() if s})

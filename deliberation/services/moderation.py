@@ -11,7 +11,12 @@ from deliberation.db import db, now_ms, unit_of_work
 from deliberation.errors import Invalid
 from deliberation.models import LatestVote, ModerationState, Statement
 from deliberation.services.audit import record_audit
-from deliberation.services.authorization import MODERATION_ROLES, require_role
+from deliberation.services.authorization import (
+    MODERATION_ROLES,
+    Caller,
+    require_role,
+    require_role_or_operator,
+)
 from deliberation.services.lookup import find_conversation, find_statement
 
 
@@ -156,7 +161,7 @@ def moderation_queue(
     )
 
 
-def statement_vote_counts(facilitator_id: int, conversation_id: str) -> dict[int, int]:
+def statement_vote_counts(facilitator_id: Caller, conversation_id: str) -> dict[int, int]:
     """How many participants have a standing vote (agree, disagree or pass) on each statement,
     by tid: a moderator weighs a queued statement that many people already saw differently."""
     conversation = find_conversation(conversation_id)
@@ -170,10 +175,10 @@ def statement_vote_counts(facilitator_id: int, conversation_id: str) -> dict[int
     )
 
 
-def moderation_counts(facilitator_id: int, conversation_id: str) -> dict[str, int]:
+def moderation_counts(facilitator_id: Caller, conversation_id: str) -> dict[str, int]:
     """How many statements are in each moderation state (todo, accepted, rejected)."""
     conversation = find_conversation(conversation_id)
-    require_role(facilitator_id, conversation, MODERATION_ROLES)
+    require_role_or_operator(facilitator_id, conversation, MODERATION_ROLES)
     counts = dict(
         db.session.execute(
             sa.select(Statement.moderation, sa.func.count())

@@ -9,7 +9,12 @@ import sqlalchemy as sa
 
 from deliberation.db import db
 from deliberation.models import LatestVote, MathKind, Participant
-from deliberation.services.authorization import MODERATION_ROLES, require_role
+from deliberation.services.authorization import (
+    MODERATION_ROLES,
+    Caller,
+    require_role,
+    require_role_or_operator,
+)
 from deliberation.services.lookup import find_conversation
 from deliberation.services.math_results import MathStamp, latest_math_stamp
 from deliberation.services.moderation import moderation_counts
@@ -62,9 +67,9 @@ def live_stamp(facilitator_id: int, conversation_id: str) -> LiveStamp:
     )
 
 
-def participation(facilitator_id: int, conversation_id: str) -> Participation:
+def participation(facilitator_id: Caller, conversation_id: str) -> Participation:
     conversation = find_conversation(conversation_id)
-    require_role(facilitator_id, conversation, MODERATION_ROLES)
+    require_role_or_operator(facilitator_id, conversation, MODERATION_ROLES)
     votes, last_vote_ms = db.session.execute(
         sa.select(sa.func.count(), sa.func.max(LatestVote.created_ms)).where(
             LatestVote.conversation_id == conversation.id

@@ -37,10 +37,18 @@ from deliberation.db import db, now_ms, unit_of_work
 from deliberation.errors import NotFound
 from deliberation.math_inputs import moderation_state
 from deliberation.models import Conversation, MathKind, Snapshot, VoteRecord
-from deliberation.recompute.cold import canonical_json
-from deliberation.recompute.stages import params_for
+
+# Modules, not names: deliberation.recompute imports the services, so a process that imports
+# it first (the slow stage's child) finds these modules half-initialised here.
+from deliberation.recompute import cold, stages
 from deliberation.services.audit import record_audit
-from deliberation.services.authorization import MODERATION_ROLES, require_role
+from deliberation.services.authorization import (
+    MODERATION_ROLES,
+    Caller,
+    audited_facilitator,
+    require_role,
+    require_role_or_operator,
+)
 from deliberation.services.lookup import find_conversation
 
 FORMAT_VERSION = "mesa-snapshot/1"
@@ -76,19 +84,16 @@ class Verification:
         return self.hash_matches and self.recompute_matches
 
 
-def create_snapshot(
-    facilitator_id: int | None, conversation_id: str, label: str = ""
-) -> SnapshotView:
+def create_snapshot(facilitator_id: Caller, conversation_id: str, label: str = "") -> SnapshotView:
     """Freeze the conversation's current votes and the result they give: for its owners and
-    moderators, or the operator at the command line (`facilitator_id` None).
+    moderators, or the operator at the command line (`OPERATOR`, audited as no facilitator).
 
     The result is recomputed cold here (seconds for a large conversation), not copied from the
     worker's incremental result: only a cold result can be reproduced from the votes alone.
     """
     label = " ".join((label or "").split())[:MAX_LABEL_LENGTH]
     conversation = find_conversation(conversation_id)
-    if facilitator_id is not None:
-        require_role(facilitator_id, conversation, MODERATION_ROLES)
+    require_role_or_operator(facilitator_id, conversation, MODERATION_ROLES)
     last_vote_id = (
         db.session.scalar(
             sa.select(sa.func.max(VoteRecord.id)).where(
@@ -100,7 +105,7 @@ def create_snapshot(
     votes = votes_as_of(conversation, last_vote_id)
     moderation = moderation_state(conversation)
     parameters = {
-        "pipeline": params_for(MathKind.FAST, conversation.math_seed).to_dict(),
+        "pipeline": stages.params_for(MathKind.FAST, conversation.math_seed).to_dict(),
         "moderation": _moderation_json(moderation),
         "last_vote_id": int(last_vote_id),
     }
@@ -124,20 +129,21 @@ def create_snapshot(
         session.flush()
         record_audit(
             conversation,
-            facilitator_id,
+            audited_facilitator(facilitator_id),
             "snapshot.create",
             {"snapshot": snapshot.id, "sha256": digest, "votes": len(votes)},
         )
         return _view(snapshot, conversation)
 
 
-def verify_snapshot(snapshot_id: int) -> Verification:
-    """Re-hash the stored data and recompute cold with the stored seed (for the CLI, anyone
-    with database access may check; nothing is written)."""
+def verify_snapshot(facilitator_id: Caller, snapshot_id: int) -> Verification:
+    """Re-hash the stored data and recompute cold with the stored seed (nothing is written):
+    for the conversation's owners and moderators, and the operator at the command line."""
     snapshot = db.session.get(Snapshot, snapshot_id)
     if snapshot is None:
         raise NotFound(f"no snapshot {snapshot_id}", code="snapshot_not_found")
     conversation = db.session.get(Conversation, snapshot.conversation_id)
+    require_role_or_operator(facilitator_id, conversation, MODERATION_ROLES)
     votes = votes_as_of(conversation, snapshot.last_vote_id)
     rehashed = snapshot_digest(conversation.public_id, votes, snapshot.parameters, snapshot.result)
     recomputed = _compute(votes, snapshot.parameters)
@@ -146,13 +152,15 @@ def verify_snapshot(snapshot_id: int) -> Verification:
         stored_sha256=snapshot.sha256,
         rehashed_sha256=rehashed,
         hash_matches=rehashed == snapshot.sha256,
-        recompute_matches=canonical_json(recomputed) == canonical_json(snapshot.result),
+        recompute_matches=cold.canonical_json(recomputed) == cold.canonical_json(snapshot.result),
     )
 
 
-def latest_snapshot(conversation_id: str) -> SnapshotView | None:
-    """The newest snapshot of a conversation (for the report), or None."""
+def latest_snapshot(facilitator_id: Caller, conversation_id: str) -> SnapshotView | None:
+    """The newest snapshot of a conversation (for the report), or None; for its owners and
+    moderators, and the operator's report."""
     conversation = find_conversation(conversation_id)
+    require_role_or_operator(facilitator_id, conversation, MODERATION_ROLES)
     snapshot = db.session.scalar(
         sa.select(Snapshot)
         .options(defer(Snapshot.result))
@@ -163,9 +171,10 @@ def latest_snapshot(conversation_id: str) -> SnapshotView | None:
     return _view(snapshot, conversation) if snapshot else None
 
 
-def list_snapshots(conversation_id: str) -> list[SnapshotView]:
-    """Every snapshot of a conversation, newest first."""
+def list_snapshots(facilitator_id: int, conversation_id: str) -> list[SnapshotView]:
+    """Every snapshot of a conversation, newest first, for its owners and moderators."""
     conversation = find_conversation(conversation_id)
+    require_role(facilitator_id, conversation, MODERATION_ROLES)
     snapshots = db.session.scalars(
         sa.select(Snapshot)
         .options(defer(Snapshot.result))  # the result document may be megabytes
@@ -198,7 +207,7 @@ def snapshot_digest(
         "parameters": parameters,
         "result": result,
     }
-    return hashlib.sha256(canonical_json(document)).hexdigest()
+    return hashlib.sha256(cold.canonical_json(document)).hexdigest()
 
 
 def votes_as_of(conversation: Conversation, last_vote_id: int) -> VoteRecords:

@@ -14,7 +14,12 @@ from deliberation.errors import Closed, Conflict, Forbidden, Invalid
 from deliberation.models import Conversation, ModerationState, Statement, StatementTranslation
 from deliberation.models.vote import VoteValue
 from deliberation.services.audit import record_audit
-from deliberation.services.authorization import MODERATION_ROLES, require_role
+from deliberation.services.authorization import (
+    MODERATION_ROLES,
+    Caller,
+    require_role,
+    require_role_or_operator,
+)
 from deliberation.services.lookup import (
     allocate_number,
     find_conversation,
@@ -165,14 +170,36 @@ def translate_statement(
 
 
 def list_statements(
-    conversation_id: str, *, moderation: ModerationState | str | None = None
+    facilitator_id: Caller,
+    conversation_id: str,
+    *,
+    moderation: ModerationState | str | None = None,
 ) -> list[Statement]:
-    """Statements of a conversation in tid order, optionally only those in one moderation state.
-
-    Without `moderation` this includes rejected and unmoderated statements: pages for
-    participants must ask for what they may see.
-    """
+    """Statements of a conversation in tid order, optionally only those in one moderation state,
+    for its owners and moderators, and the operator (checking an import from `flask shell`):
+    without `moderation` this includes rejected and unmoderated statements. Participants read
+    `accepted_statements`."""
     conversation = find_conversation(conversation_id)
+    require_role_or_operator(facilitator_id, conversation, MODERATION_ROLES)
+    return _statements_of(conversation, moderation)
+
+
+def accepted_statements(conversation_id: str) -> list[Statement]:
+    """The accepted statements of a conversation in tid order: what anyone may read."""
+    return _statements_of(find_conversation(conversation_id), ModerationState.ACCEPTED)
+
+
+def statement_for(facilitator_id: int, conversation_id: str, tid: int) -> Statement:
+    """One statement in any moderation state, with its translations, for the conversation's
+    owners and moderators (to translate or moderate it)."""
+    conversation = find_conversation(conversation_id)
+    require_role(facilitator_id, conversation, MODERATION_ROLES)
+    return find_statement(conversation, tid)
+
+
+def _statements_of(
+    conversation: Conversation, moderation: ModerationState | str | None
+) -> list[Statement]:
     query = sa.select(Statement).where(Statement.conversation_id == conversation.id)
     if moderation is not None:
         query = query.where(Statement.moderation == ModerationState(moderation))

@@ -106,7 +106,7 @@ def test_promote_move_open_a_round_revote_and_see_before_after(
     expect(desk.locator(".snapshot-list tbody tr")).to_have_count(1)
     sha = desk.locator(".snapshot-list code.sha").inner_text()
     fresh_session()
-    assert len(sha) == 64 and latest_snapshot(cid).sha256 == sha
+    assert len(sha) == 64 and latest_snapshot(owner.id, cid).sha256 == sha
     screenshot(desk, "console-agenda")
     fresh_session()
     stored = database.session.scalar(sa.select(AgendaItem).where(AgendaItem.tid == 0))

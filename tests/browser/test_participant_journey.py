@@ -256,7 +256,7 @@ def test_statement_payloads_are_shown_as_text_and_run_nothing(phone, live_server
     assert phone.evaluate("window.injected") is None
     assert recorder.dialogs == []
     fresh_session()
-    texts = services.list_statements(cid)
+    texts = services.list_statements(owner.id, cid)
     assert sorted(s.text for s in texts) == sorted([*payloads, payloads[1] + " (mine)"])
     screenshot(phone, "09-payloads-as-text")
 

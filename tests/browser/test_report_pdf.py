@@ -9,11 +9,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from deliberation.db import db
 from deliberation.demo import DEMO_FACILITATOR_EMAIL, PASSWORD_VARIABLE, load_demo
+from deliberation.models import Facilitator
 from deliberation.recompute import run_once
-from deliberation.report import conversation_owner, plenary_report
+from deliberation.report import plenary_report
 from deliberation.services.agenda import add_agenda_note, change_agenda_status, promote_statement
 from deliberation.services.snapshots import create_snapshot
 from tests.browser.conftest import ARTIFACTS, CHROMIUM, PASSWORD, assert_accessible, screenshot
@@ -62,7 +65,9 @@ def demo(live_server):
 def _plenary_ready(conversation_id: str) -> None:
     """The slow analyses, an agenda item with a status and a note, and a snapshot."""
     run_once("slow")
-    owner = conversation_owner(conversation_id)
+    owner = db.session.scalar(
+        sa.select(Facilitator.id).where(Facilitator.email == DEMO_FACILITATOR_EMAIL)
+    )
     agenda = plenary_report(owner, conversation_id).common_agenda
     tid = agenda[0].statement.tid if agenda else 0
     promote_statement(

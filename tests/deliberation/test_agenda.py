@@ -32,7 +32,7 @@ def test_a_promoted_statement_carries_its_commitment_and_is_audited(owner, conve
     )
     assert item.status is AgendaStatus.PROPOSED
 
-    [view] = list_agenda_items(cid)
+    [view] = list_agenda_items(owner.id, cid)
     assert (view.tid, view.subcommittee, view.responsible_body) == (
         0,
         "acceso a la justicia",
@@ -52,7 +52,7 @@ def test_a_promoted_statement_carries_its_commitment_and_is_audited(owner, conve
         promote_statement(owner.id, cid, 0)
     with pytest.raises(NotFound):
         promote_statement(owner.id, cid, 99)
-    assert len(list_agenda_items(cid)) == 1
+    assert len(list_agenda_items(owner.id, cid)) == 1
 
 
 def test_bad_fields_are_refused_and_change_nothing(owner, conversation, seeds):
@@ -64,14 +64,14 @@ def test_bad_fields_are_refused_and_change_nothing(owner, conversation, seeds):
     ):
         with pytest.raises(Invalid):
             promote_statement(owner.id, cid, 1, **bad)
-    assert list_agenda_items(cid) == []
+    assert list_agenda_items(owner.id, cid) == []
 
     item = promote_statement(owner.id, cid, 1, subcommittee="salarios")
     with pytest.raises(Invalid):
         update_agenda_item(owner.id, cid, item.tid, status="done")  # status has its own door
     with pytest.raises(Invalid):
         update_agenda_item(owner.id, cid, item.tid, due_date="31/03/2027")
-    [view] = list_agenda_items(cid)
+    [view] = list_agenda_items(owner.id, cid)
     assert (view.subcommittee, view.due_date, view.status) == ("salarios", None, "proposed")
 
     update_agenda_item(owner.id, cid, item.tid, responsible_body="Cabildo", due_date="2027-01-15")
@@ -92,7 +92,7 @@ def test_status_moves_one_step_forward_or_back(owner, conversation, seeds):
     path = ["agreed", "in_progress", "agreed", "in_progress", "done", "evaluated"]
     for status in path:
         change_agenda_status(owner.id, cid, item.tid, status, reason="plenaria")
-    assert list_agenda_items(cid)[0].status is AgendaStatus.EVALUATED
+    assert list_agenda_items(owner.id, cid)[0].status is AgendaStatus.EVALUATED
     with pytest.raises(Conflict):
         change_agenda_status(owner.id, cid, item.tid, "proposed")
 
@@ -112,7 +112,7 @@ def test_notes_are_dated_and_kept_in_order(owner, conversation, seeds):
     add_agenda_note(owner.id, cid, item.tid, "Primeros 12 fiscales.", noted_on="2027-01-10")
     with pytest.raises(Invalid):
         add_agenda_note(owner.id, cid, item.tid, "   ")
-    notes = list_agenda_items(cid)[0].notes
+    notes = list_agenda_items(owner.id, cid)[0].notes
     assert [(n.noted_on.isoformat(), n.text) for n in notes] == [
         ("2027-01-10", "Primeros 12 fiscales."),
         ("2027-02-01", "Reunión con la Fiscalía."),
@@ -136,7 +136,7 @@ def test_only_the_conversations_owners_and_moderators_touch_its_agenda(owner, co
     ):
         with pytest.raises(Forbidden):
             attempt()
-    [view] = list_agenda_items(cid)
+    [view] = list_agenda_items(owner.id, cid)
     assert (view.status, view.subcommittee, view.notes) == ("agreed", "", ())
 
     # A statement not on the agenda has no status to change.

@@ -12,6 +12,7 @@ from deliberation import services
 from deliberation.models import MathKind
 from deliberation.recompute import run_once
 from deliberation.recompute import stages as stages_module
+from deliberation.services import OPERATOR
 from deliberation.services.common_agenda import common_agenda
 from deliberation.services.participation import participation
 from deliberation.services.sector_privacy import is_suppressed, min_sector_cell
@@ -74,12 +75,12 @@ def voted(owner, conversation):
 
 
 def test_before_the_slow_stage_only_polis_figures_are_there(conversation, voted):
-    agenda = common_agenda(conversation.public_id)
+    agenda = common_agenda(OPERATOR, conversation.public_id)
     assert agenda.result_version is None and agenda.computed_at is None
     assert agenda.statements == () and agenda.stability is None
 
     run_once("fast")
-    agenda = common_agenda(conversation.public_id)
+    agenda = common_agenda(OPERATOR, conversation.public_id)
     assert agenda.result_version is not None and agenda.slow_stage_ran is False
     assert agenda.statements[0].tid == voted[0]  # the one everyone agrees with
     for statement in agenda.statements:
@@ -99,7 +100,7 @@ def test_the_slow_stage_stores_the_analyses_and_the_agenda_reads_them(
         (MathKind.FAST, "computed"),
         (MathKind.SLOW, "computed"),
     ]
-    agenda = common_agenda(conversation.public_id, lang="en")
+    agenda = common_agenda(OPERATOR, conversation.public_id, lang="en")
     assert agenda.slow_stage_ran and agenda.resamples == 40
     assert agenda.seed == conversation.math_seed
     first = agenda.statements[0]
@@ -123,7 +124,7 @@ def test_the_slow_stage_stores_the_analyses_and_the_agenda_reads_them(
     assert agenda.sectors == (COMERCIO, DERECHOS, GOBIERNO)
 
     # Small sector cells: suppressed, never a red line.
-    agenda = common_agenda(conversation.public_id)
+    agenda = common_agenda(OPERATOR, conversation.public_id)
     assert agenda.min_sector_cell == min_sector_cell() == 5
     by_tid = {s.tid: s for s in agenda.statements}
     red = by_tid[voted[5]]
@@ -157,7 +158,7 @@ def test_the_slow_stage_stores_the_analyses_and_the_agenda_reads_them(
     assert missing.exit_code != 0 and "nosuchconv" in missing.output
 
     app.config["MESA_MIN_SECTOR_CELL"] = 3  # a table that accepts cells of three
-    shown = {s.tid: s for s in common_agenda(conversation.public_id).statements}[voted[5]]
+    shown = {s.tid: s for s in common_agenda(OPERATOR, conversation.public_id).statements}[voted[5]]
     assert not {c.sector: c for c in shown.sectors}[GOBIERNO].suppressed
     assert shown.red_line_sectors == (DERECHOS, GOBIERNO)
 

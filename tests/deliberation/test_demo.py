@@ -10,7 +10,7 @@ from deliberation.db import db
 from deliberation.demo import DEMO_FACILITATOR_EMAIL, load_demo, read_scenario, simulate_evening
 from deliberation.math_inputs import math_inputs
 from deliberation.models import Facilitator, LatestVote, Participant, VoteRecord
-from deliberation.services import get_conversation, list_statements
+from deliberation.services import OPERATOR, get_conversation, list_statements
 
 
 def quiet(_line: str) -> None:
@@ -40,7 +40,7 @@ def test_demo_loads_bilingual_statements_and_the_planned_votes_once(app):
     conversation = get_conversation(conversation_id)
     assert conversation.languages == ["es", "en"]
     assert "gobierno federal" in conversation.stakeholder_sectors
-    statements = list_statements(conversation_id, moderation="accepted")
+    statements = list_statements(OPERATOR, conversation_id, moderation="accepted")
     scenario = read_scenario()
     assert len(statements) == len(scenario.statements)
     assert sum(statement.is_meta for statement in statements) == 2

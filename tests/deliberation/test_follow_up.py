@@ -53,7 +53,7 @@ def test_a_round_compares_before_and_after_per_group_and_sector(owner, conversat
     for pid in session["derechos humanos"][:3]:
         answer_follow_up(cid, pid, [(0, 1, "partly"), (1, -1, None)])
 
-    comparison = follow_up_comparison(cid)
+    comparison = follow_up_comparison(owner.id, cid)
     assert comparison.round.id == round_.id and comparison.respondents == 9
     first, second = comparison.statements
     assert (first.tid, second.tid) == (0, 1)
@@ -107,7 +107,7 @@ def test_a_new_answer_replaces_the_old_and_a_bad_one_changes_nothing(owner, conv
         (0, 1, -1, "dont_know"),
         (1, 1, None, None),
     ]
-    after = follow_up_comparison(cid).statements[0].overall.after
+    after = follow_up_comparison(owner.id, cid).statements[0].overall.after
     assert (after.agree, after.disagree, after.n) == (0, 1, 1)
 
 
@@ -137,7 +137,7 @@ def test_only_earlier_participants_answer_and_only_while_the_round_is_open(
         answer_follow_up(cid, session["comercio"][1], [(1, 0, None)])
     with pytest.raises(Conflict):
         close_follow_up_round(owner.id, cid, round_.id)
-    comparison = follow_up_comparison(cid, round_.id)
+    comparison = follow_up_comparison(owner.id, cid, round_.id)
     assert not comparison.round.is_open and comparison.respondents == 1
 
     actions = [e.action for e in services.audit_trail(owner.id, cid)]
@@ -158,7 +158,7 @@ def test_rounds_need_an_agenda_and_a_facilitator_of_the_conversation(owner, conv
     with pytest.raises(Forbidden):
         open_follow_up_round(stranger.id, cid, "intrusa")
     assert open_follow_up_round_of(cid) is None
-    assert follow_up_comparison(cid) is None
+    assert follow_up_comparison(owner.id, cid) is None
 
 
 def _history_size(conversation) -> tuple[int, int]:

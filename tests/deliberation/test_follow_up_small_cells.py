@@ -29,7 +29,7 @@ def test_a_group_cell_below_the_minimum_is_hidden_like_a_sector_cell(owner, conv
     # One person answers: their group's "after" cell would be a cell of one.
     answer_follow_up(cid, camps["comercio"][0], [(0, 1, "yes")])
 
-    [statement] = follow_up_comparison(cid).statements
+    [statement] = follow_up_comparison(owner.id, cid).statements
     afters = [change.after for _, change in statement.groups]
     assert afters and all(after is None or after.n == 0 for after in afters)
     assert any(after is None for after in afters)  # the one answer's group is hidden

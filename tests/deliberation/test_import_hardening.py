@@ -120,7 +120,7 @@ def test_a_bad_byte_deep_in_votes_is_placed_on_its_line(app, tmp_path):
 def test_a_utf8_byte_order_mark_is_fine(app, tmp_path):
     folder = folder_with(tmp_path, **{"comments.csv": b"\xef\xbb\xbf" + COMMENTS.encode()})
     imported = import_polis_export(folder)
-    texts = [s.text for s in services.list_statements(imported.conversation_id)]
+    texts = [s.text for s in services.list_statements(services.OPERATOR, imported.conversation_id)]
     assert texts[0] == "Más fiscales e investigadores"
 
 
@@ -154,7 +154,7 @@ def formula_conversation(app, tmp_path) -> str:
             added = services.submit_statement(cid, voter.pid, text)
             services.moderate_statement(owner.id, cid, added.tid, "accepted")
     database.session.rollback()
-    tids = [s.tid for s in services.list_statements(cid)]
+    tids = [s.tid for s in services.list_statements(services.OPERATOR, cid)]
     for index, voter in enumerate(voters):
         for tid in tids:
             services.cast_vote(cid, voter.pid, tid, (index + tid) % 3 - 1)
@@ -164,7 +164,7 @@ def formula_conversation(app, tmp_path) -> str:
 
 def test_every_csv_export_neutralises_formulas_and_imports_back_unchanged(app, tmp_path):
     cid = formula_conversation(app, tmp_path)
-    files = polis_csv_export(cid)
+    files = polis_csv_export(services.OPERATOR, cid)
     cells = 0
     for name, text in files.items():
         if not name.endswith(".csv"):
@@ -181,10 +181,13 @@ def test_every_csv_export_neutralises_formulas_and_imports_back_unchanged(app, t
     groups = list(csv.DictReader(io.StringIO(files["comment-groups.csv"])))
     assert "'@SUM(A1:A9)" in [row["comment"] for row in groups]
 
-    original = sorted(s.text for s in services.list_statements(cid))
-    write_polis_csv(cid, tmp_path / "out")
+    original = sorted(s.text for s in services.list_statements(services.OPERATOR, cid))
+    write_polis_csv(services.OPERATOR, cid, tmp_path / "out")
     again = import_polis_export(tmp_path / "out")
-    assert sorted(s.text for s in services.list_statements(again.conversation_id)) == original
+    assert (
+        sorted(s.text for s in services.list_statements(services.OPERATOR, again.conversation_id))
+        == original
+    )
     reimported = services.get_conversation(again.conversation_id)
     assert (reimported.topic, reimported.description) == ("=1+1 topic", "@description")
 
@@ -193,7 +196,7 @@ def test_a_polis_export_with_raw_formulas_imports_as_written(app, tmp_path):
     """Polis itself does not neutralise: its texts arrive as they are, and leave quoted."""
     comments = COMMENTS.replace("Más fiscales e investigadores", '"=SUM(1,2)"')
     imported = import_polis_export(folder_with(tmp_path, **{"comments.csv": comments}))
-    texts = [s.text for s in services.list_statements(imported.conversation_id)]
+    texts = [s.text for s in services.list_statements(services.OPERATOR, imported.conversation_id)]
     assert texts[0] == "=SUM(1,2)"
-    exported = polis_csv_export(imported.conversation_id, names=["comments.csv"])
+    exported = polis_csv_export(services.OPERATOR, imported.conversation_id, names=["comments.csv"])
     assert "'=SUM(1,2)" in exported["comments.csv"]

@@ -57,7 +57,10 @@ def test_a_moderator_of_one_conversation_cannot_touch_another(owner, conversatio
     ):
         with pytest.raises(Forbidden):
             attempt()
-    assert services.list_statements(elsewhere.public_id)[0].moderation is ModerationState.ACCEPTED
+    assert (
+        services.list_statements(other_owner.id, elsewhere.public_id)[0].moderation
+        is ModerationState.ACCEPTED
+    )
 
 
 def test_moderators_cannot_change_access_or_roles(owner, conversation):

@@ -87,7 +87,7 @@ def open_data(request, tmp_path_factory) -> dict[str, ImportedSet]:
             conversation_id = import_polis_export(OPEN_DATA / name, math_seed=SEED).conversation_id
             seconds = time.perf_counter() - started
             exported = tmp_path_factory.mktemp(name)
-            write_polis_csv(conversation_id, exported)
+            write_polis_csv(services.OPERATOR, conversation_id, exported)
             result = ImportedSet(
                 conversation_id, seconds, *_stored(conversation_id), exported=exported
             )
@@ -285,7 +285,7 @@ def test_import_command_prints_the_new_id_last(app, tmp_path):
         (1, 1, 1, 2000),
         (5, 1, -1, 3000),
     ]
-    statements = services.list_statements(conversation_id)
+    statements = services.list_statements(services.OPERATOR, conversation_id)
     assert [(s.tid, s.moderation, s.author_pid, s.created_ms) for s in statements] == [
         (0, ModerationState.ACCEPTED, 0, 900),
         (1, ModerationState.TODO, 1, 1900),
@@ -372,13 +372,15 @@ def test_a_folder_with_only_participants_votes(app, tmp_path):
     pd.testing.assert_frame_equal(latest, expected, check_dtype=False)
     assert participant_ids == set(pd.read_csv(shared)["participant"])
     assert statements["tid"].tolist() == sorted(expected["tid"].unique())
-    exported = polis_csv_export(conversation_id, names=["participants-votes.csv"])
+    exported = polis_csv_export(
+        services.OPERATOR, conversation_id, names=["participants-votes.csv"]
+    )
     assert exported["participants-votes.csv"].splitlines()[0] == _first_line(shared).rstrip("\n")
 
 
 def test_formula_cells_are_neutralised_and_numbers_are_not(app, tmp_path):
     conversation_id = import_polis_export(_folder(tmp_path)).conversation_id
-    files = polis_csv_export(conversation_id, base_url="https://mesa.example/")
+    files = polis_csv_export(services.OPERATOR, conversation_id, base_url="https://mesa.example/")
 
     summary = dict(csv.reader(io.StringIO(files["summary.csv"])))
     assert summary["topic"] == "'@Small table"
@@ -418,7 +420,7 @@ def test_json_export(app, tmp_path):
     result = runner.invoke(args=["export", conversation_id, "--format", "json", "--out", str(out)])
     assert result.exit_code == 0, result.output
     document = json.loads(out.read_text())
-    assert document == json_export(conversation_id)
+    assert document == json_export(services.OPERATOR, conversation_id)
     assert document["conversation"]["attribution"] == POLIS_ATTRIBUTION
     assert [s["tid"] for s in document["statements"]] == [0, 1, 2]
     assert [(s["agrees"], s["disagrees"]) for s in document["statements"]] == [
@@ -450,7 +452,7 @@ def test_the_newer_comments_layout_with_meta_seed_and_repeated_texts(app, tmp_pa
     comments = header + "900,0,0,1,1,1,false,true,0.5,Same words\n"
     comments += "1900,1,1,1,1,1,true,false,0.5,same   WORDS\n"
     conversation_id = import_polis_export(_folder(tmp_path, comments=comments)).conversation_id
-    statements = services.list_statements(conversation_id)
+    statements = services.list_statements(services.OPERATOR, conversation_id)
     assert [(s.is_seed, s.is_meta) for s in statements] == [(True, False), (False, True)]
     assert statements[0].text_fingerprint == services.statement_fingerprint("Same words")
     assert statements[1].text_fingerprint != statements[0].text_fingerprint
@@ -460,7 +462,7 @@ def test_a_conversation_without_votes_exports_empty_tables(app, tmp_path):
     owner = make_facilitator("owner@example.org")
     conversation = services.create_conversation(owner.id, "Nothing yet")
     services.add_seed_statement(owner.id, conversation.public_id, "A first statement")
-    files = polis_csv_export(conversation.public_id)
+    files = polis_csv_export(services.OPERATOR, conversation.public_id)
     assert (
         files["votes.csv"]
         == ",".join(("timestamp", "datetime", "comment-id", "voter-id", "vote")) + "\n"

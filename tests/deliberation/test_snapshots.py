@@ -35,12 +35,12 @@ def test_a_snapshot_verifies_and_its_hash_is_stable(app, owner, conversation, vo
     first = create_snapshot(owner.id, cid, "Plenaria de marzo")
     assert len(first.sha256) == 64 and first.vote_count == 12 * 3
     assert first.seed == conversation.math_seed
-    assert verify_snapshot(first.id).ok
+    assert verify_snapshot(owner.id, first.id).ok
 
     second = create_snapshot(owner.id, cid)
     assert second.sha256 == first.sha256  # same votes, parameters and result: same hash
-    assert latest_snapshot(cid).id == second.id
-    assert [s.id for s in list_snapshots(cid)] == [second.id, first.id]
+    assert latest_snapshot(owner.id, cid).id == second.id
+    assert [s.id for s in list_snapshots(owner.id, cid)] == [second.id, first.id]
     entry = services.audit_trail(owner.id, cid)[-1]
     assert entry.action == "snapshot.create" and entry.detail["sha256"] == second.sha256
 
@@ -48,7 +48,7 @@ def test_a_snapshot_verifies_and_its_hash_is_stable(app, owner, conversation, vo
     services.cast_vote(cid, voted[1], 0, -1)
     third = create_snapshot(owner.id, cid)
     assert third.sha256 != first.sha256
-    assert verify_snapshot(first.id).ok and verify_snapshot(third.id).ok
+    assert verify_snapshot(owner.id, first.id).ok and verify_snapshot(owner.id, third.id).ok
 
 
 def test_verification_catches_a_changed_vote(app, owner, conversation, voted):
@@ -59,7 +59,7 @@ def test_verification_catches_a_changed_vote(app, owner, conversation, voted):
             .where(VoteRecord.conversation_id == conversation.id, VoteRecord.pid == voted[3])
             .values(vote=-VoteRecord.vote)
         )
-    verification = verify_snapshot(snapshot.id)
+    verification = verify_snapshot(owner.id, snapshot.id)
     assert not verification.hash_matches
     assert verification.rehashed_sha256 != verification.stored_sha256
     assert not verification.ok
@@ -71,7 +71,7 @@ def test_verification_catches_a_changed_result_or_seed(app, owner, conversation,
         stored = db.session.get(Snapshot, snapshot.id)
         stored.result["n"] += 1  # one participant more than were there
         flag_modified(stored, "result")
-    verification = verify_snapshot(snapshot.id)
+    verification = verify_snapshot(owner.id, snapshot.id)
     assert not verification.hash_matches and not verification.recompute_matches
 
     other = create_snapshot(owner.id, conversation.public_id)
@@ -79,7 +79,7 @@ def test_verification_catches_a_changed_result_or_seed(app, owner, conversation,
         stored = db.session.get(Snapshot, other.id)
         stored.parameters["pipeline"]["seed"] += 1
         flag_modified(stored, "parameters")
-    assert not verify_snapshot(other.id).hash_matches
+    assert not verify_snapshot(owner.id, other.id).hash_matches
 
 
 def test_the_commands_print_the_hash_and_exit_1_on_a_mismatch(app, owner, conversation, voted):
@@ -109,8 +109,8 @@ def test_the_commands_print_the_hash_and_exit_1_on_a_mismatch(app, owner, conver
     assert runner.invoke(args=["snapshot", "nosuchconv"]).exit_code != 0
 
 
-def test_only_the_conversations_facilitators_take_snapshots(app, conversation, voted):
+def test_only_the_conversations_facilitators_take_snapshots(app, owner, conversation, voted):
     stranger = make_facilitator("stranger@example.org")
     with pytest.raises(Forbidden):
         create_snapshot(stranger.id, conversation.public_id)
-    assert list_snapshots(conversation.public_id) == []
+    assert list_snapshots(owner.id, conversation.public_id) == []

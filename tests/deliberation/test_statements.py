@@ -9,7 +9,7 @@ from tests.deliberation.conftest import join
 
 def test_seed_statements_are_accepted_numbered_from_zero_and_audited(owner, conversation, seeds):
     assert seeds == [0, 1, 2]
-    statements = services.list_statements(conversation.public_id)
+    statements = services.list_statements(owner.id, conversation.public_id)
     assert all(s.is_seed and s.author_pid is None for s in statements)
     assert {s.moderation for s in statements} == {ModerationState.ACCEPTED}
     actions = [entry.action for entry in services.audit_trail(owner.id, conversation.public_id)]

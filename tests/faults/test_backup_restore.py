@@ -50,7 +50,10 @@ def populate() -> str:
 
 def exports(conversation_id: str) -> dict:
     database.session.rollback()
-    return {**polis_csv_export(conversation_id), "json": json_export(conversation_id)}
+    return {
+        **polis_csv_export(services.OPERATOR, conversation_id),
+        "json": json_export(services.OPERATOR, conversation_id),
+    }
 
 
 def row_counts() -> dict[str, int]:

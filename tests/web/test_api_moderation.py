@@ -94,7 +94,7 @@ def test_a_moderator_of_one_conversation_cannot_touch_another(
     changed = client.patch(base, json={"topic": "Otro tema"}, headers=headers)
     assert_refused(changed, 403, "role_required")
     assert stored_counts() == before
-    statement = services.list_statements(conversation.public_id)[tid]
+    statement = services.list_statements(owner.id, conversation.public_id)[tid]
     assert statement.moderation is ModerationState.TODO
 
 
@@ -112,7 +112,10 @@ def test_participants_never_reach_moderation(client, conversation, seeds, joined
     )
     assert_refused(moderated, 401, "authentication_required")
     assert_refused(client.get(f"{base}/audit"), 401)
-    assert services.list_statements(conversation.public_id)[tid].moderation is ModerationState.TODO
+    assert (
+        services.list_statements(services.OPERATOR, conversation.public_id)[tid].moderation
+        is ModerationState.TODO
+    )
 
 
 def test_unknown_api_tokens_are_refused(client, conversation):

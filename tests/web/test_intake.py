@@ -13,13 +13,13 @@ from tests.web.test_console import CONSOLE, log_in
 
 
 @pytest.mark.parametrize("text", ["ok", "  sí  ", "+1", "no no", "a b c"])
-def test_a_statement_needs_a_few_words(conversation, seeds, text):
+def test_a_statement_needs_a_few_words(owner, conversation, seeds, text):
     participant = services.join_conversation(conversation.public_id)
-    before = len(services.list_statements(conversation.public_id))
+    before = len(services.list_statements(owner.id, conversation.public_id))
     with pytest.raises(Invalid) as refusal:
         services.submit_statement(conversation.public_id, participant.pid, text)
     assert refusal.value.code == "statement_too_short"
-    assert len(services.list_statements(conversation.public_id)) == before
+    assert len(services.list_statements(owner.id, conversation.public_id)) == before
 
 
 def test_the_phone_page_says_so_in_spanish(client, conversation, seeds):

@@ -268,14 +268,14 @@ def xid_conversation(owner, client):
 def test_exports_leave_xids_out_unless_the_owner_asks(app, client, owner, tmp_path):
     conversation = xid_conversation(owner, client)
     cid = conversation.public_id
-    plain = polis_csv_export(cid)
+    plain = polis_csv_export(services.OPERATOR, cid)
     assert not any("persona-secreta" in text for text in plain.values())
-    assert "persona-secreta" not in json.dumps(json_export(cid))
+    assert "persona-secreta" not in json.dumps(json_export(services.OPERATOR, cid))
 
-    with_xids = polis_csv_export(cid, include_xids=True)
+    with_xids = polis_csv_export(services.OPERATOR, cid, include_xids=True)
     table = list(csv.DictReader(io.StringIO(with_xids["participants-votes.csv"])))
     assert {row["xid"] for row in table} == {f"persona-secreta-{i}" for i in range(4)}
-    assert len(json_export(cid, include_xids=True)["xids"]) == 4
+    assert len(json_export(services.OPERATOR, cid, include_xids=True)["xids"]) == 4
 
     runner = app.test_cli_runner()
     out = tmp_path / "with-xids"
@@ -301,16 +301,16 @@ def test_coarsened_exports_hold_days_only_and_import_to_the_same_standing_votes(
 ):
     conversation = xid_conversation(owner, client)
     cid = conversation.public_id
-    files = polis_csv_export(cid, coarsen_timestamps=True)
+    files = polis_csv_export(services.OPERATOR, cid, coarsen_timestamps=True)
     for name in ("votes.csv", "comments.csv"):
         stamps = [int(row["timestamp"]) for row in csv.DictReader(io.StringIO(files[name]))]
         assert stamps and all(stamp % DAY_MS == 0 for stamp in stamps)
-    document = json_export(cid, coarsen_timestamps=True)
+    document = json_export(services.OPERATOR, cid, coarsen_timestamps=True)
     times = [v["created_ms"] for v in document["votes"]] + [
         s["created_ms"] for s in document["statements"]
     ]
     assert all(t % DAY_MS == 0 for t in times + [document["conversation"]["created_ms"]])
-    exact = polis_csv_export(cid)["votes.csv"]
+    exact = polis_csv_export(services.OPERATOR, cid)["votes.csv"]
     assert any(int(row["timestamp"]) % DAY_MS for row in csv.DictReader(io.StringIO(exact)))
 
     out = tmp_path / "coarse"

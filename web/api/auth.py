@@ -22,20 +22,22 @@ from flask import request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from deliberation.errors import DeliberationError
-from deliberation.models import Facilitator, Participant
-from deliberation.services import facilitator_for_api_token, identify_participant
+from deliberation.models import Facilitator
+from deliberation.services import facilitator_for_api_token
 from web.api.errors import ApiError
 from web.credentials import (
     CSRF_HEADER,
-    ParticipantClaim,
     bearer_token,
     is_participant_token,
     participant_csrf_matches,
-    presented_participant_token,
-    read_participant_token,
 )
 from web.extensions import csrf
+from web.recognition import (
+    PresentedToken,
+    current_participant,
+    presented_token,
+    recognise,
+)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -56,19 +58,6 @@ ERROR_DESCRIPTIONS = {
 }
 
 _AUTHENTICATE = {"WWW-Authenticate": 'Bearer realm="mesa"'}
-
-
-@dataclass(frozen=True)
-class ParticipantCaller:
-    """A participant proven by a current token of the conversation in the URL."""
-
-    participant: Participant
-    token: str
-    via: str  # "bearer" or "cookie"
-
-    @property
-    def pid(self) -> int:
-        return self.participant.pid
 
 
 @dataclass(frozen=True)
@@ -114,20 +103,19 @@ def access(kind: Access, *, errors: Iterable[int] = (), responses: dict[int, str
 
 
 def _participant(conversation_id: str | None) -> dict[str, Any]:
-    claim, token, via = _genuine_token(conversation_id)
-    participant = identify_participant(claim.conversation_id, claim.secret)
-    return {"participant": ParticipantCaller(participant, token, via)}
+    _genuine_token(conversation_id)
+    return {"participant": recognise(conversation_id or "")}
 
 
 def _token_holder(conversation_id: str | None) -> dict[str, Any]:
-    claim, _token, _via = _genuine_token(conversation_id)
+    claim = _genuine_token(conversation_id).claim
     return {"participant": TokenHolder(claim.pid, claim.secret)}
 
 
-def _genuine_token(conversation_id: str | None) -> tuple[ParticipantClaim, str, str]:
-    """The claim of a participant token signed by us for this conversation, the token, and how
-    it came ("bearer" or "cookie", whose writes must carry the CSRF header); else refused."""
-    presented = presented_participant_token(conversation_id or "")
+def _genuine_token(conversation_id: str | None) -> PresentedToken:
+    """A participant token signed by us for this conversation, and how it came ("bearer" or
+    "cookie", whose writes must carry the CSRF header); else refused."""
+    presented = presented_token(conversation_id or "")
     if presented is None:
         if bearer_token():
             raise ApiError(
@@ -139,8 +127,7 @@ def _genuine_token(conversation_id: str | None) -> tuple[ParticipantClaim, str, 
             "authentication_required",
             headers=_AUTHENTICATE,
         )
-    token, via = presented
-    claim = read_participant_token(token)
+    claim = presented.claim
     if claim is None:
         raise ApiError(
             401, "the participant token is not valid", "token_invalid", headers=_AUTHENTICATE
@@ -151,27 +138,20 @@ def _genuine_token(conversation_id: str | None) -> tuple[ParticipantClaim, str, 
             "this participant token belongs to another conversation",
             "token_wrong_conversation",
         )
-    if via == "cookie" and request.method not in SAFE_METHODS:
-        if not participant_csrf_matches(token, request.headers.get(CSRF_HEADER)):
+    if presented.via == "cookie" and request.method not in SAFE_METHODS:
+        if not participant_csrf_matches(presented.token, request.headers.get(CSRF_HEADER)):
             raise ApiError(
                 403,
                 f"a cookie-authenticated write needs the {CSRF_HEADER} header issued at join",
                 "csrf_failed",
             )
-    return claim, token, via
+    return presented
 
 
 def _participant_if_any(conversation_id: str | None) -> dict[str, Any]:
-    """The caller if it holds a current participant token here, else None: never refuses."""
-    presented = presented_participant_token(conversation_id or "")
-    claim = read_participant_token(presented[0]) if presented else None
-    if claim is None or claim.conversation_id != conversation_id:
-        return {"participant": None}
-    try:
-        participant = identify_participant(claim.conversation_id, claim.secret)
-    except DeliberationError:  # a retired token, or no such conversation: joining will tell
-        return {"participant": None}
-    return {"participant": ParticipantCaller(participant, presented[0], presented[1])}
+    """The caller if it holds a current participant token here, else None: never refuses (a
+    retired token, or no such conversation: joining will tell)."""
+    return {"participant": current_participant(conversation_id or "")}
 
 
 def _facilitator(_conversation_id: str | None) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from apiflask.validators import OneOf
 
 from deliberation.errors import NotFound
 from deliberation.models import MathKind
-from deliberation.services.math_results import NewestResult, newest_result
+from deliberation.services import NewestResult, newest_result
 from web.api.auth import PUBLIC, access
 
 bp = APIBlueprint("results", __name__, tag="Results")

@@ -6,7 +6,6 @@ from apiflask import APIBlueprint, Schema, fields
 from apiflask.validators import Length
 
 from deliberation import services
-from deliberation.models import ModerationState
 from web.api.auth import FACILITATOR, PARTICIPANT, PUBLIC, access
 from web.api.schemas import (
     PlainText,
@@ -38,7 +37,7 @@ def list_statements(conversation_id, reading):
 
     In tid order; texts in the requested language where a translation exists.
     """
-    accepted = services.list_statements(conversation_id, moderation=ModerationState.ACCEPTED)
+    accepted = services.accepted_statements(conversation_id)
     return {"statements": [statement_for_reader(s, reading.get("language")) for s in accepted]}
 
 

@@ -15,21 +15,6 @@ from flask_babel import gettext as _
 
 from deliberation import services
 from deliberation.errors import DeliberationError, Forbidden
-from deliberation.services.agenda import (
-    add_agenda_note,
-    change_agenda_status,
-    list_agenda_items,
-    promote_statement,
-    update_agenda_item,
-)
-from deliberation.services.agenda_candidates import agenda_candidates
-from deliberation.services.follow_up import (
-    close_follow_up_round,
-    follow_up_comparison,
-    follow_up_rounds,
-    open_follow_up_round,
-)
-from deliberation.services.snapshots import create_snapshot, list_snapshots
 from web.console.agenda_forms import (
     LEVEL_LABELS,
     STATUS_LABELS,
@@ -60,8 +45,8 @@ def register(bp: Blueprint) -> None:
 
 def agenda_page(conversation_id: str):
     conversation, role = services.conversation_for(facilitator_id(), conversation_id)
-    ranking = agenda_candidates(conversation_id, current_language())
-    items = list_agenda_items(conversation_id)
+    ranking = services.agenda_candidates(facilitator_id(), conversation_id, current_language())
+    items = services.list_agenda_items(facilitator_id(), conversation_id)
     by_subcommittee = [
         (name, list(group)) for name, group in groupby(items, key=lambda item: item.subcommittee)
     ]
@@ -80,7 +65,7 @@ def agenda_page(conversation_id: str):
         status_form=StatusForm(),
         note_form=NoteForm(),
         snapshot_form=SnapshotForm(),
-        snapshots=list_snapshots(conversation_id),
+        snapshots=services.list_snapshots(facilitator_id(), conversation_id),
     )
 
 
@@ -89,7 +74,7 @@ def promote(conversation_id: str):
     form = PromoteForm()
     if form.validate_on_submit():
         _attempt(
-            lambda: promote_statement(
+            lambda: services.promote_statement(
                 facilitator_id(),
                 conversation_id,
                 form.tid.data,
@@ -108,7 +93,9 @@ def edit_item(conversation_id: str, tid: int):
     form = AgendaItemForm(prefix=f"item{tid}", meta={"csrf": False})
     if form.validate_on_submit():
         _attempt(
-            lambda: update_agenda_item(facilitator_id(), conversation_id, tid, **form.changes()),
+            lambda: services.update_agenda_item(
+                facilitator_id(), conversation_id, tid, **form.changes()
+            ),
             _("Agenda item saved."),
         )
     else:
@@ -121,7 +108,7 @@ def move_item(conversation_id: str, tid: int):
     form = StatusForm()
     if form.validate_on_submit():
         _attempt(
-            lambda: change_agenda_status(
+            lambda: services.change_agenda_status(
                 facilitator_id(),
                 conversation_id,
                 tid,
@@ -140,7 +127,7 @@ def add_note(conversation_id: str, tid: int):
     form = NoteForm()
     if form.validate_on_submit():
         _attempt(
-            lambda: add_agenda_note(
+            lambda: services.add_agenda_note(
                 facilitator_id(),
                 conversation_id,
                 tid,
@@ -159,7 +146,9 @@ def take_snapshot(conversation_id: str):
     form = SnapshotForm()
     if form.validate_on_submit():
         _attempt(
-            lambda: create_snapshot(facilitator_id(), conversation_id, form.label.data or ""),
+            lambda: services.create_snapshot(
+                facilitator_id(), conversation_id, form.label.data or ""
+            ),
             _("Snapshot taken."),
         )
     else:
@@ -169,7 +158,7 @@ def take_snapshot(conversation_id: str):
 
 def follow_up_page(conversation_id: str):
     conversation, role = services.conversation_for(facilitator_id(), conversation_id)
-    rounds = follow_up_rounds(conversation_id)
+    rounds = services.follow_up_rounds(facilitator_id(), conversation_id)
     chosen = request.args.get("round", type=int)
     if chosen is not None and chosen not in {r.id for r in rounds}:
         chosen = None
@@ -180,7 +169,11 @@ def follow_up_page(conversation_id: str):
         language=current_language(),
         rounds=rounds,
         open_round=next((r for r in rounds if r.is_open), None),
-        comparison=follow_up_comparison(conversation_id, chosen) if rounds else None,
+        comparison=(
+            services.follow_up_comparison(facilitator_id(), conversation_id, chosen)
+            if rounds
+            else None
+        ),
         round_form=RoundForm(),
         status_labels=STATUS_LABELS,
     )
@@ -191,7 +184,9 @@ def open_round(conversation_id: str):
     form = RoundForm()
     if form.validate_on_submit():
         _attempt(
-            lambda: open_follow_up_round(facilitator_id(), conversation_id, form.label.data),
+            lambda: services.open_follow_up_round(
+                facilitator_id(), conversation_id, form.label.data
+            ),
             _("Follow-up round opened: participants can answer it now."),
         )
     else:
@@ -206,7 +201,7 @@ def close_round(conversation_id: str):
         flash(_("Not done: which round?"), "error")
     else:
         _attempt(
-            lambda: close_follow_up_round(facilitator_id(), conversation_id, round_id),
+            lambda: services.close_follow_up_round(facilitator_id(), conversation_id, round_id),
             _("Follow-up round closed."),
         )
     return _back("console.follow_up_page", conversation_id)

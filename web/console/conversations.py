@@ -12,7 +12,6 @@ from deliberation import services
 from deliberation.errors import Conflict, Invalid, NotFound
 from deliberation.models import Role
 from deliberation.polis_io import json_export, polis_csv_export
-from deliberation.services.authorization import OWNER_ONLY
 from web.console.forms import ConversationForm
 from web.console.pages import facilitator_id, flash_form_errors, participant_link
 
@@ -69,7 +68,9 @@ def overview(conversation_id: str):
 
 
 def settings(conversation_id: str):
-    conversation, role = services.conversation_for(facilitator_id(), conversation_id, OWNER_ONLY)
+    conversation, role = services.conversation_for(
+        facilitator_id(), conversation_id, services.OWNER_ONLY
+    )
     form = ConversationForm()
     if form.validate_on_submit():
         try:
@@ -128,7 +129,9 @@ def _team_refusal(refusal: NotFound, email: str) -> str:
 
 
 def audit(conversation_id: str):
-    conversation, role = services.conversation_for(facilitator_id(), conversation_id, OWNER_ONLY)
+    conversation, role = services.conversation_for(
+        facilitator_id(), conversation_id, services.OWNER_ONLY
+    )
     return render_template(
         "console/audit.html",
         conversation=conversation,
@@ -147,7 +150,9 @@ _STATUS_CHANGES = {
 
 
 def archive(conversation_id: str):
-    conversation, role = services.conversation_for(facilitator_id(), conversation_id, OWNER_ONLY)
+    conversation, role = services.conversation_for(
+        facilitator_id(), conversation_id, services.OWNER_ONLY
+    )
     if request.method == "POST":
         change = _STATUS_CHANGES.get(request.form.get("action", ""))
         if change is None:
@@ -182,10 +187,12 @@ def _export_privacy() -> dict[str, bool]:
 
 def export_polis_csv(conversation_id: str):
     """Polis's classic CSV files, zipped (owners only)."""
-    services.conversation_for(facilitator_id(), conversation_id, OWNER_ONLY)
     link = participant_link(conversation_id)
     files = polis_csv_export(
-        conversation_id, base_url=link[: -len(conversation_id)], **_export_privacy()
+        facilitator_id(),
+        conversation_id,
+        base_url=link[: -len(conversation_id)],
+        **_export_privacy(),
     )
     archive_bytes = io.BytesIO()
     with zipfile.ZipFile(archive_bytes, "w", zipfile.ZIP_DEFLATED) as bundle:
@@ -196,8 +203,7 @@ def export_polis_csv(conversation_id: str):
 
 def export_json(conversation_id: str):
     """The whole conversation as one JSON document (owners only)."""
-    services.conversation_for(facilitator_id(), conversation_id, OWNER_ONLY)
-    exported = json_export(conversation_id, **_export_privacy())
+    exported = json_export(facilitator_id(), conversation_id, **_export_privacy())
     document = json.dumps(exported, ensure_ascii=False, allow_nan=False)
     return _download(document.encode("utf-8"), f"{conversation_id}.json", "application/json")
 

@@ -15,8 +15,6 @@ from deliberation import services
 from deliberation.errors import Invalid, NotFound
 from deliberation.models import Role
 from deliberation.polis_io import REPORT_CSV_FILES
-from deliberation.services import polis_reports
-from deliberation.services.authorization import OWNER_ONLY
 from web.console.pages import embed_link, facilitator_id, participant_link, public_url
 
 C = "/c/<conversation:conversation_id>"
@@ -51,7 +49,7 @@ def share(conversation_id: str):
         polis_url=public_url(""),
         reports=[
             (report, public_url(f"/api/v3/reportExport/{report.report_id}/"))
-            for report in polis_reports.report_ids(facilitator_id(), conversation_id)
+            for report in services.report_ids(facilitator_id(), conversation_id)
         ],
         report_files=REPORT_CSV_FILES,
     )
@@ -59,13 +57,13 @@ def share(conversation_id: str):
 
 def publish_data(conversation_id: str):
     """Open or close the conversation's data to Polis tools, or create a report id (owners)."""
-    services.conversation_for(facilitator_id(), conversation_id, OWNER_ONLY)
+    services.conversation_for(facilitator_id(), conversation_id, services.OWNER_ONLY)
     action = request.form.get("action")
     if action in ("open-data", "close-data"):
-        polis_reports.set_data_open(facilitator_id(), conversation_id, action == "open-data")
+        services.set_data_open(facilitator_id(), conversation_id, action == "open-data")
         flash("Data opened to Polis tools." if action == "open-data" else "Data closed.", "info")
     elif action == "create-report":
-        report = polis_reports.create_report_id(facilitator_id(), conversation_id)
+        report = services.create_report_id(facilitator_id(), conversation_id)
         flash(f"Report id {report.report_id} created.", "info")
     else:
         flash("Unknown action.", "error")
@@ -96,7 +94,9 @@ def qr_code(conversation_id: str):
 
 
 def invites(conversation_id: str):
-    conversation, role = services.conversation_for(facilitator_id(), conversation_id, OWNER_ONLY)
+    conversation, role = services.conversation_for(
+        facilitator_id(), conversation_id, services.OWNER_ONLY
+    )
     if request.method == "POST":
         _change_access(conversation_id, conversation.stakeholder_sectors or [])
         return redirect(url_for("console.invites", conversation_id=conversation_id))
@@ -135,7 +135,9 @@ def _change_access(conversation_id: str, sectors: list[str]) -> None:
 
 def invite_sheet(conversation_id: str):
     """One card per invite code, with its sector, link and QR code, laid out for printing."""
-    conversation, role = services.conversation_for(facilitator_id(), conversation_id, OWNER_ONLY)
+    conversation, role = services.conversation_for(
+        facilitator_id(), conversation_id, services.OWNER_ONLY
+    )
     codes = services.invite_codes(facilitator_id(), conversation_id)
     return render_template(
         "console/invite_sheet.html",

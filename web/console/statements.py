@@ -13,7 +13,6 @@ from deliberation import services
 from deliberation.errors import Invalid
 from deliberation.models import Conversation
 from deliberation.services import SeedReport
-from deliberation.services.lookup import find_statement
 from web.console.forms import SeedForm, SeedUploadForm, TranslationForm
 from web.console.pages import facilitator_id, flash_form_errors
 
@@ -58,7 +57,7 @@ def statements(conversation_id: str):
         "console/statements.html",
         conversation=conversation,
         role=role,
-        statements=services.list_statements(conversation_id),
+        statements=services.list_statements(facilitator_id(), conversation_id),
         paste=paste,
         upload=upload,
     )
@@ -121,7 +120,7 @@ def _seed(conversation_id: str, texts: list[str], language: str | None) -> SeedR
 
 def translate(conversation_id: str, tid: int):
     conversation, role = services.conversation_for(facilitator_id(), conversation_id)
-    statement = find_statement(conversation, tid)
+    statement = services.statement_for(facilitator_id(), conversation_id, tid)
     form = TranslationForm()
     if form.validate_on_submit():
         try:

@@ -12,7 +12,6 @@ from flask_babel import lazy_gettext as _l
 
 from deliberation import services
 from deliberation.errors import DeliberationError
-from deliberation.services.follow_up import answer_follow_up, follow_up_questions
 from web.participant.identity import check_form_token, current_reader
 from web.participant.pages import page_url
 from web.participant.views import CONVERSATION, VOTES, bp
@@ -43,7 +42,7 @@ def follow_up_offer() -> dict:
     if reader is None:
         return {"follow_up": None}
     try:
-        return {"follow_up": follow_up_questions(conversation_id, reader.pid)}
+        return {"follow_up": services.follow_up_questions(conversation_id, reader.pid)}
     except DeliberationError:
         return {"follow_up": None}
 
@@ -67,12 +66,12 @@ def follow_up_page(conversation_id: str):
                 abort(400, description="vote_invalid")
             answers.append((tid, VOTES[value], request.form.get(f"carried-{tid}") or None))
         try:
-            answer_follow_up(conversation_id, reader.pid, answers)
+            services.answer_follow_up(conversation_id, reader.pid, answers)
         except DeliberationError as refusal:
             error = REFUSALS.get(refusal.code, str(refusal))
         else:
             return redirect(page_url("follow_up_page", saved=1))
-    questions = follow_up_questions(conversation_id, reader.pid)
+    questions = services.follow_up_questions(conversation_id, reader.pid)
     return render_template(
         "participant/follow_up.html",
         conversation=conversation,

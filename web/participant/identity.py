@@ -1,11 +1,11 @@
 """Who is reading a participant page, and whether a form they post is genuinely theirs.
 
 Pages accept the JSON API's credentials (web.credentials): the participant token in the
-conversation's HttpOnly cookie, and its CSRF token (an HMAC of it) in every form. No link,
-form or redirect carries the token itself: a URL ends up in browser history, in the next
-request's Referer and in access logs. Embedded pages may run in a third-party iframe, so there
-the cookies are SameSite=None; Secure; Partitioned over HTTPS (a jar of their own per embedding
-site).
+conversation's HttpOnly cookie, recognised once per request (web.recognition), and its CSRF
+token (an HMAC of it) in every form. No link, form or redirect carries the token itself: a URL
+ends up in browser history, in the next request's Referer and in access logs. Embedded pages may
+run in a third-party iframe, so there the cookies are SameSite=None; Secure; Partitioned over
+HTTPS (a jar of their own per embedding site).
 
 Before joining there is no participant token. The join form on /c/ carries Flask-WTF's session
 CSRF token; the embedded join form carries a signed, expiring token bound to the conversation,
@@ -15,20 +15,14 @@ framed page may have no session, and a token fetched elsewhere must not work her
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flask import abort, g, request
 from flask.wrappers import Response
 from flask_wtf.csrf import CSRFError, generate_csrf
 
-from deliberation.errors import Forbidden
-from deliberation.models import Participant
-from deliberation.services import identify_participant
+from deliberation.errors import DeliberationError, Forbidden
 from web.credentials import (
-    participant_cookie_name,
     participant_csrf_matches,
     participant_csrf_token,
-    read_participant_token,
     set_participant_cookies,
 )
 from web.extensions import csrf
@@ -37,67 +31,57 @@ from web.participant.join_binding import (
     join_form_token,
     join_form_token_matches,
 )
+from web.recognition import (
+    EMBED_BLUEPRINT,
+    ParticipantCaller,
+    forget_participant,
+    is_embedded,
+    recognise,
+)
 
-EMBED_BLUEPRINT = "embed"
+__all__ = [
+    "EMBED_BLUEPRINT",
+    "check_form_token",
+    "current_reader",
+    "forget_reader",
+    "form_token",
+    "is_embedded",
+    "remember",
+]
+
 FORM_TOKEN_FIELD = "csrf_token"
 
 
-@dataclass(frozen=True)
-class Reader:
-    """A participant proven by a current token of this conversation."""
+def current_reader(conversation_id: str) -> ParticipantCaller | None:
+    """The participant whose token the request carries (web.recognition, once per request), or
+    None (not joined, or a retired token). Embedded with an `xid` other than the participant's:
+    None, so that the page joins the person the embedding site names.
 
-    participant: Participant
-    token: str
-
-    @property
-    def pid(self) -> int:
-        return self.participant.pid
-
-
-def is_embedded() -> bool:
-    return request.blueprint == EMBED_BLUEPRINT
-
-
-def presented_token(conversation_id: str) -> str | None:
-    return request.cookies.get(participant_cookie_name(conversation_id))
-
-
-def current_reader(conversation_id: str) -> Reader | None:
-    """The participant whose token the request carries, or None (not joined, or a retired
-    token). Embedded with an `xid` other than the participant's: None, so that the page joins
-    the person the embedding site names."""
-    if "reader" in g:
-        return g.reader
-    g.reader = None
-    token = presented_token(conversation_id)
-    claim = read_participant_token(token) if token else None
-    if claim is None or claim.conversation_id != conversation_id:
-        return None
+    A retired token (the person went on on another device, or their participation was deleted)
+    sets `g.signed_out`: the page says so rather than starting over silently. Kept in `g.reader`
+    too, for the templates and links of the page (web.participant.pages).
+    """
     try:
-        participant = identify_participant(conversation_id, claim.secret)
+        reader = recognise(conversation_id)
     except Forbidden:
-        # A token we signed, since retired: the person went on on another device (or their
-        # participation was deleted). The page says so rather than starting over silently.
         g.signed_out = True
-        return None
+        reader = None
+    except DeliberationError:  # e.g. NotFound: nobody is reading
+        reader = None
     xid = request.args.get("xid")
-    if is_embedded() and xid and participant.xid != xid.strip():
-        return None
-    g.reader = Reader(participant, token)
-    return g.reader
+    if reader is not None and is_embedded() and xid and reader.participant.xid != xid.strip():
+        reader = None
+    g.reader = reader
+    return reader
 
 
-def rate_limit_key() -> str:
-    """The API's per-participant key (web.rate_limits), so pages and API share one budget."""
-    conversation_id = (request.view_args or {}).get("conversation_id", "")
-    token = presented_token(conversation_id)
-    claim = read_participant_token(token) if token else None
-    if claim is None or claim.conversation_id != conversation_id:
-        return "nobody"
-    return f"participant:{claim.conversation_id}:{claim.pid}"
+def forget_reader(conversation_id: str) -> None:
+    """After the reader's participation is erased: this request shows nobody's page."""
+    forget_participant(conversation_id)
+    g.reader = None
 
 
-def form_token(conversation_id: str, reader: Reader | None) -> str:
+def form_token(conversation_id: str, reader: ParticipantCaller | None) -> str:
     if reader is not None:
         return participant_csrf_token(reader.token)
     if is_embedded():
@@ -105,7 +89,7 @@ def form_token(conversation_id: str, reader: Reader | None) -> str:
     return generate_csrf()
 
 
-def check_form_token(conversation_id: str, reader: Reader | None) -> None:
+def check_form_token(conversation_id: str, reader: ParticipantCaller | None) -> None:
     """400 unless the posted form carries the token `form_token` gave this reader."""
     presented = request.form.get(FORM_TOKEN_FIELD)
     if reader is not None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, g, make_response, redirect, render_template, request
+from flask import Blueprint, abort, make_response, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
@@ -19,21 +19,27 @@ from web.credentials import csrf_cookie_name, issue_participant_token, participa
 from web.extensions import csrf, limiter
 from web.i18n import current_language
 from web.participant.identity import (
-    Reader,
     check_form_token,
     current_reader,
+    forget_reader,
     is_embedded,
-    rate_limit_key,
     remember,
 )
 from web.participant.opinion_map import opinion_map
 from web.participant.pages import page_headers, page_url, template_helpers
-from web.rate_limits import STATEMENTS_SCOPE, VOTES_SCOPE, statements_limit, votes_limit
+from web.rate_limits import (
+    STATEMENTS_SCOPE,
+    VOTES_SCOPE,
+    participant_key,
+    statements_limit,
+    votes_limit,
+)
+from web.recognition import PAGES_BLUEPRINT, ParticipantCaller
 from web.request_guard import BODY_TOO_LARGE, PAGE_MESSAGES
 from web.security import cookie_secure
 
 bp = Blueprint(
-    "participant",
+    PAGES_BLUEPRINT,
     __name__,
     template_folder="templates",
     static_folder="static",
@@ -137,7 +143,7 @@ def sector_page(conversation_id: str):
 
 @bp.post(CONVERSATION + "/votes")
 @limiter.shared_limit(
-    votes_limit, scope=VOTES_SCOPE, key_func=rate_limit_key, override_defaults=False
+    votes_limit, scope=VOTES_SCOPE, key_func=participant_key, override_defaults=False
 )
 def vote(conversation_id: str):
     reader = _require_reader(conversation_id)
@@ -169,7 +175,7 @@ def statements_page(conversation_id: str):
 
 @bp.post(CONVERSATION + "/statements")
 @limiter.shared_limit(
-    statements_limit, scope=STATEMENTS_SCOPE, key_func=rate_limit_key, override_defaults=False
+    statements_limit, scope=STATEMENTS_SCOPE, key_func=participant_key, override_defaults=False
 )
 def add_statement(conversation_id: str):
     conversation = services.get_conversation(conversation_id)
@@ -208,7 +214,7 @@ def leave(conversation_id: str):
     if request.form.get("confirm") != "yes":  # one tap on a phone must not delete everything
         abort(400, description="confirm_delete")
     services.delete_participation(conversation_id, reader.pid)
-    g.reader = None
+    forget_reader(conversation_id)
     response = make_response(_render("privacy.html", conversation, deleted=True))
     # A framed page's cookies are partitioned: only the same attributes remove them.
     framed = is_embedded() and cookie_secure()
@@ -276,7 +282,7 @@ def _landing(conversation: Conversation, error: DeliberationError | None = None)
 
 def _statements(
     conversation: Conversation,
-    reader: Reader,
+    reader: ParticipantCaller,
     *,
     added: int | None = None,
     draft: str = "",
@@ -299,7 +305,7 @@ def _sector_asked_after_join(conversation: Conversation) -> bool:
     return bool(conversation.stakeholder_sectors) and conversation.access_mode is AccessMode.INVITE
 
 
-def _require_reader(conversation_id: str) -> Reader:
+def _require_reader(conversation_id: str) -> ParticipantCaller:
     reader = current_reader(conversation_id)
     if reader is None:
         abort(403, description="join_first")

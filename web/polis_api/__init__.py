@@ -25,7 +25,7 @@ from deliberation.polis_io.api_documents import (
     report_document,
     votes_document,
 )
-from deliberation.services.polis_reports import published_conversation, published_report
+from deliberation.services import published_conversation, published_report
 from web.api.errors import render_deliberation_error
 from web.console.pages import participant_link
 from web.extensions import csrf

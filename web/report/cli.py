@@ -1,6 +1,7 @@
 """`flask --app web report CONVERSATION_ID --format pdf|md|csv|json [--lang es|en] --out FILE`.
 
-An operator's command: it reports with the rights of the conversation's owner."""
+An operator's command: it reports as `OPERATOR`, who needs no role in the conversation
+(deliberation.services.authorization)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from pathlib import Path
 import click
 
 from deliberation.errors import DeliberationError
-from deliberation.report import LANGUAGES, conversation_owner, plenary_report
+from deliberation.report import LANGUAGES, plenary_report
 from deliberation.report.exports import report_csv, report_json
+from deliberation.services import OPERATOR
 from web.report.markdown import report_markdown
 from web.report.pdf import INSTALL_HINT, ChromiumMissing, PrintFailed, print_to_pdf
 from web.report.render import render_printable
@@ -61,7 +63,7 @@ def report_command(
         click.echo(f"error: no Chromium at {chromium}. {INSTALL_HINT}", err=True)
         sys.exit(EXIT_NO_CHROMIUM)
     try:
-        report = plenary_report(conversation_owner(conversation_id), conversation_id, language)
+        report = plenary_report(OPERATOR, conversation_id, language)
     except DeliberationError as refusal:
         raise click.ClickException(str(refusal)) from None
     try:
