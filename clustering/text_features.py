@@ -76,10 +76,6 @@ def analyse(text: str) -> list[tuple[str, str]]:
     return terms
 
 
-def _stems(text: str) -> list[str]:
-    return [stem for stem, _ in analyse(text)]
-
-
 @dataclass(frozen=True)
 class TextFeatures:
     """TF-IDF vectors of a conversation's statements.
@@ -103,24 +99,33 @@ def text_features(texts: Sequence[str], min_df: int = 1) -> TextFeatures:
     `min_df` drops stems used by fewer statements; 1 keeps every word, which a conversation of
     a few dozen statements needs (most words appear once).
     """
-    vectoriser = TfidfVectorizer(
-        analyzer=_stems, sublinear_tf=True, min_df=min_df, dtype=np.float64
-    )
+    analysed = [analyse(text) for text in texts]
+    # The vectoriser receives each statement already analysed: one pass of stemming serves
+    # both the counts and the display labels.
+    vectoriser = TfidfVectorizer(analyzer=_stems_of, sublinear_tf=True, min_df=min_df)
     try:
-        matrix = sp.csr_matrix(vectoriser.fit_transform(texts))
+        matrix = sp.csr_matrix(vectoriser.fit_transform(analysed), dtype=np.float64)
     except ValueError:  # no statement has a content word
         empty = sp.csr_matrix((len(texts), 0))
         return TextFeatures(empty, np.array([], dtype=object), np.array([], dtype=object), _nothing)
     terms = vectoriser.get_feature_names_out()
     surface: dict[str, Counter] = {}
-    for text in texts:
-        for stem, word in analyse(text):
+    for pairs in analysed:
+        for stem, word in pairs:
             surface.setdefault(stem, Counter())[word] += 1
     # most_common breaks ties by first seen; sort first so the label does not depend on order.
     labels = np.array(
         [max(sorted(surface[t].items()), key=lambda kv: kv[1])[0] for t in terms], dtype=object
     )
-    return TextFeatures(matrix, terms, labels, lambda new: sp.csr_matrix(vectoriser.transform(new)))
+
+    def transform(new: Sequence[str]) -> sp.csr_matrix:
+        return sp.csr_matrix(vectoriser.transform([analyse(t) for t in new]))
+
+    return TextFeatures(matrix, terms, labels, transform)
+
+
+def _stems_of(pairs: list[tuple[str, str]]) -> list[str]:
+    return [stem for stem, _ in pairs]
 
 
 def _nothing(new: Sequence[str]) -> sp.csr_matrix:
