@@ -11,6 +11,10 @@ out): topics chosen, mean NPMI of the topics' top terms, share of statements in 
 topics, and the time from texts to fitted topics (choice of k included).
 Table 3, the same for the text+votes view on the open data (co-vote affinities of the real votes).
 Table 4, time for 10,000 synthetic statements (text view, NMF, k chosen); goal < 30 s.
+Table 5, near-duplicates (clustering.near_duplicates) on the 112 hand-labelled pairs of
+`tests/data/near-duplicates/pairs.csv`: precision and recall at the threshold in use, and
+leave-one-conversation-out (each conversation scored at the threshold with the best F1 on the
+other three), for the rule in use and rapidfuzz scorers alone.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from clustering.topics import TopicModel, covote_affinity, statement_features
 
 OPEN_DATA = REPO / "tests" / "data" / "polis-open-data"
 DEMO = REPO / "demo" / "round_table.toml"
+PAIRS = REPO / "tests" / "data" / "near-duplicates" / "pairs.csv"
 DEMO_PARTICIPANTS = 240
 LARGE_STATEMENTS = 10_000
 LARGE_GOAL_S = 30.0
@@ -45,7 +50,7 @@ def run(options: Options) -> Section:
     demo = _demo_table()
     quality = _open_data_tables()
     large = _large_table(LARGE_STATEMENTS // 5 if options.quick else LARGE_STATEMENTS)
-    return Section("topics", [demo, *quality, large])
+    return Section("topics", [demo, *quality, large, near_duplicate_table()])
 
 
 def _demo_table() -> Table:
@@ -212,6 +217,58 @@ def _large_table(count: int) -> Table:
             f"machine (1-minute load average at the end: {os.getloadavg()[0]:.1f})"
         ],
     )
+
+
+def near_duplicate_table() -> Table:
+    from rapidfuzz import fuzz
+
+    from clustering.near_duplicates import DUPLICATE_THRESHOLD, normalise, similarity
+
+    with open(PAIRS, encoding="utf-8", newline="") as pairs_file:
+        pairs = list(csv.DictReader(pairs_file))
+    truth = np.array([int(p["near_duplicate"]) for p in pairs], dtype=bool)
+    conversation = np.array([p["conversation"] for p in pairs])
+    scorers = {
+        "in use (set if >= 4 words, else ratio)": similarity,
+        "token_sort_ratio": lambda a, b: fuzz.token_sort_ratio(normalise(a), normalise(b)),
+        "token_set_ratio": lambda a, b: fuzz.token_set_ratio(normalise(a), normalise(b)),
+        "WRatio": lambda a, b: fuzz.WRatio(normalise(a), normalise(b)),
+        "ratio": lambda a, b: fuzz.ratio(normalise(a), normalise(b)),
+    }
+    table = Table(
+        f"Near-duplicates on {len(pairs)} hand-labelled pairs ({truth.sum()} near-duplicates)",
+        ["scorer", "threshold", "precision", "recall", "held-out precision", "held-out recall"],
+        notes=["held-out: each conversation at the best-F1 threshold of the other three"],
+    )
+    for name, scorer in scorers.items():
+        scores = np.array([scorer(p["text_a"], p["text_b"]) for p in pairs])
+        threshold = (
+            DUPLICATE_THRESHOLD if name.startswith("in use") else _best_threshold(scores, truth)
+        )
+        held_out = np.zeros(len(pairs), dtype=bool)
+        for name_out in np.unique(conversation):
+            train = conversation != name_out
+            cut = _best_threshold(scores[train], truth[train])
+            held_out[~train] = scores[~train] >= cut
+        table.rows.append(
+            [
+                name,
+                f"{threshold:.0f}",
+                *_precision_recall(scores >= threshold, truth),
+                *_precision_recall(held_out, truth),
+            ]
+        )
+    return table
+
+
+def _best_threshold(scores: np.ndarray, truth: np.ndarray) -> float:
+    """The lowest threshold of 50..100 with the best F1."""
+    return float(max(range(50, 101), key=lambda t: (f1_score(truth, scores >= t), -t)))
+
+
+def _precision_recall(predicted: np.ndarray, truth: np.ndarray) -> list[str]:
+    hits = int((predicted & truth).sum())
+    return [f"{hits / max(int(predicted.sum()), 1):.2f}", f"{hits / max(int(truth.sum()), 1):.2f}"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
