@@ -11,6 +11,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from deliberation import services
 from deliberation.errors import Invalid
 from deliberation.models import ModerationState
+from deliberation.services.near_duplicates import similar_in_queue
 from web.console.pages import facilitator_id, wants_json
 
 C = "/c/<conversation:conversation_id>"
@@ -35,13 +36,15 @@ def queue(conversation_id: str):
     tab = request.args.get("tab", ModerationState.TODO.value)
     if tab not in TABS:
         tab = ModerationState.TODO.value
+    statements = services.moderation_queue(facilitator_id(), conversation_id, tab)
     return render_template(
         "console/moderation.html",
         conversation=conversation,
         role=role,
         tab=tab,
-        statements=services.moderation_queue(facilitator_id(), conversation_id, tab),
+        statements=statements,
         counts=services.moderation_counts(facilitator_id(), conversation_id),
+        similar=similar_in_queue(facilitator_id(), conversation_id, statements),
     )
 
 

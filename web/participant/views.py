@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 from deliberation import services
 from deliberation.errors import DeliberationError, Forbidden, Invalid
 from deliberation.models import AccessMode, Conversation
+from deliberation.services.near_duplicates import similar_to_draft
 from web.credentials import csrf_cookie_name, issue_participant_token, participant_cookie_name
 from web.extensions import csrf, limiter
 from web.i18n import current_language
@@ -155,6 +156,11 @@ def add_statement(conversation_id: str):
     reader = _require_reader(conversation_id)
     check_form_token(conversation_id, reader)
     text = request.form.get("text", "")
+    if request.form.get("anyway") != "1":
+        # Someone already said this? Offer to vote on theirs; the form can still send it.
+        similar = similar_to_draft(conversation_id, text, current_language())
+        if similar:
+            return _statements(conversation, reader, draft=text, similar=similar)
     try:
         added = services.submit_statement(
             conversation_id, reader.pid, text, language=current_language()
@@ -241,6 +247,7 @@ def _statements(
     added: int | None = None,
     draft: str = "",
     error: DeliberationError | None = None,
+    similar: list | None = None,
 ):
     own = services.own_statements(conversation.public_id, reader.pid)
     return _render(
@@ -251,6 +258,7 @@ def _statements(
         added=added,
         draft=draft,
         error=REFUSALS.get(error.code, REFUSALS["statement_empty"]) if error else None,
+        similar=similar or [],
     )
 
 
