@@ -36,13 +36,13 @@ def create_subcommittee(
 ) -> Subcommittee:
     """Add a subcommittee at the end of the list; names are unique in a conversation."""
     name, description = name.strip(), description.strip()
-    if not name or len(name) > NAME_LENGTH:
-        raise Invalid(f"a subcommittee needs a name of 1 to {NAME_LENGTH} characters")
-    if len(description) > DESCRIPTION_LENGTH:
-        raise Invalid(f"a description has at most {DESCRIPTION_LENGTH} characters")
     with unit_of_work() as session:
         conversation = find_conversation(conversation_id, lock=True)
         require_role(facilitator_id, conversation, OWNER_ONLY)
+        if not name or len(name) > NAME_LENGTH:
+            raise Invalid(f"a subcommittee needs a name of 1 to {NAME_LENGTH} characters")
+        if len(description) > DESCRIPTION_LENGTH:
+            raise Invalid(f"a description has at most {DESCRIPTION_LENGTH} characters")
         existing = _subcommittees(conversation)
         if any(s.name.casefold() == name.casefold() for s in existing):
             raise Invalid(f"there is already a subcommittee {name!r}", code="duplicate_name")
