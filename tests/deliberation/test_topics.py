@@ -9,6 +9,7 @@ from deliberation.db import db
 from deliberation.errors import Forbidden, Invalid, NotFound
 from deliberation.models import AuditEntry, StatementSubcommittee, TopicResult
 from deliberation.recompute.worker import run_once
+from deliberation.services.agenda import promote_statement
 from deliberation.services.subcommittees import (
     StatementPlacement,
     assign_statement,
@@ -164,3 +165,13 @@ def test_a_conversation_with_too_few_statements_gets_no_topics(owner, conversati
     services.add_seed_statement(owner.id, conversation.public_id, "Una sola idea.")
     assert refresh_stale_topics() == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(TopicResult)) == 0
+
+
+def test_an_agenda_item_takes_its_statements_subcommittee_unless_one_is_given(
+    owner, conversation, table
+):
+    refresh_stale_topics()
+    suggested = promote_statement(owner.id, conversation.public_id, 5)
+    assert suggested.subcommittee == "Acceso a la justicia"
+    chosen = promote_statement(owner.id, conversation.public_id, 6, subcommittee="Derechos humanos")
+    assert chosen.subcommittee == "Derechos humanos"
