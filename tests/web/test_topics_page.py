@@ -88,3 +88,10 @@ def test_bad_input_changes_nothing(client, owner, conversation):
     assert database.session.scalar(sa.select(sa.func.count()).select_from(Subcommittee)) == 2
     html = client.get(f"{CONSOLE}/c/{conversation.public_id}/topics").get_data(as_text=True)
     assert "Not done:" in html
+
+
+def test_the_methods_page_explains_topics_in_both_languages(client):
+    english = client.get("/methods?lang=en").get_data(as_text=True)
+    assert "Topics and subcommittees" in english and "NPMI coherence" in english
+    spanish = client.get("/methods?lang=es").get_data(as_text=True)
+    assert "Temas y subcomisiones" in spanish and "coherencia NPMI" in spanish
