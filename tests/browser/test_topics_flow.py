@@ -15,7 +15,7 @@ from deliberation.services.subcommittees import create_subcommittee
 from deliberation.services.topics import latest_topics, refresh_stale_topics
 from tests.browser.conftest import PASSWORD, assert_accessible, fresh_session, screenshot
 from tests.browser.test_console_flow import desktop  # noqa: F401 - the laptop-sized page
-from tests.deliberation.test_topics import JUSTICE, POLICE
+from tests.deliberation.test_subcommittees_and_topics import JUSTICE, POLICE
 
 pytestmark = pytest.mark.e2e
 

@@ -9,7 +9,7 @@ from deliberation import services
 from deliberation.db import db as database
 from deliberation.models import StatementSubcommittee, Subcommittee
 from deliberation.services.topics import latest_topics, refresh_stale_topics
-from tests.deliberation.test_topics import JUSTICE, POLICE
+from tests.deliberation.test_subcommittees_and_topics import JUSTICE, POLICE
 from tests.web.test_console import CONSOLE, log_in, post
 
 CHARTERS = {
