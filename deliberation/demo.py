@@ -13,7 +13,7 @@ import os
 import secrets
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
@@ -31,6 +31,7 @@ from deliberation.services import (
     join_conversation,
     translate_statement,
 )
+from deliberation.services.subcommittees import create_subcommittee
 
 DEMO_PATH = Path(__file__).resolve().parent.parent / "demo" / "round_table.toml"
 DEMO_FACILITATOR_EMAIL = "demo@mesa.local"
@@ -74,6 +75,8 @@ class Scenario:
     sectors: list[str]
     groups: list[PlantedGroup]
     statements: list[SeedStatement]
+    # The table's subcommittees: (name, description) in the statements' language.
+    subcommittees: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def language(self) -> str:
@@ -119,6 +122,10 @@ def read_scenario(path: Path | str = DEMO_PATH) -> Scenario:
         sectors=[sector[language] for sector in document["sectors"]],
         groups=groups,
         statements=statements,
+        subcommittees=[
+            (entry[language], entry["description"][language])
+            for entry in document.get("subcommittees", {}).values()
+        ],
     )
 
 
@@ -230,6 +237,8 @@ def _write_conversation(
         math_seed=seed,
         reason="demo conversation",
     )
+    for name, charter in scenario.subcommittees:
+        create_subcommittee(facilitator_id, conversation.public_id, name, charter)
     tids = []
     for seed_statement in scenario.statements:
         # Seeds are accepted as they are added: no moderation step is needed.

@@ -175,3 +175,22 @@ def test_an_agenda_item_takes_its_statements_subcommittee_unless_one_is_given(
     assert suggested.subcommittee == "Acceso a la justicia"
     chosen = promote_statement(owner.id, conversation.public_id, 6, subcommittee="Derechos humanos")
     assert chosen.subcommittee == "Derechos humanos"
+
+
+def test_the_demo_brings_its_five_subcommittees_and_gets_topics(app):
+    from deliberation.demo import load_demo
+
+    conversation_id = load_demo(participants=30, report=lambda line: None)
+    names = [s.name for s in list_subcommittees(conversation_id)]
+    assert names == [
+        "Acceso a la justicia",
+        "Respuesta inmediata a amenazas",
+        "Robo con violencia",
+        "Derechos humanos",
+        "Indicadores de desempeño",
+    ]
+    assert refresh_stale_topics() == 1
+    topics = latest_topics(conversation_id)
+    assert topics.view == "both" and len(topics.topics) >= 2
+    placed = statement_placements(conversation_id)
+    assert sum(p.source == "suggested" for p in placed.values()) >= 30
