@@ -11,7 +11,7 @@ statements' own TF-IDF space (`TextFeatures.transform`) and compared by cosine:
   statements the same people agree with lend each other their words.
 
 Why a statement is not scored through its topics: on the demo that route was worse (accuracy
-0.53 text topics, 0.42 text+votes topics, against 0.69 own words and 0.75 own words with
+0.53 text topics, 0.42 text+votes topics, against 0.67 own words and 0.75 own words with
 co-vote neighbours; `python -m benchmarks.topics`). Topics are wider than a subcommittee's
 remit, so a statement inherits its topic-mates' subjects. These are only suggestions: the
 facilitator's mapping overrides them.
