@@ -1,8 +1,9 @@
 """A conversation's topics: computed from its statements (and votes), stored, read back typed.
 
 Topics follow the statements, not the votes: the worker (`refresh_stale_topics`, called from
-the slow stage's pass) recomputes them when a statement is added, moderated or edited, and
-reads the votes as they are then for the co-vote signal. A vote alone never triggers it.
+the slow stage's pass) recomputes them when a statement is added, moderated or edited, or a
+subcommittee is added, and reads the votes as they are then for the co-vote signal. A vote
+alone never triggers it.
 
 What is computed (clustering.topics, clustering.subcommittees): NMF topics of the "both" view
 (text and co-votes) once the conversation has votes, else of the text; each topic's suggested
@@ -85,7 +86,8 @@ def _latest_result(conversation_pk: int) -> TopicResult | None:
 
 
 def stale_topic_conversations() -> list[int]:
-    """Primary keys of conversations whose statements changed since their newest topics."""
+    """Primary keys of conversations whose statements changed since their newest topics, or
+    that got a subcommittee since (suggestions compare with the subcommittees' charters)."""
     newest = (
         sa.select(
             Statement.conversation_id,
@@ -98,6 +100,13 @@ def stale_topic_conversations() -> list[int]:
     latest_version = (
         sa.select(TopicResult.conversation_id, sa.func.max(TopicResult.version).label("version"))
         .group_by(TopicResult.conversation_id)
+        .subquery()
+    )
+    charters = (
+        sa.select(
+            Subcommittee.conversation_id, sa.func.max(Subcommittee.created_ms).label("created_ms")
+        )
+        .group_by(Subcommittee.conversation_id)
         .subquery()
     )
     stored = (
@@ -114,12 +123,14 @@ def stale_topic_conversations() -> list[int]:
     rows = db.session.execute(
         sa.select(newest.c.conversation_id)
         .outerjoin(stored, stored.c.conversation_id == newest.c.conversation_id)
+        .outerjoin(charters, charters.c.conversation_id == newest.c.conversation_id)
         .where(
             newest.c.count >= MIN_STATEMENTS,
             sa.or_(
                 stored.c.id.is_(None),
                 stored.c.statements_updated_ms != newest.c.updated_ms,
                 stored.c.statement_count != newest.c.count,
+                charters.c.created_ms > stored.c.created_ms,
             ),
         )
         .order_by(newest.c.conversation_id)
@@ -145,13 +156,20 @@ def refresh_stale_topics() -> int:
 
 
 def refresh_topics(conversation_pk: int) -> TopicResult | None:
-    """Compute and store the conversation's topics if its statements changed; else None."""
+    """Compute and store the conversation's topics if its statements (or subcommittees)
+    changed; else None."""
     updated_ms, count = _statements_state(conversation_pk)
     latest = _latest_result(conversation_pk)
+    newest_charter = db.session.scalar(
+        sa.select(sa.func.max(Subcommittee.created_ms)).where(
+            Subcommittee.conversation_id == conversation_pk
+        )
+    )
     if count < MIN_STATEMENTS or (
         latest is not None
         and latest.statements_updated_ms == updated_ms
         and latest.statement_count == count
+        and (newest_charter is None or newest_charter <= latest.created_ms)
     ):
         db.session.rollback()
         return None

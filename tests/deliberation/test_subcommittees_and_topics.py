@@ -71,11 +71,15 @@ def test_the_worker_computes_topics_when_statements_change_and_not_on_votes(
     assert stale_topic_conversations() == []  # votes change no statement
     assert refresh_stale_topics() == 0
 
+    create_subcommittee(owner.id, conversation.public_id, "Derechos humanos", "Abusos, tortura.")
+    assert stale_topic_conversations() == [conversation.id]  # suggestions use the charters
+    assert refresh_stale_topics() == 1 and stale_topic_conversations() == []
+
     services.add_seed_statement(owner.id, conversation.public_id, "Patrullas de policía.")
     assert stale_topic_conversations() == [conversation.id]
     assert refresh_stale_topics() == 1
     updated = latest_topics(conversation.public_id)
-    assert updated.version == 2 and updated.view == "both"
+    assert updated.version == 3 and updated.view == "both"
     assert 8 in updated.shares
 
 
