@@ -16,6 +16,7 @@ from deliberation.models import ModerationState, Statement
 from deliberation.services.authorization import MODERATION_ROLES, require_role
 from deliberation.services.lookup import find_conversation
 from deliberation.services.statements import statement_fingerprint
+from deliberation.services.topics import unrejected_texts
 
 # A participant is shown at most this many: one is usually the point, three leaves a choice.
 SHOWN_TO_AUTHOR = 3
@@ -65,14 +66,7 @@ def similar_in_queue(
     """
     conversation = find_conversation(conversation_id)
     require_role(facilitator_id, conversation, MODERATION_ROLES)
-    earlier = db.session.execute(
-        sa.select(Statement.tid, Statement.text)
-        .where(
-            Statement.conversation_id == conversation.id,
-            Statement.moderation != ModerationState.REJECTED,
-        )
-        .order_by(Statement.tid)
-    ).all()
+    earlier = unrejected_texts(conversation.id)
     similar = {}
     for statement in statements:
         before = [(tid, text) for tid, text in earlier if tid < statement.tid]

@@ -189,16 +189,23 @@ def refresh_topics(conversation_pk: int) -> TopicResult | None:
     return stored
 
 
-def compute_topics(conversation: Conversation) -> dict:
-    """The stored document of the conversation's topics (read it back with `latest_topics`)."""
+def unrejected_texts(conversation_pk: int) -> list[tuple[int, str]]:
+    """(tid, text) of the statements not moderated out, by tid: what topics and near-duplicate
+    checks look at."""
     rows = db.session.execute(
         sa.select(Statement.tid, Statement.text)
         .where(
-            Statement.conversation_id == conversation.id,
+            Statement.conversation_id == conversation_pk,
             Statement.moderation != ModerationState.REJECTED,
         )
         .order_by(Statement.tid)
-    ).all()
+    )
+    return [(tid, text) for tid, text in rows]
+
+
+def compute_topics(conversation: Conversation) -> dict:
+    """The stored document of the conversation's topics (read it back with `latest_topics`)."""
+    rows = unrejected_texts(conversation.id)
     tids = [tid for tid, _ in rows]
     text = text_features([body for _, body in rows])
     subcommittees = db.session.execute(
