@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from clustering.near_duplicates import similar_statements
 from deliberation.db import db
-from deliberation.models import ModerationState, Statement
+from deliberation.models import LatestVote, ModerationState, Statement
 from deliberation.services.authorization import MODERATION_ROLES, require_role
 from deliberation.services.lookup import find_conversation
 from deliberation.services.statements import statement_fingerprint
@@ -23,14 +23,16 @@ SHOWN_TO_AUTHOR = 3
 
 
 def similar_to_draft(
-    conversation_id: str, draft: str, language: str | None = None
+    conversation_id: str, pid: int, draft: str, language: str | None = None
 ) -> list[Statement]:
-    """Accepted, non-meta statements that a participant's draft nearly repeats, closest first.
+    """Accepted, non-meta statements that participant `pid`'s draft nearly repeats and that
+    they have not voted on yet, closest first.
 
     Each is compared in the reader's language (its translation, when it has one), as the
     participant would read it. Only accepted statements: a participant never learns of one
-    waiting for moderation or removed. A draft worded exactly as an existing statement gets
-    nothing here: sending it is refused as a duplicate, which says so.
+    waiting for moderation or removed. One they voted on is left out: they have read it and
+    still chose to write theirs, and the offer is to vote instead. A draft worded exactly as
+    an existing statement gets nothing here: sending it is refused as a duplicate, which says so.
     """
     conversation = find_conversation(conversation_id)
     exact = db.session.scalar(
@@ -48,6 +50,11 @@ def similar_to_draft(
                 Statement.conversation_id == conversation.id,
                 Statement.moderation == ModerationState.ACCEPTED,
                 Statement.is_meta.is_(False),
+                ~sa.exists().where(
+                    LatestVote.conversation_id == Statement.conversation_id,
+                    LatestVote.tid == Statement.tid,
+                    LatestVote.pid == pid,
+                ),
             )
             .order_by(Statement.tid)
         )

@@ -81,3 +81,17 @@ def test_the_moderation_queue_says_which_statement_a_new_one_repeats(
     client.set_cookie("mesa_language", "es")
     html = client.get(f"{CONSOLE}/c/{conversation.public_id}/moderation").get_data(as_text=True)
     assert 'data-similar-tid="0">parecida a la #0<' in html
+
+
+def test_a_statement_the_author_already_voted_on_is_not_offered_again(client, conversation, seeds):
+    client.set_cookie("mesa_language", "en")
+    token = join_by_form(client, conversation.public_id)
+    client.post(
+        page(conversation.public_id, "/votes"), data={"csrf_token": token, "tid": "0", "vote": "-1"}
+    )
+    before = stored_counts()["statements"]
+    response = client.post(
+        page(conversation.public_id, "/statements"), data={"csrf_token": token, "text": DRAFT}
+    )
+    assert response.status_code == 302
+    assert stored_counts()["statements"] == before + 1

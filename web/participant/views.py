@@ -158,7 +158,7 @@ def add_statement(conversation_id: str):
     text = request.form.get("text", "")
     if request.form.get("anyway") != "1":
         # Someone already said this? Offer to vote on theirs; the form can still send it.
-        similar = similar_to_draft(conversation_id, text, current_language())
+        similar = similar_to_draft(conversation_id, reader.pid, text, current_language())
         if similar:
             return _statements(conversation, reader, draft=text, similar=similar)
     try:
