@@ -27,6 +27,7 @@ SECTIONS: dict[str, str] = {
     "http": "benchmarks.http_bench",
     "agenda": "benchmarks.agenda_bench",
     "vote_cpu": "benchmarks.vote_cpu_bench",
+    "topics": "benchmarks.topics",
 }
 
 

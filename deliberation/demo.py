@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
@@ -31,6 +31,7 @@ from deliberation.services import (
     join_conversation,
     translate_statement,
 )
+from deliberation.services.subcommittees import create_subcommittee
 
 DEMO_PATH = Path(__file__).resolve().parent.parent / "demo" / "round_table.toml"
 DEMO_FACILITATOR_EMAIL = "demo@mesa.local"
@@ -75,6 +76,8 @@ class Scenario:
     groups: list[PlantedGroup]
     statements: list[SeedStatement]
     time_zone: str = "UTC"
+    # The table's subcommittees: (name, description) in the statements' language.
+    subcommittees: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def language(self) -> str:
@@ -121,6 +124,10 @@ def read_scenario(path: Path | str = DEMO_PATH) -> Scenario:
         groups=groups,
         statements=statements,
         time_zone=conversation.get("time_zone", "UTC"),
+        subcommittees=[
+            (entry[language], entry["description"][language])
+            for entry in document.get("subcommittees", {}).values()
+        ],
     )
 
 
@@ -233,6 +240,8 @@ def _write_conversation(
         math_seed=seed,
         reason="demo conversation",
     )
+    for name, charter in scenario.subcommittees:
+        create_subcommittee(facilitator_id, conversation.public_id, name, charter)
     tids = []
     for seed_statement in scenario.statements:
         # Seeds are accepted as they are added: no moderation step is needed.

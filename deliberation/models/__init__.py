@@ -14,6 +14,7 @@ from deliberation.models.recompute import RecomputeLease, RecomputeState
 from deliberation.models.report import PolisReport
 from deliberation.models.snapshot import Snapshot
 from deliberation.models.statement import ModerationState, Statement, StatementTranslation
+from deliberation.models.topics import StatementSubcommittee, Subcommittee, TopicResult
 from deliberation.models.vote import LatestVote, VoteRecord, VoteValue
 
 __all__ = [
@@ -42,7 +43,10 @@ __all__ = [
     "Role",
     "Snapshot",
     "Statement",
+    "StatementSubcommittee",
     "StatementTranslation",
+    "Subcommittee",
+    "TopicResult",
     "VoteRecord",
     "VoteValue",
     "XidAllow",

@@ -22,6 +22,7 @@ from deliberation.recompute.freshness import Debounce, fast_pending, slow_pendin
 from deliberation.recompute.leases import new_holder
 from deliberation.recompute.settings import RecomputeSettings, embedded_worker_enabled
 from deliberation.recompute.stages import Outcome, recompute
+from deliberation.services.topics import refresh_stale_topics
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,9 @@ def run_once(
                 db.session.rollback()
                 log.exception("%s recompute of %s failed", kind, conversation.conversation_id)
                 outcomes.append(Outcome(conversation.conversation_id, kind, "failed"))
+        if kind is MathKind.SLOW:
+            # Topics follow statements, not votes; seconds of work, so beside the slow stage.
+            refresh_stale_topics()
     return outcomes
 
 

@@ -86,6 +86,7 @@ from deliberation.services.moderation import (
     set_statements_meta,
     statement_vote_counts,
 )
+from deliberation.services.near_duplicates import similar_in_queue, similar_to_draft
 from deliberation.services.opinion_groups import (
     CommonGround,
     GroupStance,
@@ -146,9 +147,17 @@ from deliberation.services.statements import (
     submit_statement,
     translate_statement,
 )
+from deliberation.services.subcommittees import assign_statement, create_subcommittee, map_topic
+from deliberation.services.topics_page import topics_page
 from deliberation.services.voting import VoteReceipt, cast_vote, cast_vote_and_draw_next
 
 __all__ = [
+    "assign_statement",
+    "create_subcommittee",
+    "map_topic",
+    "similar_in_queue",
+    "similar_to_draft",
+    "topics_page",
     "DEFAULT_MIN_SECTOR_CELL",
     "DEFAULT_PASSWORD_HASH_METHOD",
     "DEFAULT_XID_SIGNATURE_MAX_AGE",

@@ -39,6 +39,7 @@ from deliberation.services.authorization import (
     require_role_or_operator,
 )
 from deliberation.services.lookup import find_conversation, find_statement
+from deliberation.services.subcommittees import suggested_subcommittee_name
 
 STATUS_ORDER = tuple(AgendaStatus)
 ALLOWED_TRANSITIONS: dict[AgendaStatus, frozenset[AgendaStatus]] = {
@@ -115,6 +116,9 @@ def promote_statement(
             raise Invalid(f"statement {tid} was rejected", code="statement_rejected")
         if _item_for(conversation, tid) is not None:
             raise Conflict(f"statement {tid} is on the agenda already", code="agenda_item_exists")
+        if not fields["subcommittee"]:
+            # The statement's subcommittee, assigned or suggested by its topics (issue 17).
+            fields["subcommittee"] = suggested_subcommittee_name(conversation_id, tid) or ""
         stamp = now_ms()
         item = AgendaItem(
             conversation_id=conversation.id,

@@ -106,6 +106,11 @@ READS: dict[str, tuple[Call, tuple[Role, ...]]] = {
     "report_ids": (lambda f, s: services.report_ids(f, s.conversation_id), MODERATORS),
     "result_findings": (lambda f, s: services.result_findings(f, s.conversation_id), MODERATORS),
     "statement_for": (lambda f, s: services.statement_for(f, s.conversation_id, 0), MODERATORS),
+    "similar_in_queue": (
+        lambda f, s: services.similar_in_queue(f, s.conversation_id, []),
+        MODERATORS,
+    ),
+    "topics_page": (lambda f, s: services.topics_page(f, s.conversation_id), MODERATORS),
     "statement_vote_counts": (
         lambda f, s: services.statement_vote_counts(f, s.conversation_id),
         MODERATORS,
@@ -137,6 +142,11 @@ WRITES: dict[str, Call] = {
     ),
     "disallow_xid": lambda f, s: services.disallow_xid(f, s.conversation_id, "vecina-7"),
     "rotate_embedding_secret": lambda f, s: services.rotate_embedding_secret(f, s.conversation_id),
+    "create_subcommittee": lambda f, s: services.create_subcommittee(
+        f, s.conversation_id, "Justicia"
+    ),
+    "assign_statement": lambda f, s: services.assign_statement(f, s.conversation_id, 0, None),
+    "map_topic": lambda f, s: services.map_topic(f, s.conversation_id, 0, 1),
     "grant_role": lambda f, s: services.grant_role(
         f, s.conversation_id, f"{f}@example.org", "owner"
     ),

@@ -59,6 +59,7 @@ OWNER_ONLY = {
     "console.audit",
     "console.export_json",
     "console.export_polis_csv",
+    "console.add_subcommittee",
 }
 # Participant pages anyone may open: the landing page, joining, the privacy notice.
 PUBLIC_PAGES = {"conversation_page", "join", "privacy_page", "static"}

@@ -12,6 +12,7 @@ parse the request, call one service and render; who may do what is the services'
     sharing        participant link, QR codes, embed snippet, invite codes and their sheet
     live           the opinion map, consensus, projector, and the JSON they poll
     agenda         the common agenda, its items and notes, follow-up rounds, snapshots
+    topics         topics of the statements, subcommittees, mapping one to the other
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from web.console import (
     report,
     sharing,
     statements,
+    topics,
 )
 from web.console.pages import JSON_SUFFIX, wants_json
 from web.extensions import csrf, login_manager
@@ -55,7 +57,7 @@ bp = APIBlueprint(
     static_folder="static",
     enable_openapi=False,
 )
-for module in (auth, conversations, statements, moderation, sharing, live, report, agenda):
+for module in (auth, conversations, statements, moderation, sharing, live, report, agenda, topics):
     module.register(bp)
 bp.add_app_template_filter(group_label, "console_group")
 bp.add_app_template_filter(console_time, "console_time")

@@ -35,14 +35,16 @@ def queue(conversation_id: str):
     tab = request.args.get("tab", ModerationState.TODO.value)
     if tab not in TABS:
         tab = ModerationState.TODO.value
+    statements = services.moderation_queue(facilitator_id(), conversation_id, tab)
     return render_template(
         "console/moderation.html",
         conversation=conversation,
         role=role,
         tab=tab,
-        statements=services.moderation_queue(facilitator_id(), conversation_id, tab),
+        statements=statements,
         counts=services.moderation_counts(facilitator_id(), conversation_id),
         votes=services.statement_vote_counts(facilitator_id(), conversation_id),
+        similar=services.similar_in_queue(facilitator_id(), conversation_id, statements),
     )
 
 

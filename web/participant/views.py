@@ -182,6 +182,11 @@ def add_statement(conversation_id: str):
     reader = _require_reader(conversation_id)
     check_form_token(conversation_id, reader)
     text = request.form.get("text", "")
+    if request.form.get("anyway") != "1":
+        # Someone already said this? Offer to vote on theirs; the form can still send it.
+        similar = services.similar_to_draft(conversation_id, reader.pid, text, current_language())
+        if similar:
+            return _statements(conversation, reader, draft=text, similar=similar)
     try:
         added = services.submit_statement(
             conversation_id, reader.pid, text, language=current_language()
@@ -287,6 +292,7 @@ def _statements(
     added: int | None = None,
     draft: str = "",
     error: DeliberationError | None = None,
+    similar: list | None = None,
 ):
     own = services.own_statements(conversation.public_id, reader.pid)
     return _render(
@@ -297,6 +303,7 @@ def _statements(
         added=added,
         draft=draft,
         error=REFUSALS.get(error.code, REFUSALS["statement_empty"]) if error else None,
+        similar=similar or [],
     )
 
 

@@ -1,0 +1,120 @@
+"""What the console's topics page shows: each topic with its statements, how they were voted,
+what the topic agrees on and what divides it, and where each statement goes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from deliberation.db import db
+from deliberation.models import LatestVote, Statement, Subcommittee
+from deliberation.services.authorization import MODERATION_ROLES, require_role
+from deliberation.services.lookup import find_conversation
+from deliberation.services.subcommittees import StatementPlacement, statement_placements
+from deliberation.services.topics import TopicsView, latest_topics
+
+# A statement with fewer agree-or-disagree votes says nothing yet about agreement or division.
+MIN_VOTES = 5
+
+
+@dataclass(frozen=True)
+class TopicStatement:
+    tid: int
+    text: str
+    share: float  # of this statement that is about the topic
+    agrees: int
+    disagrees: int
+    passes: int
+    placement: StatementPlacement
+
+    @property
+    def agree_share(self) -> float | None:
+        """Agrees over agrees and disagrees, None below MIN_VOTES of them."""
+        decided = self.agrees + self.disagrees
+        return self.agrees / decided if decided >= MIN_VOTES else None
+
+
+@dataclass(frozen=True)
+class TopicRow:
+    index: int
+    name: str
+    terms: tuple[str, ...]
+    coherence: float
+    suggested_subcommittee: str | None
+    statements: tuple[TopicStatement, ...]
+    consensus: TopicStatement | None  # highest agree share
+    division: TopicStatement | None  # agree share nearest one half
+
+
+@dataclass(frozen=True)
+class TopicsPage:
+    topics: tuple[TopicRow, ...]
+    subcommittees: tuple[Subcommittee, ...]
+    version: int | None
+    view: str | None
+
+
+def topics_page(facilitator_id: int, conversation_id: str) -> TopicsPage:
+    conversation = find_conversation(conversation_id)
+    require_role(facilitator_id, conversation, MODERATION_ROLES)
+    subcommittees = tuple(
+        db.session.scalars(
+            sa.select(Subcommittee)
+            .where(Subcommittee.conversation_id == conversation.id)
+            .order_by(Subcommittee.position, Subcommittee.id)
+        )
+    )
+    topics = latest_topics(conversation_id)
+    if topics is None:
+        return TopicsPage((), subcommittees, None, None)
+    names = {s.id: s.name for s in subcommittees}
+    texts = dict(
+        db.session.execute(
+            sa.select(Statement.tid, Statement.text).where(
+                Statement.conversation_id == conversation.id
+            )
+        ).all()
+    )
+    tallies = _tallies(conversation.id)
+    placements = statement_placements(conversation_id)
+    rows = [_row(topic, topics, texts, tallies, placements, names) for topic in topics.topics]
+    return TopicsPage(tuple(rows), subcommittees, topics.version, topics.view)
+
+
+def _row(topic, topics: TopicsView, texts, tallies, placements, names) -> TopicRow:
+    statements = tuple(
+        TopicStatement(
+            tid=tid,
+            text=texts.get(tid, ""),
+            share=topics.shares[tid][topic.index],
+            agrees=tallies.get((tid, 1), 0),
+            disagrees=tallies.get((tid, -1), 0),
+            passes=tallies.get((tid, 0), 0),
+            placement=placements.get(tid, StatementPlacement(None, "none")),
+        )
+        for tid in topic.tids
+        if tid in texts
+    )
+    voted = [s for s in statements if s.agree_share is not None]
+    consensus = max(voted, key=lambda s: s.agree_share, default=None)
+    division = min(voted, key=lambda s: abs(s.agree_share - 0.5), default=None)
+    return TopicRow(
+        index=topic.index,
+        name=topic.name,
+        terms=topic.terms,
+        coherence=topic.coherence,
+        suggested_subcommittee=names.get(topic.suggested_subcommittee_id),
+        statements=statements,
+        consensus=consensus,
+        division=division,
+    )
+
+
+def _tallies(conversation_pk: int) -> dict[tuple[int, int], int]:
+    rows = db.session.execute(
+        sa.select(LatestVote.tid, LatestVote.vote, sa.func.count())
+        .where(LatestVote.conversation_id == conversation_pk)
+        .group_by(LatestVote.tid, LatestVote.vote)
+    )
+    return {(tid, int(vote)): count for tid, vote, count in rows}
