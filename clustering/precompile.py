@@ -43,13 +43,13 @@ def main() -> int:
     older = votes.take(np.arange(len(votes) - 40))
     first = update(older).to_dict()
     update(votes, previous=first)
-    appending = IncrementalUpdater()
-    appending.update(older)
-    appending.update(votes, previous=first)
     latest = IncrementalUpdater()
     for chunk in (older, votes):
         latest.prepare_latest(_as_cache_columns(chunk), None)
-    latest.prepare_latest(_as_cache_columns(votes), _as_cache_columns(votes.take(np.arange(3))))
+    prepared = latest.prepare_latest(
+        _as_cache_columns(votes), _as_cache_columns(votes.take(np.arange(3)))
+    )
+    update(votes, previous=first, prepared=prepared)  # the PCA on kept Gram statistics
     print(f"clustering: kernels compiled in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     return 0
 

@@ -64,12 +64,6 @@ class PolisResult:
     def to_json(self) -> str:
         return json.dumps(self.data, separators=(",", ":"), allow_nan=False)
 
-    # Convenience views for callers that want arrays rather than Polis's JSON shapes.
-    @property
-    def participant_groups(self) -> dict[int, int | None]:
-        people = self.data["mesa"]["participants"]
-        return dict(zip(people["pid"], people["group"], strict=True))
-
 
 def _ints(values) -> list[int]:
     return np.asarray(values, dtype=np.int64).tolist()

@@ -1,10 +1,11 @@
 """One recompute of one stage of one conversation: lease, read, compute, store.
 
 Fast: the Polis pipeline, incremental from the newest fast result, as Polis's math worker does
-on every tick. Slow: the heavier analyses (now the UMAP map; later bootstrap intervals and
-bridging scores) on fresh inputs, continuing from the newest fast result, so its groups are the
-fast lineage's, in a child process (recompute.child). Both use the conversation's stored
-`math_seed`, so a result can be reproduced.
+on every tick. Slow: the heavier analyses (the UMAP map, and the common agenda's bootstrap
+intervals, bridging scores and cluster stability: recompute.analyses) on fresh inputs,
+continuing from the newest fast result, so its groups are the fast lineage's, in a child process
+(recompute.child). Both use the conversation's stored `math_seed`, so a result can be
+reproduced.
 """
 
 from __future__ import annotations
