@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import replace
 
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from deliberation.db import db as database
+from deliberation.recompute import Runner, use_runner
 from web import create_app
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
@@ -98,3 +100,22 @@ def app(request, tmp_path):
 @pytest.fixture
 def db(app):
     return database
+
+
+def slow_stage_without_umap(function, votes, moderation, previous, params):
+    """The slow stage's computation in the calling thread, projected by PCA instead of UMAP."""
+    return function(votes, moderation, previous, replace(params, projection="pca"))
+
+
+@pytest.fixture
+def in_thread(app):
+    """The app's slow stage in the test's thread and without UMAP (umap-learn's numba compile
+    takes ~30 s in a new process): the agenda's figures are the same computation."""
+    use_runner(app, Runner(slow=slow_stage_without_umap))
+
+
+@pytest.fixture
+def fewer_resamples(monkeypatch):
+    """The default (200 and 50 resamples) is for real conversations; a test needs fewer."""
+    monkeypatch.setenv("MESA_AGENDA_RESAMPLES", "40")
+    monkeypatch.setenv("MESA_AGENDA_STABILITY_RESAMPLES", "8")
