@@ -375,6 +375,7 @@ def test_settings_come_from_the_config_then_the_environment(monkeypatch):
         RecomputeSettings.from_config({"MESA_RECOMPUTE_DEBOUNCE_S": "-1"})
 
 
+@pytest.mark.slow  # a spawned interpreter imports numpy, scipy and numba: seconds when cold
 def test_the_slow_computation_runs_in_a_child_process_with_the_same_result():
     votes = VoteRecords.from_arrays([0, 0, 1, 1, 2], [0, 1, 0, 1, 1], [1, -1, 1, 1, -1])
     params = PolisParams(seed=3)
