@@ -25,7 +25,6 @@ from benchmarks.common import (
     Options,
     Section,
     Table,
-    child_main,
     peak_rss_mb,
     progress,
     run_child,
@@ -560,4 +559,6 @@ def _ari(x: float | None) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(child_main(sys.argv[1:], {"speed": _speed_child}))
+    from benchmarks.run import section_main
+
+    sys.exit(section_main("clustering", children={"speed": _speed_child}))
