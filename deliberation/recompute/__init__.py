@@ -7,7 +7,9 @@
     child      the slow stage's computation, in a child process (UMAP holds the GIL)
     worker     the loops (`run_once`, `Worker`), and the embedded start in the web process
     cold       recompute from scratch and compare canonical JSON, for reproducibility
-    cli        `flask --app web worker [--once] [--stage fast|slow|both]`
+
+`flask --app web worker [--once] [--stage fast|slow|both]` (web.commands.worker) runs the
+loops as a process of their own.
 
 Configuration (app config, else environment): MESA_EMBEDDED_WORKER, MESA_RECOMPUTE_DEBOUNCE_S,
 MESA_RECOMPUTE_MAX_WAIT_S, MESA_RECOMPUTE_POLL_S, MESA_RECOMPUTE_LEASE_S (recompute.settings).
