@@ -21,7 +21,6 @@ from flask import Flask, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from clustering.groups import group_label
 from deliberation import services
 from deliberation.errors import DeliberationError
 from web.console import (
@@ -36,6 +35,7 @@ from web.console import (
 )
 from web.console.pages import JSON_SUFFIX, local_time, wants_json
 from web.extensions import csrf, login_manager
+from web.group_names import group_label
 
 URL_PREFIX = "/console"
 # A pasted or uploaded list of seed statements is the largest thing a console form sends.
@@ -55,7 +55,7 @@ bp = APIBlueprint(
 )
 for module in (auth, conversations, statements, moderation, sharing, live, report, agenda):
     module.register(bp)
-bp.add_app_template_filter(group_label, "console_group")
+bp.add_app_template_filter(group_label)
 bp.add_app_template_filter(local_time, "console_time")
 csrf.exempt(bp)  # checked in _require_login, after the login check
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from clustering.groups import group_label
 from deliberation.services import OpinionSummary
+from web.group_names import group_label
 
 WIDTH, HEIGHT = 320, 200
 # Room for the outline's rounded stroke and the labels.

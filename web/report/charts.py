@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 
 from markupsafe import Markup, escape
 
-from clustering.groups import group_label
 from deliberation.report.model import MapPoints, Share, TimeBucket
+from web.group_names import group_label
 
 # Okabe-Ito, as the console's map: told apart by people with colour-blindness.
 GROUP_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#8c6d1f")
