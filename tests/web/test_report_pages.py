@@ -7,8 +7,7 @@ import json
 
 from deliberation import services
 from deliberation.recompute import run_once
-from tests.web.conftest import make_facilitator
-from tests.web.test_console import CONSOLE, log_in
+from tests.web.conftest import CONSOLE, log_in, make_facilitator
 
 
 def _with_votes(conversation, seeds) -> None:
