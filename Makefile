@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PYTEST := $(PY) -m pytest -q -p no:cacheprovider
 LINT_PATHS := $(wildcard clustering deliberation web tests benchmarks loadtest gunicorn.conf.py)
 
-.PHONY: setup run test e2e faults loadtest bench lint translations clean distclean
+.PHONY: setup run test test-all e2e faults loadtest bench lint translations clean distclean
 
 setup: $(VENV)/.installed
 
@@ -25,12 +25,20 @@ run: setup
 	$(VENV)/bin/flask --app web load-demo
 	$(VENV)/bin/flask --app web run --host 127.0.0.1 --port 5000
 
-# tests/browser, tests/interop and tests/faults have their own targets.
+# tests/browser, tests/interop and tests/faults have their own targets. `make test` leaves out
+# the tests marked slow (UMAP's numba compile, the spawned child process: tens of seconds on a
+# cold machine); `make e2e` runs them with the browser tests, `make test-all` with the rest.
+UNIT_TESTS := tests --ignore=tests/browser --ignore=tests/interop --ignore=tests/faults
+
 test: setup
-	$(PYTEST) tests --ignore=tests/browser --ignore=tests/interop --ignore=tests/faults
+	$(PYTEST) -m "not slow" $(UNIT_TESTS)
+
+test-all: setup
+	$(PYTEST) $(UNIT_TESTS)
 
 # pytest exits 5 when it collects no test: an empty suite is not a failure here.
 e2e: setup
+	$(PYTEST) -m slow $(UNIT_TESTS) || [ $$? -eq 5 ]
 	@if [ -d tests/browser ]; then $(PYTEST) tests/browser || [ $$? -eq 5 ]; \
 	else echo "e2e: no tests/browser folder, nothing to run"; fi
 	$(PYTEST) tests/interop

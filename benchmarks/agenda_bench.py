@@ -228,3 +228,9 @@ def _indicator(rating, mask):
     import scipy.sparse as sp
 
     return sp.csr_matrix((mask.astype(np.float64), rating.indices, rating.indptr), rating.shape)
+
+
+if __name__ == "__main__":
+    from benchmarks.run import section_main
+
+    raise SystemExit(section_main("agenda"))

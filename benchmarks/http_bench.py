@@ -119,3 +119,9 @@ def _figures(step: Step) -> dict:
         "load_average": step.load_average,
         "generator_lag_ms": report.generator_lag_ms,
     }
+
+
+if __name__ == "__main__":
+    from benchmarks.run import section_main
+
+    raise SystemExit(section_main("http"))

@@ -158,5 +158,6 @@ def _goal(row: dict) -> str:
 
 
 if __name__ == "__main__":
-    for line in run(Options(quick=True)).tables:
-        print(line.to_markdown())
+    from benchmarks.run import section_main
+
+    raise SystemExit(section_main("map"))

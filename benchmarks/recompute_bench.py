@@ -16,7 +16,8 @@ the slow stage computes the UMAP map of the same conversation (whose own lag beh
 result is reported too). A last row splits one incremental `run_once` into its steps.
 
 `measure()` returns one dict per row; `run()` turns them into the `recompute` section of
-`make bench`; `python -m benchmarks.recompute_bench` prints the rows as JSON lines.
+`make bench`; `python -m benchmarks.recompute_bench [--quick] [--out DIR]` runs that section
+alone (its JSON holds the rows).
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import json
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -302,5 +302,6 @@ def _row(scenario: str, seconds: dict, **extra) -> dict:
 
 
 if __name__ == "__main__":
-    for figures in measure(Options(quick="--quick" in sys.argv[1:])):
-        print(json.dumps(figures))
+    from benchmarks.run import section_main
+
+    raise SystemExit(section_main("recompute"))

@@ -2,8 +2,9 @@
 
 Each section prints its tables to stdout (Markdown) and writes `OUT/<name>.md` and
 `OUT/<name>.json`. Progress goes to stderr. To add a section (HTTP votes/s, map payload, ...),
-write a module with `run(options) -> Section` (see benchmarks/common.py) and register it in
-SECTIONS below.
+write a module with `run(options) -> Section` (see benchmarks/common.py), register it in
+SECTIONS below, and end it with `section_main`, so that `python -m benchmarks.<module>` runs it
+alone with the same options (and answers --help).
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from benchmarks.common import REPO, Options, Section, environment, progress
+from benchmarks.common import REPO, Options, Section, child_main, environment, progress
 
 # name -> module with run(options) -> Section; run in this order.
 SECTIONS: dict[str, str] = {
@@ -31,9 +33,10 @@ SECTIONS: dict[str, str] = {
 }
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    names = _selected(args.only)
+def main(argv: Sequence[str] | None = None, *, section: str | None = None) -> int:
+    """Every section, those named by --only, or only `section` (see `section_main`)."""
+    args = _parser(section).parse_args(argv)
+    names = [section] if section else _selected(args.only)
     options = Options(quick=args.quick)
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -61,14 +64,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
-    parser.add_argument(
-        "--only",
-        action="append",
-        metavar="NAME",
-        help=f"run only this section (repeatable or comma-separated; one of {', '.join(SECTIONS)})",
+def section_main(section: str, children: dict[str, Any] | None = None) -> int:
+    """`python -m benchmarks.<module>`: its section alone, as `--only SECTION` runs it (same
+    options; --help shows the module's docstring). `--child JSON` runs one of the section's
+    `children` instead: the entry of its child processes (`common.run_child`)."""
+    argv = sys.argv[1:]
+    if children and argv[:1] == ["--child"]:
+        return child_main(argv, children)
+    return main(argv, section=section)
+
+
+def _parser(section: str | None = None) -> argparse.ArgumentParser:
+    if section is None:
+        prog, doc = "python -m benchmarks.run", __doc__
+    else:
+        prog = f"python -m {SECTIONS[section]}"
+        doc = importlib.import_module(SECTIONS[section]).__doc__
+    parser = argparse.ArgumentParser(
+        prog=prog, description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    if section is None:
+        parser.add_argument(
+            "--only",
+            action="append",
+            metavar="NAME",
+            help="run only this section (repeatable or comma-separated; one of "
+            f"{', '.join(SECTIONS)})",
+        )
     parser.add_argument(
         "--quick", action="store_true", help="skip the slowest inputs (e.g. 100k participants)"
     )

@@ -134,6 +134,6 @@ class _VoteBench:
 
 
 if __name__ == "__main__":
-    from benchmarks.run import main
+    from benchmarks.run import section_main
 
-    raise SystemExit(main(["--only", "vote_cpu"]))
+    raise SystemExit(section_main("vote_cpu"))

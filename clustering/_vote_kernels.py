@@ -209,20 +209,17 @@ def merge_latest_votes(
     new_ts,
     n,
     gram,
-    replace,
 ):  # pragma: no cover - compiled
-    """Fold new votes into the latest-vote CSR; return the new CSR, cell times, first times.
+    """Fold the cells' new latest votes into the latest-vote CSR; return the new CSR, cell
+    times, first times.
 
     The old CSR has len(indptr) - 1 rows; rows up to n - 1 may be new. New votes come sorted by
-    (row, column, time, vote); on a cell, the vote with the largest (time, vote) stands, old or
-    new, as in `latest_votes_csr` after the canonical ordering. `first_ts` (per row, the time of
-    its first vote, superseded ones included) is extended to n rows. When `gram` holds the packed
+    (row, column, time, vote), one per cell from a caller that keeps only the latest vote per
+    cell: they stand whatever their time (on a repeated cell, the last one). A touched row's
+    first time is the earliest of its cells' times, as `latest_votes_csr` gives from those
+    latest votes alone; `first_ts` is extended to n rows. When `gram` holds the packed
     statistics of `gram_stats` (else it is empty), they are updated in place, changed cell by
     changed cell: O(changes × row length), not O(row length²).
-
-    `replace`: the new votes are the cells' new latest votes (a caller that keeps only the
-    latest vote per cell): they stand whatever their time, and a touched row's first time is
-    the earliest of its cells' times, as building from those latest votes alone gives.
     """
     old_n = indptr.shape[0] - 1
     count_new = new_rows.shape[0]
@@ -285,15 +282,9 @@ def merge_latest_votes(
                 ts = cell_ts[a] if had else -big
                 if had:
                     a += 1
-                present = had
                 while k < q and new_cols[k] == col:
-                    vote = -np.float64(new_votes[k])  # CSV sign -> internal sign
-                    # The largest (time, CSV vote) stands; internal sign flips the vote order.
-                    newer = new_ts[k] > ts or (new_ts[k] == ts and vote < val)
-                    if replace or not present or newer:
-                        val = vote
-                        ts = new_ts[k]
-                        present = True
+                    val = -np.float64(new_votes[k])  # CSV sign -> internal sign
+                    ts = new_ts[k]
                     k += 1
             u_col[units] = col
             u_had[units] = 1 if had else 0
@@ -308,16 +299,10 @@ def merge_latest_votes(
             stored += 1
             units += 1
         out_ptr[r + 1] = stored
-        # A row's first time: the earliest of its cells' times when only latest votes are
-        # known (a re-vote can move it later), else the earliest vote ever seen.
-        if replace:
-            first = big
-            for a in range(out_ptr[r], stored):
-                first = min(first, out_ts[a])
-        else:
-            first = out_first[r]
-            for a in range(p, q):
-                first = min(first, new_ts[a])
+        # Only latest votes are known: a re-vote can move the row's first time later.
+        first = big
+        for a in range(out_ptr[r], stored):
+            first = min(first, out_ts[a])
         out_first[r] = first
         p = q
         if not with_gram:
@@ -364,23 +349,3 @@ def merge_latest_votes(
                     1,
                 )
     return out_ptr, out_idx[:stored], out_val[:stored], out_ts[:stored], out_first
-
-
-@njit(cache=True, nogil=True)
-def starts_with(
-    pids, tids, votes, ts, seen_pids, seen_tids, seen_votes, seen_ts
-):  # pragma: no cover
-    """Whether the first len(seen_*) votes are exactly the seen ones: one pass, first
-    difference stops it."""
-    k = seen_pids.shape[0]
-    if pids.shape[0] < k:
-        return False
-    for i in range(k):
-        if (
-            pids[i] != seen_pids[i]
-            or tids[i] != seen_tids[i]
-            or votes[i] != seen_votes[i]
-            or ts[i] != seen_ts[i]
-        ):
-            return False
-    return True

@@ -8,7 +8,6 @@ compared as partitions (adjusted Rand index).
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -272,7 +271,3 @@ def main(fixture_dir: str) -> int:
         f"groups {agreement['group']:.4f}"
     )
     return 0 if not failed else 1
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main(sys.argv[1]))

@@ -4,13 +4,14 @@ Polis's math worker recomputes a conversation every few seconds from all of its 
 an update's time over a million votes goes to laying out the latest-vote matrix again and to
 the PCA's products with it, though only the newest votes changed. `IncrementalUpdater` keeps
 the matrix and three vote statistics it can update cell by cell (XᵀX, MᵀX, MᵀM: counts, so
-exact), folds in only the votes appended since the last call, and gives the pipeline a dense
-Gram matrix whose products cost a thousandth of the sparse ones.
+exact), folds in only the cells whose latest vote changed since the last call (the recompute
+worker's vote cache says which), and gives the pipeline a dense Gram matrix whose products cost
+a thousandth of the sparse ones.
 
-The result is what `pipeline.update` gives for the same votes and previous result, up to the
-rounding of the Gram matrix (its axes agree to ~1e-12): the votes are checked to extend the
-ones seen last time, and anything else (a vote erased, ids that do not sort after the known
-ones) starts over from all the votes.
+The matrix is what `build_rating_matrix` lays out from the same latest votes, so the update is
+what `pipeline.update` gives for them, up to the rounding of the Gram matrix (its axes agree to
+~1e-12); anything the fold cannot take (ids that do not sort after the known ones, a caller out
+of step) starts over from all the latest votes.
 """
 
 from __future__ import annotations
@@ -20,11 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from clustering._vote_kernels import gram_stats, merge_latest_votes, starts_with
-from clustering.inputs import Moderation, VoteRecords
+from clustering._vote_kernels import gram_stats, merge_latest_votes
+from clustering.inputs import VoteRecords
 from clustering.matrix import RatingMatrix, latest_votes
-from clustering.pipeline import PolisParams, PreparedVotes, update
-from clustering.result import PolisResult
+from clustering.pipeline import PreparedVotes
 
 # Beyond this many statements the statistics cost more memory (16·m² bytes) and
 # time than the sparse products they replace: the matrix is still kept, the PCA stays sparse.
@@ -34,7 +34,6 @@ GRAM_STATEMENT_LIMIT = 2_000
 GRAM_MIN_VOTES_PER_CELL = 0.25
 
 _NO_GRAM = np.zeros((0, 0, 4), dtype=np.int32)
-FIELDS = ("participant_ids", "statement_ids", "votes", "timestamps")
 
 
 @dataclass
@@ -53,57 +52,30 @@ class _Kept:
 
 
 class IncrementalUpdater:
-    """`pipeline.update` for one conversation whose votes only grow between calls."""
+    """The latest-vote matrix of one conversation, kept between `prepare_latest` calls."""
 
     def __init__(self, gram_statement_limit: int = GRAM_STATEMENT_LIMIT):
         self.gram_statement_limit = gram_statement_limit
         self._kept: _Kept | None = None
-        self._mode = ""  # "appended" (prepare) or "latest" (prepare_latest): what _kept holds
-        self.last_fold: str = "none"  # "appended" or "rebuilt": what the last call did
-
-    def update(
-        self,
-        votes: VoteRecords,
-        moderation: Moderation | None = None,
-        previous: dict | None = None,
-        params: PolisParams | None = None,
-    ) -> PolisResult:
-        prepared = self.prepare(votes)
-        return update(votes, moderation, previous, params, prepared=prepared)
-
-    def prepare(self, votes: VoteRecords) -> PreparedVotes | None:
-        """The matrix (and Gram statistics) of `votes`, from the kept ones when they extend
-        them; None for no votes at all."""
-        folded = None
-        if (
-            self._kept is not None
-            and self._mode == "appended"
-            and _extends(votes, self._kept.votes)
-        ):
-            new = votes.take(np.arange(len(self._kept.votes), len(votes)))
-            folded = self._fold(self._kept, new, votes, replace=False)
-        return self._settle(votes, folded, "appended")
+        self.last_fold: str = "none"  # "appended" (folded in) or "rebuilt": the last call
 
     def prepare_latest(
         self, latest: VoteRecords, changed: VoteRecords | None
     ) -> PreparedVotes | None:
-        """`prepare` for a caller that keeps only each cell's latest vote (the recompute
-        worker's vote cache): `latest` holds them all now, `changed` the cells whose latest
-        vote is new since the last call (None when unknown: everything is laid out again)."""
+        """The matrix (and Gram statistics) of `latest`, each cell's latest vote, for
+        `pipeline.update(..., prepared=)`; None for no votes at all. `changed` holds the cells
+        whose latest vote is new since the last call (None when unknown: everything is laid
+        out again)."""
         folded = None
-        if self._kept is not None and self._mode == "latest" and changed is not None:
-            folded = self._fold(self._kept, changed, latest, replace=True)
+        if self._kept is not None and changed is not None:
+            folded = self._fold(self._kept, changed, latest)
             if folded is not None and folded.indptr[-1] != len(latest):
                 folded = None  # out of step with the caller: a cell we never heard of
-        return self._settle(latest, folded, "latest")
-
-    def _settle(self, votes: VoteRecords, folded: _Kept | None, mode: str):
-        if len(votes) == 0:
+        if len(latest) == 0:
             self._kept = None
             return None
-        self._mode = mode
         self.last_fold = "appended" if folded is not None else "rebuilt"
-        self._kept = folded if folded is not None else self._rebuild(votes)
+        self._kept = folded if folded is not None else self._rebuild(latest)
         return _prepared(self._kept)
 
     def _rebuild(self, votes: VoteRecords) -> _Kept:
@@ -135,10 +107,10 @@ class IncrementalUpdater:
     def _wants_gram(self, m: int, votes: int) -> bool:
         return m <= self.gram_statement_limit and m * m * GRAM_MIN_VOTES_PER_CELL <= votes
 
-    def _fold(self, kept: _Kept, new: VoteRecords, everything: VoteRecords, replace: bool):
-        """`kept` with the `new` votes folded in (see `merge_latest_votes` for `replace`); None
-        if their ids cannot be appended (a new id sorts before a known one): rows and columns
-        are only ever appended. `everything`: all the votes the result describes."""
+    def _fold(self, kept: _Kept, new: VoteRecords, everything: VoteRecords):
+        """`kept` with the `new` latest votes folded in (`merge_latest_votes`); None if their
+        ids cannot be appended (a new id sorts before a known one): rows and columns are only
+        ever appended. `everything`: all the latest votes the result describes."""
         pids, rows = _extend_ids(kept.pids, new.participant_ids)
         tids, cols = _extend_ids(kept.tids, new.statement_ids)
         if pids is None or tids is None:
@@ -161,16 +133,10 @@ class IncrementalUpdater:
             new.timestamps[order],
             len(pids),
             gram,
-            replace,
         )
         if wanted and not kept_gram:
             gram = gram_stats(indptr, indices, data, m)
         return _Kept(everything, pids, tids, indptr, indices, data, cell_ts, first_ts, gram)
-
-
-def _extends(votes: VoteRecords, seen: VoteRecords) -> bool:
-    """Whether `votes` starts with exactly the votes already folded in."""
-    return starts_with(*(getattr(votes, f) for f in FIELDS), *(getattr(seen, f) for f in FIELDS))
 
 
 def _extend_ids(known: np.ndarray, ids: np.ndarray):

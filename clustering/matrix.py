@@ -40,20 +40,6 @@ class RatingMatrix:
         """Votes per participant, passes included: Polis's `user-vote-counts`. Shape (n,)."""
         return np.diff(self.votes.indptr)
 
-    def indicator(self, which: str) -> sp.csr_matrix:
-        """0/1 matrix of agrees ("agree"), disagrees ("disagree") or any vote ("seen")."""
-        csr = self.votes
-        if which == "agree":
-            data = (csr.data < 0).astype(np.float64)
-        elif which == "disagree":
-            data = (csr.data > 0).astype(np.float64)
-        elif which == "seen":
-            data = np.ones_like(csr.data)
-        else:
-            raise ValueError(which)
-        out = sp.csr_matrix((data, csr.indices, csr.indptr), shape=csr.shape)
-        return out
-
 
 def _dense_index(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sorted unique ids and each input's position among them (np.unique, O(n) for dense ids)."""

@@ -11,6 +11,7 @@ generators, and the column views of the recompute worker's vote cache.
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 
@@ -36,20 +37,25 @@ def _as_cache_columns(records: VoteRecords) -> VoteRecords:
     return VoteRecords(rows[:, 1], rows[:, 2], rows[:, 3].astype(np.int8), rows[:, 4])
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(
+        prog="python -m clustering.precompile",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    ).parse_args(argv)
     started = time.perf_counter()
     votes, _ = synthesize(120, 30, 20, 2, 0)
     votes = votes.take(np.argsort(votes.timestamps, kind="stable"))
     older = votes.take(np.arange(len(votes) - 40))
     first = update(older).to_dict()
     update(votes, previous=first)
-    appending = IncrementalUpdater()
-    appending.update(older)
-    appending.update(votes, previous=first)
     latest = IncrementalUpdater()
     for chunk in (older, votes):
         latest.prepare_latest(_as_cache_columns(chunk), None)
-    latest.prepare_latest(_as_cache_columns(votes), _as_cache_columns(votes.take(np.arange(3))))
+    prepared = latest.prepare_latest(
+        _as_cache_columns(votes), _as_cache_columns(votes.take(np.arange(3)))
+    )
+    update(votes, previous=first, prepared=prepared)  # the PCA on kept Gram statistics
     print(f"clustering: kernels compiled in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     return 0
 

@@ -73,12 +73,6 @@ class PolisResult:
         """Store the common agenda's analyses (clustering.agenda) under mesa.agenda."""
         self.data["mesa"]["agenda"] = analyses
 
-    # Convenience views for callers that want arrays rather than Polis's JSON shapes.
-    @property
-    def participant_groups(self) -> dict[int, int | None]:
-        people = self.data["mesa"]["participants"]
-        return dict(zip(people["pid"], people["group"], strict=True))
-
 
 def _ints(values) -> list[int]:
     return np.asarray(values, dtype=np.int64).tolist()

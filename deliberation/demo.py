@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import click
 import numpy as np
 import sqlalchemy as sa
 from flask import current_app
@@ -284,17 +283,3 @@ def _replay_evening(
             else:
                 cast_vote(conversation_id, pids[person], tids[index], vote)
     return len(events) - len(evening)
-
-
-@click.command("load-demo")
-@click.option(
-    "--participants",
-    type=click.IntRange(0, 20_000),
-    default=240,
-    show_default=True,
-    help="How many simulated participants vote.",
-)
-@click.option("--seed", type=click.IntRange(0), default=0, show_default=True, help="Random seed.")
-def load_demo_command(participants: int, seed: int) -> None:
-    """Load the demo round-table conversation, once, and print its public id on the last line."""
-    click.echo(load_demo(seed=seed, participants=participants, report=click.echo))

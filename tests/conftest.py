@@ -1,4 +1,5 @@
-"""Shared fixtures: a Flask app on a real, freshly migrated database.
+"""Shared fixtures: a Flask app on a real, freshly migrated database, its test client, and a
+facilitator who owns a conversation with a few seed statements.
 
 Every test that takes `app` (or `db`) runs once on SQLite and, when TEST_DATABASE_URL points at
 a PostgreSQL database, once more on PostgreSQL. That database is wiped: give it a throwaway one
@@ -7,16 +8,22 @@ a PostgreSQL database, once more on PostgreSQL. That database is wiped: give it 
 
 from __future__ import annotations
 
+import contextvars
 import os
 import shutil
+from dataclasses import replace
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
+from deliberation import services
 from deliberation.db import db as database
+from deliberation.recompute import Runner, use_runner
 from web import create_app
 
+PASSWORD = "a long enough password"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite"]
 if POSTGRES_URL:
@@ -98,3 +105,68 @@ def app(request, tmp_path):
 @pytest.fixture
 def db(app):
     return database
+
+
+class IsolatedClient(FlaskClient):
+    """Runs each request in a fresh context, so it pushes its own app context, database session
+    and `g`, as in production. (The `app` fixture keeps an app context pushed for the test's own
+    service calls; Flask would otherwise reuse it, and with it `g` and Flask-Login's user.)"""
+
+    def open(self, *args, **kwargs):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        # End the test's own read transaction, so that it sees what the request committed.
+        database.session.rollback()
+        return response
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = IsolatedClient
+    return app.test_client()
+
+
+@pytest.fixture
+def owner(app):
+    return services.create_facilitator("owner@example.org", PASSWORD)
+
+
+@pytest.fixture
+def conversation(owner):
+    return services.create_conversation(
+        owner.id,
+        "¿Qué pedimos al gobierno federal?",
+        description="Mesa de seguridad, sesión de marzo",
+        languages=["es", "en"],
+        stakeholder_sectors=["comercio", "derechos humanos", "gobierno"],
+    )
+
+
+@pytest.fixture
+def seeds(owner, conversation):
+    """Three accepted seed statements, tids 0, 1, 2."""
+    texts = [
+        "Más fiscales e investigadores, no más soldados.",
+        "La policía municipal necesita mejores salarios.",
+        "Toda detención debe registrarse en un sistema público.",
+    ]
+    return [
+        services.add_seed_statement(owner.id, conversation.public_id, text).tid for text in texts
+    ]
+
+
+def slow_stage_without_umap(function, votes, moderation, previous, params):
+    """The slow stage's computation in the calling thread, projected by PCA instead of UMAP."""
+    return function(votes, moderation, previous, replace(params, projection="pca"))
+
+
+@pytest.fixture
+def in_thread(app):
+    """The app's slow stage in the test's thread and without UMAP (umap-learn's numba compile
+    takes ~30 s in a new process): the agenda's figures are the same computation."""
+    use_runner(app, Runner(slow=slow_stage_without_umap))
+
+
+@pytest.fixture
+def fewer_resamples(app):
+    """The default (200 and 50 resamples) is for real conversations; a test needs fewer."""
+    app.config.update(MESA_AGENDA_RESAMPLES=40, MESA_AGENDA_STABILITY_RESAMPLES=8)

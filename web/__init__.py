@@ -12,10 +12,10 @@ from apiflask import APIFlask
 from flask import Flask
 
 from deliberation import models  # noqa: F401  (registers the tables with SQLAlchemy)
-from deliberation.cli import register_commands
 from deliberation.db import configure_engine
 from deliberation.recompute import start_embedded_worker
 from web.api import SPEC_PATH, init_api
+from web.commands import register_commands
 from web.console import init_console
 from web.credentials import load_facilitator
 from web.extensions import csrf, db, limiter, login_manager, migrate
@@ -24,7 +24,6 @@ from web.participant import init_participant_pages
 from web.polis_api import init_polis_api
 from web.public import init_public_pages
 from web.rate_limits import check_limit_settings
-from web.report.cli import report_command
 from web.request_guard import init_request_guard
 from web.secret_keys import refuse_weak_secret_keys
 from web.security import init_security
@@ -95,7 +94,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_polis_api(app)
     register_commands(app)
     app.cli.add_command(settings_command)
-    app.cli.add_command(report_command)  # needs the report page's template: web's
     start_embedded_worker(app)
     return app
 

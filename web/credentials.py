@@ -1,7 +1,7 @@
 """What identifies a caller: participant tokens and their cookies, CSRF tokens, bearer tokens.
 
-Shared by every blueprint that serves participants (the JSON API now, pages later), so that a
-token issued by one is accepted by the other.
+Shared by every blueprint that serves participants (the JSON API and the participant pages),
+so that a token issued by one is accepted by the other.
 
 A participant token is `p.` + a signed `[conversation_id, pid, secret]`. The secret is the one
 `join_conversation` issued (only its digest is stored); the signature lets the rate limiter

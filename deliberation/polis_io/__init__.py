@@ -2,7 +2,7 @@
 
 `reading` parses and checks the files, `importer` writes a new conversation in one unit of
 work, `csv_formats` lays out each exported file, `exporters` gathers what they need from the
-database, and `commands` offers both as `flask --app web import-polis` and `export`.
+database; web.commands.polis offers both as `flask --app web import-polis` and `export`.
 `api_documents` builds the JSON of Polis's read API, which web.polis_api serves.
 """
 

@@ -152,9 +152,6 @@ def write_polis_csv(
     include_xids: bool = False,
 ) -> list[Path]:
     """Write the classic export into `folder` (created if needed); returns the paths written."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
     files = polis_csv_export(
         facilitator_id,
         conversation_id,
@@ -162,6 +159,10 @@ def write_polis_csv(
         coarsen_timestamps=coarsen_timestamps,
         include_xids=include_xids,
     )
+    # Only now: an unknown conversation leaves no empty folder behind.
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
     for name, text in files.items():
         path = folder / name
         path.write_text(text, encoding="utf-8", newline="")

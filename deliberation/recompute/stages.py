@@ -1,10 +1,11 @@
 """One recompute of one stage of one conversation: lease, read, compute, store.
 
 Fast: the Polis pipeline, incremental from the newest fast result, as Polis's math worker does
-on every tick. Slow: the heavier analyses (now the UMAP map; later bootstrap intervals and
-bridging scores) on fresh inputs, continuing from the newest fast result, so its groups are the
-fast lineage's, in a child process (recompute.child). Both use the conversation's stored
-`math_seed`, so a result can be reproduced.
+on every tick. Slow: the heavier analyses (the UMAP map, and the common agenda's bootstrap
+intervals, bridging scores and cluster stability: recompute.analyses) on fresh inputs,
+continuing from the newest fast result, so its groups are the fast lineage's, in a child process
+(recompute.child). Both use the conversation's stored `math_seed`, so a result can be
+reproduced.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from deliberation.db import db, unit_of_work
 from deliberation.math_inputs import math_inputs, moderation_state
 from deliberation.models import Conversation, MathKind, RecomputeState
 from deliberation.recompute import analyses
-from deliberation.recompute.child import run_in_child
 from deliberation.recompute.freshness import (
     Pending,
     Watermark,
@@ -35,6 +35,7 @@ from deliberation.recompute.leases import (
     release_lease,
     take_lease,
 )
+from deliberation.recompute.runner import DEFAULT_RUNNER, Runner
 from deliberation.recompute.settings import RecomputeSettings
 from deliberation.recompute.vote_cache import LatestVoteCache
 from deliberation.services.math_results import latest_math_result, record_math_result
@@ -89,15 +90,20 @@ def result_document(result: PolisResult, watermark: Watermark, previous_version:
 
 
 def recompute(
-    pending: Pending, stage: MathKind, holder: str, settings: RecomputeSettings
+    pending: Pending,
+    stage: MathKind,
+    holder: str,
+    settings: RecomputeSettings,
+    runner: Runner = DEFAULT_RUNNER,
 ) -> Outcome:
-    """Recompute one conversation's stage if its lease is free and it is still out of date."""
+    """Recompute one conversation's stage if its lease is free and it is still out of date;
+    `runner` calls the computation (`recompute.runner`)."""
     pk, conversation_id = pending.conversation_pk, pending.conversation_id
     if not take_lease(pk, stage, holder, settings.lease_ms):
         return Outcome(conversation_id, stage, "leased")
     try:
         with LeaseKeeper(pk, stage, holder, settings.lease_ms):
-            return _compute_and_store(pending, stage, holder, settings)
+            return _compute_and_store(pending, stage, holder, settings, runner)
     finally:
         try:
             release_lease(pk, stage, holder)
@@ -109,7 +115,7 @@ def recompute(
 
 
 def _compute_and_store(
-    pending: Pending, stage: MathKind, holder: str, settings: RecomputeSettings
+    pending: Pending, stage: MathKind, holder: str, settings: RecomputeSettings, runner: Runner
 ) -> Outcome:
     pk, conversation_id = pending.conversation_pk, pending.conversation_id
     started = time.perf_counter()
@@ -138,9 +144,11 @@ def _compute_and_store(
     params = params_for(stage, seed)
     if stage is MathKind.SLOW:
         slow_update = analyses.slow_update_with(sectors)
-        result = run_in_child(slow_update, votes, moderation, previous_document, params)
+        result = runner.slow(slow_update, votes, moderation, previous_document, params)
     else:
-        result = update(votes, moderation, previous_document, params, prepared=prepared)
+        result = runner.fast(
+            update, votes, moderation, previous_document, params, prepared=prepared
+        )
     document = result_document(result, watermark, previous_version)
     del previous_document, prepared
     computed = time.perf_counter()

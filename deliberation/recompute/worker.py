@@ -20,6 +20,7 @@ from deliberation.db import db
 from deliberation.models import MathKind
 from deliberation.recompute.freshness import Debounce, fast_pending, slow_pending
 from deliberation.recompute.leases import new_holder
+from deliberation.recompute.runner import Runner, runner_of
 from deliberation.recompute.settings import RecomputeSettings, embedded_worker_enabled
 from deliberation.recompute.stages import Outcome, recompute
 from deliberation.services.topics import refresh_stale_topics
@@ -41,6 +42,7 @@ def run_once(
     debounce: Debounce | None = None,
     holder: str | None = None,
     skip: Iterable[str] = (),
+    runner: Runner | None = None,
 ) -> list[Outcome]:
     """Recompute every conversation whose inputs changed since its newest result of `stage`
     ("fast", "slow" or "both": fast first, so slow follows the new fast results).
@@ -48,9 +50,11 @@ def run_once(
     Without a `debounce` (the CLI's --once, tests) changes are recomputed at once; the fast
     loop passes its own, to wait out MESA_RECOMPUTE_DEBOUNCE_S. A failing conversation is
     logged and reported as `failed`; the others still run. `skip` names conversations (public
-    ids) to leave alone this time. Needs an app context.
+    ids) to leave alone this time. `runner` calls the computations (default: the app's,
+    `recompute.runner`). Needs an app context.
     """
     settings = RecomputeSettings.from_config(current_app.config)
+    runner = runner or runner_of(current_app)
     holder = holder or new_holder()
     skipped = set(skip)
     outcomes = []
@@ -64,7 +68,7 @@ def run_once(
             if not conversation.due or conversation.conversation_id in skipped:
                 continue
             try:
-                outcomes.append(recompute(conversation, kind, holder, settings))
+                outcomes.append(recompute(conversation, kind, holder, settings, runner))
             except Exception:
                 db.session.rollback()
                 log.exception("%s recompute of %s failed", kind, conversation.conversation_id)
@@ -76,11 +80,19 @@ def run_once(
 
 
 class Worker:
-    """The recompute of one process: a daemon thread per stage, until `stop`."""
+    """The recompute of one process: a daemon thread per stage, until `stop`. `runner` calls
+    the computations (default: the app's, `recompute.runner`)."""
 
-    def __init__(self, app: Flask, stage: str = "both", holder: str | None = None):
+    def __init__(
+        self,
+        app: Flask,
+        stage: str = "both",
+        holder: str | None = None,
+        runner: Runner | None = None,
+    ):
         self.app = app
         self.holder = holder or new_holder()
+        self.runner = runner or runner_of(app)
         self._stages = STAGES[stage]
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -126,6 +138,7 @@ class Worker:
                             debounce=debounce,
                             holder=self.holder,
                             skip=[cid for cid, (_, when) in retry_at.items() if when > now],
+                            runner=self.runner,
                         )
                         _note_failures(outcomes, retry_at, settings)
                     finally:

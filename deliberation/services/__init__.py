@@ -30,9 +30,10 @@ from deliberation.services.agenda import (
     update_agenda_item,
 )
 from deliberation.services.agenda_candidates import AgendaCandidates, agenda_candidates
+from deliberation.services.agenda_model import AgendaStatement
 from deliberation.services.audit import audit_log, audit_trail
 from deliberation.services.authorization import MODERATION_ROLES, OPERATOR, OWNER_ONLY, Caller
-from deliberation.services.common_agenda import CommonAgenda, common_agenda
+from deliberation.services.common_agenda import CommonAgenda, Interval, common_agenda
 from deliberation.services.conversations import (
     conversation_for,
     conversations_of,
@@ -152,6 +153,8 @@ from deliberation.services.topics_page import topics_page
 from deliberation.services.voting import VoteReceipt, cast_vote, cast_vote_and_draw_next
 
 __all__ = [
+    "AgendaStatement",
+    "Interval",
     "assign_statement",
     "create_subcommittee",
     "map_topic",

@@ -9,10 +9,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from clustering.groups import group_label
 from deliberation import services
 from deliberation.recompute import run_once
 from tests.browser.conftest import ARTIFACTS, assert_accessible, fresh_session, screenshot
+from web.group_names import group_label
 
 pytestmark = pytest.mark.e2e
 

@@ -1,6 +1,6 @@
-"""IncrementalUpdater: folding appended votes into the kept matrix and Gram statistics must give
-exactly what building them from all the votes gives, and the update what `pipeline.update`
-gives."""
+"""IncrementalUpdater: folding the cells whose latest vote changed into the kept matrix and Gram
+statistics must give exactly what building them from all the latest votes gives, and the update
+what `pipeline.update` gives."""
 
 from __future__ import annotations
 
@@ -60,37 +60,19 @@ def _assert_same_layout(prepared, votes: VoteRecords) -> None:
         np.testing.assert_array_equal(prepared.gram, expected)
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2, 3])
-def test_folding_appended_votes_equals_building_from_all_of_them(seed):
-    chunks = _messy_chunks(seed)
-    updater = IncrementalUpdater()
-    folds = []
-    for i in range(1, len(chunks) + 1):
-        votes = _concat(chunks[:i])
-        prepared = updater.prepare(votes)
-        folds.append(updater.last_fold)
-        _assert_same_layout(prepared, votes)
-    # Most chunks were folded in; a chunk whose newcomer sorts below a known id is rebuilt.
-    assert folds[0] == "rebuilt"
-    assert folds.count("appended") >= 3
-
-
-def test_votes_that_do_not_extend_the_kept_ones_start_over():
+def test_latest_votes_that_do_not_extend_the_kept_ones_start_over():
     votes, _ = synthesize(300, 40, 12, 3, 5)
+    latest = _latest(votes)
     updater = IncrementalUpdater()
-    updater.prepare(votes)
-    erased = votes.take(np.arange(10, len(votes)))  # a participant's votes erased, say
-    prepared = updater.prepare(erased)
-    assert updater.last_fold == "rebuilt"
-    _assert_same_layout(prepared, erased)
+    updater.prepare_latest(latest, None)
     lower = VoteRecords(
         participant_ids=np.array([-1]),
         statement_ids=np.array([0]),
         votes=np.array([1], dtype=np.int8),
-        timestamps=np.array([int(erased.timestamps.max()) + 1]),
+        timestamps=np.array([int(latest.timestamps.max()) + 1]),
     )
-    grown = _concat([erased, lower])  # a newcomer whose id sorts before every known one
-    prepared = updater.prepare(grown)
+    grown = _latest(_concat([votes, lower]))  # a newcomer whose id sorts before every known one
+    prepared = updater.prepare_latest(grown, lower)
     assert updater.last_fold == "rebuilt"
     _assert_same_layout(prepared, grown)
 
@@ -98,9 +80,8 @@ def test_votes_that_do_not_extend_the_kept_ones_start_over():
 def test_a_few_new_votes_on_long_rows_move_only_their_pairs():
     """Rows of 30 votes each gaining one or two: the kernel's few-changes branch."""
     votes, _ = synthesize(400, 60, 30, 3, 6)
-    votes = votes.take(np.argsort(votes.timestamps, kind="stable"))
     updater = IncrementalUpdater()
-    updater.prepare(votes)
+    updater.prepare_latest(_latest(votes), None)
     rng = np.random.default_rng(1)
     now = int(votes.timestamps.max())
     for step in range(5):
@@ -112,27 +93,29 @@ def test_a_few_new_votes_on_long_rows_move_only_their_pairs():
             timestamps=np.full(k, now + step + 1, dtype=np.int64),
         )
         votes = _concat([votes, extra])
-        prepared = updater.prepare(votes)
+        latest = _latest(votes)
+        prepared = updater.prepare_latest(latest, _cells_of(latest, extra))
         assert updater.last_fold == "appended"
-        _assert_same_layout(prepared, votes)
+        _assert_same_layout(prepared, latest)
 
 
 def test_few_votes_for_many_statements_keep_no_statistics():
     votes, _ = synthesize(60, 300, 5, 2, 3)  # 300 votes for 90,000 cells of statistics
     updater = IncrementalUpdater()
-    prepared = updater.prepare(votes)
+    latest = _latest(votes)
+    prepared = updater.prepare_latest(latest, None)
     assert prepared.gram is None and not updater.keeps_statistics
-    _assert_same_layout(prepared, votes)
+    _assert_same_layout(prepared, latest)
 
 
 def test_above_the_statement_limit_the_matrix_is_kept_without_statistics():
     chunks = _messy_chunks(7)
     updater = IncrementalUpdater(gram_statement_limit=3)
     for i in (6, 9, 12):
-        votes = _concat(chunks[:i])
-        prepared = updater.prepare(votes)
+        latest = _latest(_concat(chunks[:i]))
+        prepared = updater.prepare_latest(latest, _cells_of(latest, _concat(chunks[i - 3 : i])))
         assert prepared.gram is None
-        _assert_same_layout(prepared, votes)
+        _assert_same_layout(prepared, latest)
 
 
 def test_gram_statistics_give_the_column_means_and_the_centred_gram_matrix():
@@ -163,14 +146,17 @@ def test_update_through_the_updater_matches_the_pipeline(shape):
     votes, _ = synthesize(*shape, 3, 4)
     votes = votes.take(np.argsort(votes.timestamps, kind="stable"))
     moderation = Moderation(rejected=frozenset({5, 9}), meta=frozenset({11}))
-    older = votes.take(np.arange(len(votes) - len(votes) // 100))
+    new = votes.take(np.arange(len(votes) - len(votes) // 100, len(votes)))
+    older = _latest(votes.take(np.arange(len(votes) - len(new))))
+    latest = _latest(votes)
     updater = IncrementalUpdater()
-    first = updater.update(older, moderation).to_dict()
+    first = update(older, moderation, prepared=updater.prepare_latest(older, None)).to_dict()
     assert updater.last_fold == "rebuilt"
-    kept = updater.update(votes, moderation, previous=first).to_dict()
+    prepared = updater.prepare_latest(latest, _cells_of(latest, new))
+    kept = update(latest, moderation, previous=first, prepared=prepared).to_dict()
     assert updater.last_fold == "appended"
     assert updater.keeps_statistics  # the PCA ran on the Gram statistics
-    plain = update(votes, moderation, previous=first).to_dict()
+    plain = update(latest, moderation, previous=first).to_dict()
     for key in ("in-conv", "tids", "n", "user-vote-counts", "repness", "consensus"):
         assert kept[key] == plain[key], key
     assert [g["members"] for g in kept["group-clusters"]] == [
@@ -181,10 +167,27 @@ def test_update_through_the_updater_matches_the_pipeline(shape):
     np.testing.assert_allclose(kept["pca"]["center"], plain["pca"]["center"], rtol=0, atol=0)
 
 
-def test_no_votes_gives_nothing_to_prepare_and_a_valid_update():
+def test_no_votes_gives_nothing_to_prepare():
     updater = IncrementalUpdater()
-    assert updater.prepare(VoteRecords.empty()) is None
-    assert updater.update(VoteRecords.empty()).to_dict()["n"] == 0
+    assert updater.prepare_latest(VoteRecords.empty(), None) is None
+
+
+def _latest(votes: VoteRecords) -> VoteRecords:
+    """Each cell's latest vote alone: what the worker's vote cache hands the updater."""
+    return _records(_latest_set([votes]))
+
+
+def _cells_of(latest: VoteRecords, touched: VoteRecords) -> VoteRecords:
+    """The latest votes of the cells that `touched` votes on: the cells that changed."""
+    cells = set(zip(touched.participant_ids.tolist(), touched.statement_ids.tolist(), strict=True))
+    keep = [
+        i
+        for i, cell in enumerate(
+            zip(latest.participant_ids.tolist(), latest.statement_ids.tolist(), strict=True)
+        )
+        if cell in cells
+    ]
+    return latest.take(np.array(keep, dtype=np.int64))
 
 
 def _latest_set(chunks: list[VoteRecords]) -> dict[tuple[int, int], tuple[int, int]]:

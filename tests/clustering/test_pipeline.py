@@ -119,8 +119,8 @@ def test_planted_groups_are_recovered():
         participants=600, statements=60, votes_per_participant=30, groups=3, seed=4
     )
     planted = planted_groups(600, 3, 4)
-    result = update(votes)
-    groups = result.participant_groups
+    people = update(votes).to_dict()["mesa"]["participants"]
+    groups = dict(zip(people["pid"], people["group"], strict=True))
     grouped = [p for p, g in groups.items() if g is not None]
     assert len(grouped) == 600
     ari = adjusted_rand_score([planted[p] for p in grouped], [groups[p] for p in grouped])

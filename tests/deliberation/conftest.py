@@ -1,46 +1,18 @@
-"""Domain fixtures: a facilitator who owns a conversation, and a few seed statements."""
+"""Domain test helpers: another facilitator, a participant who joins. The fixtures (`owner`,
+`conversation`, `seeds`) are in tests/conftest.py, shared with the web tests."""
 
 from __future__ import annotations
 
 import time
 
-import pytest
 import sqlalchemy as sa
 
 from deliberation import services
 from deliberation.db import db as database
 from deliberation.models import Conversation
+from tests.conftest import PASSWORD
 
-PASSWORD = "a long enough password"
-
-
-@pytest.fixture
-def owner(app):
-    return services.create_facilitator("owner@example.org", PASSWORD)
-
-
-@pytest.fixture
-def conversation(owner):
-    return services.create_conversation(
-        owner.id,
-        "¿Qué pedimos al gobierno federal?",
-        description="Mesa de seguridad, sesión de marzo",
-        languages=["es", "en"],
-        stakeholder_sectors=["comercio", "derechos humanos", "gobierno"],
-    )
-
-
-@pytest.fixture
-def seeds(owner, conversation):
-    """Three accepted seed statements, tids 0, 1, 2."""
-    texts = [
-        "Más fiscales e investigadores, no más soldados.",
-        "La policía municipal necesita mejores salarios.",
-        "Toda detención debe registrarse en un sistema público.",
-    ]
-    return [
-        services.add_seed_statement(owner.id, conversation.public_id, text).tid for text in texts
-    ]
+__all__ = ["PASSWORD", "join", "make_facilitator"]
 
 
 def make_facilitator(email: str):

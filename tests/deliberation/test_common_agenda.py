@@ -4,14 +4,12 @@ to the agenda a plenary sees; small sector cells never shown. SQLite and Postgre
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 import pytest
 
 from deliberation import services
 from deliberation.models import MathKind
 from deliberation.recompute import run_once
-from deliberation.recompute import stages as stages_module
 from deliberation.services import OPERATOR
 from deliberation.services.common_agenda import common_agenda
 from deliberation.services.participation import participation
@@ -37,22 +35,6 @@ def vote_of(sector: str, camp: int, tid: int) -> int:
     if tid == 5:
         return 1 if sector == COMERCIO else -1
     return 1 if (tid + camp) % 2 == 1 else -1
-
-
-@pytest.fixture
-def fewer_resamples(app):
-    """The default (200 and 50 resamples) is for real conversations; a test needs fewer."""
-    app.config.update(MESA_AGENDA_RESAMPLES=40, MESA_AGENDA_STABILITY_RESAMPLES=8)
-
-
-@pytest.fixture
-def in_thread(monkeypatch):
-    """The slow stage in this thread and without UMAP (its numba compile takes ~30 s)."""
-
-    def run_here(function, votes, moderation, previous, params):
-        return function(votes, moderation, previous, replace(params, projection="pca"))
-
-    monkeypatch.setattr(stages_module, "run_in_child", run_here)
 
 
 @pytest.fixture

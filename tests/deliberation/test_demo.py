@@ -84,7 +84,12 @@ def test_the_math_finds_the_planted_groups(app):
     result = update(*math_inputs(conversation), params=PolisParams(seed=conversation.math_seed))
 
     evening = simulate_evening(read_scenario(), seed=0, participants=participants)
-    found = {pid: group for pid, group in result.participant_groups.items() if group is not None}
+    people = result.to_dict()["mesa"]["participants"]
+    found = {
+        pid: group
+        for pid, group in zip(people["pid"], people["group"], strict=True)
+        if group is not None
+    }
     assert len(set(found.values())) >= 2
     planted = [evening[pid].group for pid in found]
     assert adjusted_rand_score(planted, list(found.values())) >= 0.7

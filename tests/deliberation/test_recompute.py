@@ -20,12 +20,14 @@ from deliberation.db import now_ms, unit_of_work
 from deliberation.models import MathKind, MathResult, RecomputeLease, RecomputeState, VoteRecord
 from deliberation.recompute import (
     RecomputeSettings,
+    Runner,
     Worker,
     canonical_json,
     recompute_cold,
+    run_here,
     run_once,
+    use_runner,
 )
-from deliberation.recompute import stages as stages_module
 from deliberation.recompute import worker as worker_module
 from deliberation.recompute.child import run_in_child
 from deliberation.recompute.freshness import Debounce
@@ -166,21 +168,18 @@ def test_a_vote_committed_below_the_watermark_is_not_missed(app, db, conversatio
     assert str(straggler) in results(db, conversation)[-1].result["user-vote-counts"]
 
 
-def slowed_down(monkeypatch, seconds: float) -> None:
-    """Make every computation take a while, so that workers overlap."""
-    real_update = stages_module.update
+def slowed_down(seconds: float) -> Runner:
+    """A runner whose every fast computation takes a while, so that workers overlap."""
 
-    def slow_update(*args, **kwargs):
+    def slow_start(function, *args, **kwargs):
         time.sleep(seconds)
-        return real_update(*args, **kwargs)
+        return function(*args, **kwargs)
 
-    monkeypatch.setattr(stages_module, "update", slow_update)
+    return Runner(fast=slow_start)
 
 
-def test_two_workers_never_compute_the_same_conversation_at_once(
-    app, db, conversation, voted, monkeypatch
-):
-    slowed_down(monkeypatch, 0.3)
+def test_two_workers_never_compute_the_same_conversation_at_once(app, db, conversation, voted):
+    runner = slowed_down(0.3)
     barrier = threading.Barrier(2)
     outcomes, failures = [], []
 
@@ -188,7 +187,7 @@ def test_two_workers_never_compute_the_same_conversation_at_once(
         with app.app_context():
             try:
                 barrier.wait()
-                outcomes.extend(run_once("fast"))
+                outcomes.extend(run_once("fast", runner=runner))
             except BaseException as failure:  # noqa: BLE001 - reported in the main thread
                 failures.append(failure)
             finally:
@@ -206,19 +205,15 @@ def test_two_workers_never_compute_the_same_conversation_at_once(
     assert len(results(db, conversation)) == 1
 
 
-def test_a_worker_that_lost_its_lease_stores_nothing(db, conversation, voted, monkeypatch):
-    real_update = stages_module.update
-
-    def stalled_update(*args, **kwargs):
+def test_a_worker_that_lost_its_lease_stores_nothing(db, conversation, voted):
+    def stalled(function, *args, **kwargs):
         # Meanwhile our lease ran out and another worker took it over.
         with unit_of_work() as session:
             session.execute(sa.update(RecomputeLease).values(expires_ms=0))
         assert take_lease(conversation.id, MathKind.FAST, "successor", 60_000)
-        return real_update(*args, **kwargs)
+        return function(*args, **kwargs)
 
-    monkeypatch.setattr(stages_module, "update", stalled_update)
-
-    assert [o.status for o in run_once("fast")] == ["failed"]
+    assert [o.status for o in run_once("fast", runner=Runner(fast=stalled))] == ["failed"]
     assert results(db, conversation) == []
 
 
@@ -296,12 +291,8 @@ def test_the_worker_loop_survives_a_failing_pass_and_picks_up_votes(
     assert len(calls) > 2 and not worker.running
 
 
-def test_the_embedded_worker_starts_with_the_first_request(
-    app, db, conversation, voted, monkeypatch
-):
+def test_the_embedded_worker_starts_with_the_first_request(app, db, conversation, voted):
     assert app.config["MESA_EMBEDDED_WORKER"] is False  # off under TESTING
-    # Its slow stage runs too: in this thread, since a child process takes seconds to start.
-    monkeypatch.setattr(stages_module, "run_in_child", lambda function, *args: function(*args))
     web_process = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
@@ -311,6 +302,8 @@ def test_the_embedded_worker_starts_with_the_first_request(
             "MESA_RECOMPUTE_DEBOUNCE_S": 0.1,
         }
     )
+    # Its slow stage runs too: in this thread, since a child process takes seconds to start.
+    use_runner(web_process, Runner(slow=run_here))
     web_process.test_client().get("/no-such-page")
     worker = web_process.extensions[worker_module.EXTENSION_KEY]
     try:
@@ -323,9 +316,7 @@ def test_the_embedded_worker_starts_with_the_first_request(
             db.engine.dispose()
 
 
-def test_a_running_slow_job_does_not_hold_up_the_fast_stage(
-    app, db, conversation, voted, monkeypatch
-):
+def test_a_running_slow_job_does_not_hold_up_the_fast_stage(app, db, conversation, voted):
     app.config.update(MESA_RECOMPUTE_DEBOUNCE_S=0.1, MESA_RECOMPUTE_POLL_S=0.05)
     slow_started, slow_may_finish = threading.Event(), threading.Event()
 
@@ -334,8 +325,7 @@ def test_a_running_slow_job_does_not_hold_up_the_fast_stage(
         slow_may_finish.wait(WAIT_S)
         return update(votes, moderation, previous, replace(params, projection="pca"))  # no UMAP
 
-    monkeypatch.setattr(stages_module, "run_in_child", blocking_slow_stage)
-    worker = Worker(app).start()
+    worker = Worker(app, runner=Runner(slow=blocking_slow_stage)).start()
     try:
         assert slow_started.wait(WAIT_S)  # the slow stage is busy with the first fast result
         pids, tids = voted
@@ -384,6 +374,7 @@ def test_settings_come_from_the_config():
         RecomputeSettings.from_config({"MESA_RECOMPUTE_DEBOUNCE_S": "-1"})
 
 
+@pytest.mark.slow  # a spawned interpreter imports numpy, scipy and numba: seconds when cold
 def test_the_slow_computation_runs_in_a_child_process_with_the_same_result():
     votes = VoteRecords.from_arrays([0, 0, 1, 1, 2], [0, 1, 0, 1, 1], [1, -1, 1, 1, -1])
     params = PolisParams(seed=3)
@@ -393,15 +384,14 @@ def test_the_slow_computation_runs_in_a_child_process_with_the_same_result():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("app", ["sqlite"], indirect=True)  # the database part is as for fast
-def test_the_slow_stage_adds_the_umap_map(db, owner, conversation, monkeypatch):
+def test_the_slow_stage_adds_the_umap_map(db, owner, conversation):
     # The one UMAP test here: umap-learn compiles with numba (~30 s) in each new process. In
-    # this one, so that tests/clustering's UMAP test shares the compiled code.
-    monkeypatch.setattr(stages_module, "run_in_child", lambda function, *args: function(*args))
+    # this one (run_here), so that tests/clustering's UMAP test shares the compiled code.
     tids = add_statements(owner, conversation, 6)
     pids = joined(conversation, 22)
     vote_all(conversation, pids, tids)
 
-    statuses = [(o.stage, o.status) for o in run_once("both")]
+    statuses = [(o.stage, o.status) for o in run_once("both", runner=Runner(slow=run_here))]
 
     assert statuses == [(MathKind.FAST, "computed"), (MathKind.SLOW, "computed")]
     [fast], [slow] = results(db, conversation), results(db, conversation, MathKind.SLOW)

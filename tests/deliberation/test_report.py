@@ -17,10 +17,6 @@ from deliberation.report.exports import CSV_HEADER, report_csv, report_json
 from deliberation.services.agenda import promote_statement
 from deliberation.services.snapshots import create_snapshot
 from tests.deliberation.conftest import make_facilitator
-
-# The slow stage in this thread, without UMAP and with fewer resamples: the agenda's figures
-# are the same computation, at a test's cost.
-from tests.deliberation.test_common_agenda import fewer_resamples, in_thread  # noqa: F401
 from web.report.markdown import escape_markdown, report_markdown
 
 ATTRIBUTION = "Datos: Mesa de prueba, CC BY 4.0"
@@ -220,8 +216,8 @@ def test_attribution_and_snapshot_in_the_exports(reported):
 
 def test_suppressed_cells_and_formulas_never_leak(
     reported,
-    fewer_resamples,  # noqa: F811
-    in_thread,  # noqa: F811
+    fewer_resamples,
+    in_thread,  # the slow stage in this thread, without UMAP: the agenda's figures at a test's cost
 ):
     _suppressed_sector_cells_never_appear(reported)
     _formula_injection_is_neutralised_in_csv_and_markdown(reported)

@@ -34,9 +34,7 @@ from deliberation import services
 from deliberation.db import db
 from deliberation.models import Conversation
 from deliberation.recompute import run_once
-from tests.web.conftest import API, client, facilitator_with_token, join
-
-__all__ = ["client"]  # the API tests' isolated test client, used as a fixture here
+from tests.web.conftest import API, facilitator_with_token, join
 
 CHECKS = [
     not_a_server_error,

@@ -1,14 +1,14 @@
-"""API fixtures: a test client whose requests are isolated as in production, a facilitator with
-an API token, a conversation with seed statements, and helpers to call the API as each kind of
-caller and to check that a refused request changed nothing."""
+"""API fixtures: a facilitator with an API token, a participant who joined through the API, and
+helpers to call the API and the console as each kind of caller and to check that a refused
+request changed nothing. The isolated test client and the conversation with seed statements are
+in tests/conftest.py."""
 
 from __future__ import annotations
 
-import contextvars
+import re
 
 import pytest
 import sqlalchemy as sa
-from flask.testing import FlaskClient
 
 from deliberation import services
 from deliberation.db import db as database
@@ -20,34 +20,13 @@ from deliberation.models import (
     StatementTranslation,
     VoteRecord,
 )
-from tests.deliberation import conftest as domain
-from tests.deliberation.conftest import PASSWORD, make_facilitator
-
-# The domain tests' fixtures: a facilitator owning a conversation with seed statements 0, 1, 2.
-owner = domain.owner
-conversation = domain.conversation
-seeds = domain.seeds
+from tests.conftest import PASSWORD, IsolatedClient
+from tests.deliberation.conftest import make_facilitator
 
 API = "/api/v1"
-__all__ = ["PASSWORD"]
-
-
-class IsolatedClient(FlaskClient):
-    """Runs each request in a fresh context, so it pushes its own app context, database session
-    and `g`, as in production. (The `app` fixture keeps an app context pushed for the test's own
-    service calls; Flask would otherwise reuse it, and with it `g` and Flask-Login's user.)"""
-
-    def open(self, *args, **kwargs):
-        response = contextvars.Context().run(super().open, *args, **kwargs)
-        # End the test's own read transaction, so that it sees what the request committed.
-        database.session.rollback()
-        return response
-
-
-@pytest.fixture
-def client(app):
-    app.test_client_class = IsolatedClient
-    return app.test_client()
+CONSOLE = "/console"
+_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+__all__ = ["PASSWORD", "IsolatedClient"]
 
 
 @pytest.fixture
@@ -95,3 +74,27 @@ def assert_refused(response, status: int, code: str | None = None) -> dict:
     if code is not None:
         assert body["code"] == code, body
     return body
+
+
+# The console's forms, as a facilitator's browser posts them.
+def csrf_token(client, path: str = f"{CONSOLE}/login") -> str:
+    page = client.get(path)
+    match = _CSRF.search(page.get_data(as_text=True))
+    assert match, page.get_data(as_text=True)[:500]
+    return match.group(1)
+
+
+def log_in(client, email: str) -> None:
+    response = client.post(
+        f"{CONSOLE}/login",
+        data={"csrf_token": csrf_token(client), "email": email, "password": PASSWORD},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert response.location.endswith(f"{CONSOLE}/")
+
+
+def post(client, path: str, data: dict | None = None, **kwargs):
+    """A console form post, with the session's CSRF token."""
+    return client.post(
+        path, data={"csrf_token": csrf_token(client, f"{CONSOLE}/"), **(data or {})}, **kwargs
+    )

@@ -17,33 +17,17 @@ from deliberation import services
 from deliberation.db import db as database
 from deliberation.models import AuditEntry, Conversation, InviteCode, ModerationState, Statement
 from deliberation.recompute import run_once
-from tests.web.conftest import API, PASSWORD, bearer, join, make_facilitator
-
-CONSOLE = "/console"
-_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
-
-
-def csrf_token(client, path: str = f"{CONSOLE}/login") -> str:
-    page = client.get(path)
-    match = _CSRF.search(page.get_data(as_text=True))
-    assert match, page.get_data(as_text=True)[:500]
-    return match.group(1)
-
-
-def log_in(client, email: str) -> None:
-    response = client.post(
-        f"{CONSOLE}/login",
-        data={"csrf_token": csrf_token(client), "email": email, "password": PASSWORD},
-    )
-    assert response.status_code == 302, response.get_data(as_text=True)
-    assert response.location.endswith(f"{CONSOLE}/")
-
-
-def post(client, path: str, data: dict | None = None, **kwargs):
-    """A console form post, with the session's CSRF token."""
-    return client.post(
-        path, data={"csrf_token": csrf_token(client, f"{CONSOLE}/"), **(data or {})}, **kwargs
-    )
+from tests.web.conftest import (
+    API,
+    CONSOLE,
+    PASSWORD,
+    bearer,
+    csrf_token,
+    join,
+    log_in,
+    make_facilitator,
+    post,
+)
 
 
 def post_and_follow(client, path: str, data: dict | None = None, **kwargs):

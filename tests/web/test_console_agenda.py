@@ -7,8 +7,7 @@ from deliberation import services
 from deliberation.db import db as database
 from deliberation.models import AgendaItem, FollowUpRound, Snapshot
 from deliberation.services.agenda import promote_statement
-from tests.web.conftest import make_facilitator
-from tests.web.test_console import CONSOLE, csrf_token, log_in, post
+from tests.web.conftest import CONSOLE, csrf_token, log_in, make_facilitator, post
 
 POSTS = [
     ("agenda/promote", {"tid": "1", "subcommittee": "x"}),

@@ -24,8 +24,7 @@ from deliberation.polis_io import NO_AUTHOR_PID, REPORT_CSV_FILES, csv_formats
 from deliberation.recompute import run_once
 from deliberation.services import polis_reports
 from tests.deliberation.conftest import make_facilitator, signed_xid
-from tests.web.conftest import assert_refused
-from tests.web.test_console import CONSOLE, log_in, post
+from tests.web.conftest import CONSOLE, assert_refused, log_in, post
 
 V3 = "/api/v3"
 POLIS_MATH_FIXTURE = (

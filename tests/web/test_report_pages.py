@@ -7,9 +7,7 @@ import json
 
 from deliberation import services
 from deliberation.recompute import run_once
-from tests.deliberation.test_common_agenda import fewer_resamples, in_thread  # noqa: F401
-from tests.web.conftest import make_facilitator
-from tests.web.test_console import CONSOLE, log_in
+from tests.web.conftest import CONSOLE, log_in, make_facilitator
 
 
 def _with_votes(conversation, seeds) -> None:
@@ -25,8 +23,8 @@ def test_printable_report_in_both_languages(
     owner,
     conversation,
     seeds,
-    fewer_resamples,  # noqa: F811
-    in_thread,  # noqa: F811
+    fewer_resamples,
+    in_thread,
 ):
     for _ in range(2):  # a sector too small to show
         pid = services.join_conversation(conversation.public_id, sector="gobierno").pid

@@ -22,7 +22,6 @@ from flask import Flask, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from clustering.groups import group_label
 from deliberation import services
 from deliberation.errors import DeliberationError
 from web.console import (
@@ -39,6 +38,7 @@ from web.console import (
 from web.console.pages import JSON_SUFFIX, wants_json
 from web.extensions import csrf, login_manager
 from web.facilitator_sessions import init_sessions
+from web.group_names import group_label
 from web.local_times import console_time
 
 URL_PREFIX = "/console"
@@ -59,7 +59,7 @@ bp = APIBlueprint(
 )
 for module in (auth, conversations, statements, moderation, sharing, live, report, agenda, topics):
     module.register(bp)
-bp.add_app_template_filter(group_label, "console_group")
+bp.add_app_template_filter(group_label)
 bp.add_app_template_filter(console_time, "console_time")
 csrf.exempt(bp)  # checked in _require_login, after the login check
 

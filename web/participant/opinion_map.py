@@ -18,8 +18,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from clustering.groups import group_label
 from deliberation.services import OpinionSummary
+from web.group_names import group_label
 
 WIDTH, HEIGHT = 320, 200
 # Room for the outline's rounded stroke and the labels.

@@ -12,7 +12,6 @@ from typing import Any
 from flask import current_app, g, request, url_for
 from flask.wrappers import Response
 
-from clustering.groups import group_label
 from deliberation.models import Statement
 from web.i18n import (
     LANGUAGE_COOKIE,
@@ -95,7 +94,6 @@ def template_helpers() -> dict[str, Any]:
         "embedded": is_embedded(),
         "reader": g.get("reader"),
         "signed_out": g.get("signed_out", False),
-        "group_label": group_label,
         "form_token": lambda: form_token(conversation_id, g.get("reader")),
     }
 

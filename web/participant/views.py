@@ -17,6 +17,7 @@ from deliberation.errors import DeliberationError, Forbidden, Invalid
 from deliberation.models import AccessMode, Conversation
 from web.credentials import csrf_cookie_name, issue_participant_token, participant_cookie_name
 from web.extensions import csrf, limiter
+from web.group_names import group_label
 from web.i18n import current_language
 from web.participant.identity import (
     check_form_token,
@@ -48,6 +49,7 @@ bp = Blueprint(
 # Forms carry the participant's own CSRF token, checked by identity.check_form_token.
 csrf.exempt(bp)
 bp.context_processor(template_helpers)
+bp.add_app_template_filter(group_label)
 bp.after_request(page_headers)
 
 CONVERSATION = "/<conversation:conversation_id>"

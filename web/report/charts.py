@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-from clustering.groups import group_label
 from deliberation.report.model import MapPoints, Share, TimeBucket
+from web.group_names import group_label
 from web.local_times import clock
 
 # Okabe-Ito, as the console's map: told apart by people with colour-blindness.

@@ -7,13 +7,13 @@ import sys
 
 import click
 
-from deliberation.errors import DeliberationError
 from deliberation.services import OPERATOR, create_snapshot, verify_snapshot
+from web.commands.base import operator_command
 
 EXIT_MISMATCH = 1
 
 
-@click.command("snapshot")
+@operator_command("snapshot")
 @click.argument("conversation_id")
 @click.option("--label", default="", help="A name for it, e.g. 'March plenary'.")
 def snapshot_command(conversation_id: str, label: str) -> None:
@@ -21,10 +21,7 @@ def snapshot_command(conversation_id: str, label: str) -> None:
 
     Prints the snapshot's id and hash; its id is alone on the last line.
     """
-    try:
-        snapshot = create_snapshot(OPERATOR, conversation_id, label)
-    except DeliberationError as refusal:
-        raise click.ClickException(str(refusal)) from None
+    snapshot = create_snapshot(OPERATOR, conversation_id, label)
     click.echo(
         f"Snapshot {snapshot.id} of {snapshot.conversation_id}: {snapshot.vote_count} votes, "
         f"seed {snapshot.seed}"
@@ -33,15 +30,12 @@ def snapshot_command(conversation_id: str, label: str) -> None:
     click.echo(snapshot.id)
 
 
-@click.command("verify-snapshot")
+@operator_command("verify-snapshot")
 @click.argument("snapshot_id", type=int)
 def verify_snapshot_command(snapshot_id: int) -> None:
     """Check snapshot SNAPSHOT_ID: re-hash the stored votes, parameters and results, and
     recompute the results cold with the stored seed. Exit code 0 when both match, 1 if not."""
-    try:
-        verification = verify_snapshot(OPERATOR, snapshot_id)
-    except DeliberationError as refusal:
-        raise click.ClickException(str(refusal)) from None
+    verification = verify_snapshot(OPERATOR, snapshot_id)
     click.echo(f"stored hash:   {verification.stored_sha256}")
     click.echo(f"data rehashed: {verification.rehashed_sha256}")
     click.echo(f"hash: {'matches' if verification.hash_matches else 'DOES NOT MATCH'}")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import click
 
-from deliberation.services.privacy import purge_expired
+from deliberation.services import purge_expired
+from web.commands.base import operator_command
 
 
-@click.command("purge-expired")
+@operator_command("purge-expired")
 def purge_expired_command() -> None:
     """Delete participation older than its conversation's retention period.
 

@@ -1,4 +1,5 @@
-"""`flask --app web import-polis` and `flask --app web export`.
+"""`flask --app web import-polis` and `flask --app web export`: Polis's export formats
+(deliberation.polis_io).
 
 A malformed export ends with `error: <file>:<line>: <problem>` on stderr and exit code 2, as
 in `python -m clustering`, so scripts can tell "your data" from "our bug".
@@ -13,16 +14,16 @@ from pathlib import Path
 import click
 
 from clustering.loaders import InputError
-from deliberation.errors import DeliberationError
 from deliberation.polis_io.exporters import write_json, write_polis_csv
 from deliberation.polis_io.importer import POLIS_ATTRIBUTION, import_polis_export
 from deliberation.polis_io.reading import MAX_FILE_BYTES
 from deliberation.services import OPERATOR
+from web.commands.base import operator_command
 
 EXIT_INPUT = 2
 
 
-@click.command("import-polis")
+@operator_command("import-polis")
 @click.argument("path", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--title", help="Topic of the new conversation (default: summary.csv's topic).")
 @click.option("--owner", metavar="EMAIL", help="Facilitator who will own the conversation.")
@@ -60,8 +61,6 @@ def import_polis_command(
     except InputError as problem:
         click.echo(f"error: {problem}", err=True)
         sys.exit(EXIT_INPUT)
-    except DeliberationError as refusal:
-        raise click.ClickException(str(refusal)) from None
     click.echo(
         f"Imported {path.name}: {imported.participants} participants, "
         f"{imported.statements} statements, {imported.votes} votes "
@@ -70,7 +69,7 @@ def import_polis_command(
     click.echo(imported.conversation_id)
 
 
-@click.command("export")
+@operator_command("export")
 @click.argument("conversation_id")
 @click.option(
     "--format",
@@ -117,8 +116,6 @@ def export_command(
             written = [write_json(OPERATOR, conversation_id, target, **privacy)]
         else:
             written = write_polis_csv(OPERATOR, conversation_id, out, base_url=base_url, **privacy)
-    except DeliberationError as refusal:
-        raise click.ClickException(str(refusal)) from None
     except OSError as problem:
         raise click.ClickException(f"cannot write {problem.filename}: {problem.strerror}") from None
     for path in written:

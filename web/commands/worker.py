@@ -9,10 +9,11 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from deliberation.recompute.worker import Worker, run_once
+from deliberation.recompute import Worker, run_once
+from web.commands.base import operator_command
 
 
-@click.command("worker")
+@operator_command("worker")
 @click.option(
     "--once",
     is_flag=True,

@@ -7,19 +7,19 @@ import json
 
 import click
 
-from deliberation.errors import DeliberationError
-from deliberation.services import OPERATOR
-from deliberation.services.common_agenda import (
+from deliberation.services import (
+    OPERATOR,
     AgendaStatement,
     CommonAgenda,
     Interval,
     common_agenda,
 )
+from web.commands.base import operator_command
 
 TEXT_WIDTH = 90
 
 
-@click.command("agenda")
+@operator_command("agenda")
 @click.argument("conversation_id")
 @click.option("--json", "as_json", is_flag=True, help="Print the agenda as one JSON document.")
 @click.option("--lang", default=None, help="Show statements in this language (e.g. es, en).")
@@ -30,10 +30,7 @@ def agenda_command(conversation_id: str, as_json: bool, lang: str | None, limit:
     """Print CONVERSATION_ID's common agenda: statements by group-informed consensus with 90%
     intervals, majority share and bridging score, per-group and per-sector shares (small sector
     cells suppressed), red lines, divisive statements, areas of uncertainty and stability."""
-    try:
-        agenda = common_agenda(OPERATOR, conversation_id, lang=lang)
-    except DeliberationError as refusal:
-        raise click.ClickException(str(refusal)) from None
+    agenda = common_agenda(OPERATOR, conversation_id, lang=lang)
     if as_json:
         document = agenda.to_dict()
         if limit is not None:

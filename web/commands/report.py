@@ -10,10 +10,10 @@ from pathlib import Path
 
 import click
 
-from deliberation.errors import DeliberationError
 from deliberation.report import LANGUAGES, plenary_report
 from deliberation.report.exports import report_csv, report_json
 from deliberation.services import OPERATOR
+from web.commands.base import operator_command
 from web.report.markdown import report_markdown
 from web.report.pdf import INSTALL_HINT, ChromiumMissing, PrintFailed, print_to_pdf
 from web.report.render import render_printable
@@ -22,7 +22,7 @@ FORMATS = ("pdf", "md", "csv", "json", "html")
 EXIT_NO_CHROMIUM = 3
 
 
-@click.command("report")
+@operator_command("report")
 @click.argument("conversation_id")
 @click.option(
     "--format",
@@ -62,10 +62,7 @@ def report_command(
     if report_format == "pdf" and chromium is not None and not chromium.is_file():
         click.echo(f"error: no Chromium at {chromium}. {INSTALL_HINT}", err=True)
         sys.exit(EXIT_NO_CHROMIUM)
-    try:
-        report = plenary_report(OPERATOR, conversation_id, language)
-    except DeliberationError as refusal:
-        raise click.ClickException(str(refusal)) from None
+    report = plenary_report(OPERATOR, conversation_id, language)
     try:
         if report_format == "pdf":
             print_to_pdf(
