@@ -80,6 +80,8 @@ class Deployment:
             "MESA_BIND": f"127.0.0.1:{self.port}",
             "WEB_CONCURRENCY": str(self.web_workers),
             "PYTHONUNBUFFERED": "1",
+            # The simulated crowd joins from 127.0.0.1: one address, thousands of people.
+            "MESA_RATE_LIMIT_JOINS": "off",
             **(env or {}),
         }
 

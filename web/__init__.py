@@ -38,6 +38,9 @@ DEFAULTS: dict[str, Any] = {
     "MESA_RATE_LIMIT_PER_ADDRESS": False,
     # Where the limiter counts: memory (one process) or e.g. redis://host:6379 (shared).
     "RATELIMIT_STORAGE_URI": "memory://",
+    # A fixed window lets twice a limit through around its boundary (90 joins at 0:59, 90 more
+    # at 1:00); the sliding window counter weighs the previous window in, at two counters a key.
+    "RATELIMIT_STRATEGY": "sliding-window-counter",
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_HEADERS_ENABLED": True,
     "MESA_API_MAX_CONTENT_LENGTH": 64 * 1024,
@@ -118,8 +121,9 @@ def _from_environment() -> dict[str, Any]:
     for name in _LIMIT_VARIABLES:
         if value := os.environ.get(name):
             settings[name] = value
-    if (per_address := os.environ.get("MESA_RATE_LIMIT_PER_ADDRESS")) is not None:
-        settings["MESA_RATE_LIMIT_PER_ADDRESS"] = _limit_or_switch(per_address)
+    for switchable in ("MESA_RATE_LIMIT_PER_ADDRESS", "MESA_RATE_LIMIT_JOINS"):
+        if (value := os.environ.get(switchable)) is not None:
+            settings[switchable] = _limit_or_switch(value)
     if size := os.environ.get("MESA_API_MAX_CONTENT_LENGTH"):
         settings["MESA_API_MAX_CONTENT_LENGTH"] = int(size)
     return settings

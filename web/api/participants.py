@@ -16,6 +16,8 @@ from web.credentials import (
     participant_csrf_token,
     set_participant_cookies,
 )
+from web.extensions import limiter
+from web.rate_limits import JOINS_SCOPE, join_key, joins_exempt, joins_limit
 
 bp = APIBlueprint("participants", __name__, tag="Participants")
 
@@ -51,9 +53,16 @@ class Joined(Schema):
 
 
 @bp.post("/conversations/<conversation:conversation_id>/participants")
+@limiter.shared_limit(
+    joins_limit,
+    scope=JOINS_SCOPE,
+    key_func=join_key,
+    exempt_when=joins_exempt,
+    override_defaults=False,
+)
 @access(
     PARTICIPANT_IF_ANY,
-    errors=[400, 403],
+    errors=[400, 403, 429],
     responses={200: "Already a participant here (a current token, or a known xid)"},
 )
 @bp.input(Admission, arg_name="admission")

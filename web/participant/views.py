@@ -27,7 +27,16 @@ from web.participant.identity import (
 )
 from web.participant.opinion_map import opinion_map
 from web.participant.pages import page_headers, page_url, template_helpers
-from web.rate_limits import STATEMENTS_SCOPE, VOTES_SCOPE, statements_limit, votes_limit
+from web.rate_limits import (
+    JOINS_SCOPE,
+    STATEMENTS_SCOPE,
+    VOTES_SCOPE,
+    join_key,
+    joins_exempt,
+    joins_limit,
+    statements_limit,
+    votes_limit,
+)
 
 bp = Blueprint(
     "participant",
@@ -63,6 +72,9 @@ REFUSALS = {
     "vote_invalid": _l("That vote is not valid."),
     "form_expired": _l("The form expired. Go back, reload the page and try again."),
     "join_first": _l("Join the conversation first."),
+    "joins_busy": _l(
+        "Many people are joining from this network right now. Wait a minute and try again."
+    ),
     "confirm_delete": _l("Tick the box to confirm that your participation should be deleted."),
 }
 
@@ -81,6 +93,14 @@ def conversation_page(conversation_id: str):
 
 
 @bp.post(CONVERSATION + "/join")
+@limiter.shared_limit(
+    joins_limit,
+    scope=JOINS_SCOPE,
+    key_func=join_key,
+    exempt_when=joins_exempt,
+    override_defaults=False,
+    on_breach=lambda _limit: make_response(_error_page(429, "joins_busy")),
+)
 def join(conversation_id: str):
     conversation = services.get_conversation(conversation_id)
     if current_reader(conversation_id) is not None:
