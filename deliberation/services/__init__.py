@@ -27,6 +27,12 @@ from deliberation.services.conversations import (
     get_conversation,
     update_conversation,
 )
+from deliberation.services.coordination import (
+    CoordinationReview,
+    exclude_from_math,
+    include_in_math,
+    review_coordination,
+)
 from deliberation.services.facilitators import (
     IssuedToken,
     authenticate_facilitator,
@@ -97,6 +103,7 @@ __all__ = [
     "DeletedParticipation",
     "GroupStance",
     "GroupSummary",
+    "CoordinationReview",
     "IssuedToken",
     "JoinedParticipant",
     "LiveStamp",
@@ -123,6 +130,9 @@ __all__ = [
     "conversation_roles",
     "conversations_of",
     "create_conversation",
+    "exclude_from_math",
+    "include_in_math",
+    "review_coordination",
     "create_facilitator",
     "create_invite_code",
     "declare_sector",
