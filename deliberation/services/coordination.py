@@ -134,10 +134,10 @@ def exclude_from_math(
 
     Every pid must be flagged now (`Invalid` otherwise, and nothing changes).
     """
-    pids = _checked_pids(pids)
     with unit_of_work():
         conversation = find_conversation(conversation_id, lock=True)
         require_role(facilitator_id, conversation, OWNER_ONLY)
+        pids = _checked_pids(pids)
         unflagged = sorted(set(pids) - _review(conversation, with_map=False).flagged_pids)
         if unflagged:
             raise Invalid(
@@ -160,10 +160,10 @@ def include_in_math(
     facilitator_id: int, conversation_id: str, pids: list[int], reason: str | None = None
 ) -> int:
     """Take excluded participants back into the math; the number newly included. Owner only."""
-    pids = _checked_pids(pids)
     with unit_of_work():
         conversation = find_conversation(conversation_id, lock=True)
         require_role(facilitator_id, conversation, OWNER_ONLY)
+        pids = _checked_pids(pids)
         changed = _set_excluded(conversation, pids, None)
         if changed:
             _results_need_recomputing(conversation)

@@ -12,6 +12,7 @@ parse the request, call one service and render; who may do what is the services'
     sharing        participant link, QR codes, embed snippet, invite codes and their sheet
     live           the opinion map, consensus, projector, and the JSON they poll
     agenda         the common agenda, its items and notes, follow-up rounds, snapshots
+    coordination   coordinated voting: the flagged sets, excluding them from the math
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from web.console import (
     agenda,
     auth,
     conversations,
+    coordination,
     live,
     moderation,
     report,
@@ -53,7 +55,17 @@ bp = APIBlueprint(
     static_folder="static",
     enable_openapi=False,
 )
-for module in (auth, conversations, statements, moderation, sharing, live, report, agenda):
+for module in (
+    auth,
+    conversations,
+    statements,
+    moderation,
+    sharing,
+    live,
+    report,
+    agenda,
+    coordination,
+):
     module.register(bp)
 bp.add_app_template_filter(group_label, "console_group")
 bp.add_app_template_filter(local_time, "console_time")
