@@ -3,6 +3,8 @@ reversible, audit-logged exclusion of them from the math. Votes are never lost."
 
 from __future__ import annotations
 
+import csv
+import io
 import random
 
 import pytest
@@ -12,6 +14,7 @@ from deliberation import services
 from deliberation.errors import Forbidden, Invalid
 from deliberation.math_inputs import latest_votes
 from deliberation.models import AuditEntry, RecomputeState, VoteRecord
+from deliberation.polis_io import polis_csv_export
 from deliberation.recompute import run_once
 from deliberation.services.coordination import coordination_counts
 from tests.deliberation.conftest import join, make_facilitator
@@ -148,3 +151,15 @@ def test_an_excluded_participant_keeps_voting_and_the_votes_are_kept(
     everyone = latest_votes(conversation, with_excluded=True)
     assert scripted[0] in everyone.participant_ids.tolist()
     assert scripted[0] not in latest_votes(conversation).participant_ids.tolist()
+
+
+def test_exports_keep_every_vote_and_leave_the_excluded_ungrouped(db, owner, conversation, stuffed):
+    crowd, scripted = stuffed
+    services.exclude_from_math(owner.id, conversation.public_id, scripted)
+    files = polis_csv_export(conversation.public_id)
+    voters = {int(row["voter-id"]) for row in csv.DictReader(io.StringIO(files["votes.csv"]))}
+    assert voters == set(crowd + scripted)
+    rows = list(csv.DictReader(io.StringIO(files["participants-votes.csv"])))
+    assert {int(row["participant"]) for row in rows} == set(crowd + scripted)
+    ungrouped = {int(row["participant"]) for row in rows if row["group-id"] == ""}
+    assert set(scripted) <= ungrouped
