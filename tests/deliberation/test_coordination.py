@@ -26,6 +26,10 @@ SCRIPTED = 10
 
 @pytest.fixture
 def stuffed(owner, conversation):
+    return stuff(owner, conversation)
+
+
+def stuff(owner, conversation) -> tuple[list[int], list[int]]:
     """A crowd voting each their own way, then a script of SCRIPTED accounts voting one agenda
     (one flip each). Returns (crowd pids, scripted pids)."""
     tids = [

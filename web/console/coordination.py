@@ -15,6 +15,8 @@ from web.console.pages import facilitator_id
 
 C = "/c/<conversation:conversation_id>"
 MAP_SIZE = 320  # the SVG's side, in its own units
+# One colour per flagged set (cycled), apart from the grey of everyone else.
+SET_COLOURS = ("#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
 _MARGIN = 8
 
 
@@ -36,6 +38,7 @@ def coordination(conversation_id: str):
         review=review,
         map=_map(review),
         map_size=MAP_SIZE,
+        colours=SET_COLOURS,
         no_longer_flagged=sorted(set(review.excluded_pids) - review.flagged_pids),
     )
 
