@@ -16,8 +16,7 @@ from web.credentials import (
     participant_csrf_token,
     set_participant_cookies,
 )
-from web.extensions import limiter
-from web.rate_limits import JOINS_SCOPE, join_key, joins_exempt, joins_limit
+from web.extensions import limit_joins
 
 bp = APIBlueprint("participants", __name__, tag="Participants")
 
@@ -53,13 +52,7 @@ class Joined(Schema):
 
 
 @bp.post("/conversations/<conversation:conversation_id>/participants")
-@limiter.shared_limit(
-    joins_limit,
-    scope=JOINS_SCOPE,
-    key_func=join_key,
-    exempt_when=joins_exempt,
-    override_defaults=False,
-)
+@limit_joins()
 @access(
     PARTICIPANT_IF_ANY,
     errors=[400, 403, 429],

@@ -16,7 +16,7 @@ from deliberation import services
 from deliberation.errors import DeliberationError, Forbidden, Invalid
 from deliberation.models import AccessMode, Conversation
 from web.credentials import csrf_cookie_name, issue_participant_token, participant_cookie_name
-from web.extensions import csrf, limiter
+from web.extensions import csrf, limit_joins, limiter
 from web.i18n import current_language
 from web.participant.identity import (
     Reader,
@@ -27,16 +27,7 @@ from web.participant.identity import (
 )
 from web.participant.opinion_map import opinion_map
 from web.participant.pages import page_headers, page_url, template_helpers
-from web.rate_limits import (
-    JOINS_SCOPE,
-    STATEMENTS_SCOPE,
-    VOTES_SCOPE,
-    join_key,
-    joins_exempt,
-    joins_limit,
-    statements_limit,
-    votes_limit,
-)
+from web.rate_limits import STATEMENTS_SCOPE, VOTES_SCOPE, statements_limit, votes_limit
 
 bp = Blueprint(
     "participant",
@@ -93,14 +84,7 @@ def conversation_page(conversation_id: str):
 
 
 @bp.post(CONVERSATION + "/join")
-@limiter.shared_limit(
-    joins_limit,
-    scope=JOINS_SCOPE,
-    key_func=join_key,
-    exempt_when=joins_exempt,
-    override_defaults=False,
-    on_breach=lambda _limit: make_response(_error_page(429, "joins_busy")),
-)
+@limit_joins(on_breach=lambda _limit: make_response(_error_page(429, "joins_busy")))
 def join(conversation_id: str):
     conversation = services.get_conversation(conversation_id)
     if current_reader(conversation_id) is not None:
