@@ -128,15 +128,31 @@ def find_coordinated_sets(
     if len(keep) < rule.min_group:
         return _nothing()
     keep = keep[np.argsort(joined[keep], kind="stable")]
-    answers = [_answer_indicator(csr[keep], code) for code in (-1.0, 1.0, 0.0)]
-    seen = _answer_indicator(csr[keep], None)
-    seen_weighted = seen @ sp.diags(chance)
-    times = joined[keep]
+    i, j = _links(csr[keep], joined[keep], chance, rule)
+    alive = np.zeros(len(keep), dtype=bool)
+    alive[i] = True
+    alive[j] = True
+    while True:
+        labels = _core_sets(alive, i, j, rule.min_group)
+        fitting = _fits_own_set(csr, keep, labels, rule.min_set_agreement)
+        if fitting[labels >= 0].all():
+            return _numbered(pids[keep], labels, len(i))
+        alive &= (labels >= 0) & fitting
 
-    rows, cols = [], []
-    for start in range(0, len(keep), _BLOCK):
-        stop = min(start + _BLOCK, len(keep))
-        # Everyone who joined at most the window after this block's last member.
+
+def _links(
+    ballots: sp.csr_matrix, times: np.ndarray, chance: np.ndarray, rule: CoordinationRule
+) -> tuple[np.ndarray, np.ndarray]:
+    """Linked pairs (i < j) among the rows of `ballots` (n, m), which are in order of their
+    join `times` (n,): joined within the window, sharing `min_shared` statements, kappa at
+    least `min_agreement`. Each block of rows is compared only with the rows that joined
+    within the window after it."""
+    answers = [_answer_indicator(ballots, code) for code in (-1.0, 1.0, 0.0)]
+    seen = _answer_indicator(ballots, None)
+    seen_weighted = seen @ sp.diags(chance)
+    rows, cols = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    for start in range(0, len(times), _BLOCK):
+        stop = min(start + _BLOCK, len(times))
         end = int(np.searchsorted(times, times[stop - 1] + rule.join_window_ms, side="right"))
         block, later = slice(start, stop), slice(start, end)
         same = sum((answer[block] @ answer[later].T).toarray() for answer in answers)
@@ -152,17 +168,7 @@ def find_coordinated_sets(
         i, j = np.nonzero(linked)
         rows.append(i + start)
         cols.append(j + start)
-    i = np.concatenate(rows)
-    j = np.concatenate(cols)
-    alive = np.zeros(len(keep), dtype=bool)
-    alive[i] = True
-    alive[j] = True
-    while True:
-        labels = _core_sets(alive, i, j, rule.min_group)
-        fitting = _fits_own_set(csr, keep, labels, rule.min_set_agreement)
-        if fitting[labels >= 0].all():
-            return _numbered(pids[keep], labels, len(i))
-        alive &= (labels >= 0) & fitting
+    return np.concatenate(rows), np.concatenate(cols)
 
 
 def _join_times(
@@ -177,13 +183,13 @@ def _join_times(
         return joined
     given_pids = np.asarray(participant_ids, dtype=np.int64)
     given_ms = np.asarray(joined_ms, dtype=np.int64)
+    if len(given_pids) == 0:
+        return joined
     order = np.argsort(given_pids)
-    position = np.searchsorted(given_pids[order], pids)
-    position = np.minimum(position, max(len(order) - 1, 0))
-    found = len(order) > 0
-    if found:
-        matches = given_pids[order][position] == pids
-        joined[matches] = given_ms[order][position[matches]]
+    sorted_pids, sorted_ms = given_pids[order], given_ms[order]
+    position = np.minimum(np.searchsorted(sorted_pids, pids), len(sorted_pids) - 1)
+    matches = sorted_pids[position] == pids
+    joined[matches] = sorted_ms[position[matches]]
     return joined
 
 
