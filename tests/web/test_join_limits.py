@@ -15,6 +15,7 @@ import pytest
 from deliberation import services
 from deliberation.models import AccessMode
 from tests.web.conftest import API, stored_counts
+from web.extensions import limiter
 from web.rate_limits import DEFAULT_JOIN_LIMIT
 
 FORM_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -31,7 +32,9 @@ class LimiterClock:
 
 
 @pytest.fixture
-def clock(monkeypatch):
+def clock(app, monkeypatch):
+    # The clock below is the memory storage's (the tests' default, whatever the environment).
+    assert isinstance(limiter.storage, limits.storage.MemoryStorage), limiter.storage
     # Start on a minute boundary, where a fixed window would let a second full window through.
     fake = LimiterClock(start=1_800_000_000.0)
     monkeypatch.setattr(limits.storage.memory, "time", fake)
