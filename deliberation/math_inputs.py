@@ -16,6 +16,8 @@ from deliberation.db import db
 from deliberation.models import Conversation, ModerationState, Statement
 
 _LATEST_VOTES = "SELECT pid, tid, vote, created_ms FROM latest_votes WHERE conversation_id = {c}"
+# Participants an owner excluded from the math (deliberation.services.coordination).
+_EXCLUDED = "SELECT pid FROM participants WHERE conversation_id = {c} AND excluded_ms IS NOT NULL"
 # History rows above an id (0: all of them), for a worker's cached latest votes, after one
 # row (-1, count of latest votes, 0, 0, 0): one statement, so on PostgreSQL one snapshot.
 _VOTES_ABOVE = (
@@ -26,10 +28,26 @@ _VOTES_ABOVE = (
 )
 
 
-def latest_votes(conversation: Conversation) -> VoteRecords:
-    """Every participant's standing vote per statement, with the time it was cast."""
+def latest_votes(conversation: Conversation, *, with_excluded: bool = False) -> VoteRecords:
+    """Every participant's standing vote per statement, with the time it was cast; without the
+    participants an owner excluded from the math, unless `with_excluded`."""
     table = integer_rows(_LATEST_VOTES, 4, c=conversation.id)
-    return VoteRecords.from_arrays(table[:, 0], table[:, 1], table[:, 2], table[:, 3])
+    votes = VoteRecords.from_arrays(table[:, 0], table[:, 1], table[:, 2], table[:, 3])
+    return votes if with_excluded else without_excluded(conversation, votes)
+
+
+def excluded_participants(conversation: Conversation) -> np.ndarray:
+    """(k,) int64 pids an owner excluded from the math, ascending."""
+    return np.sort(integer_rows(_EXCLUDED, 1, c=conversation.id)[:, 0])
+
+
+def without_excluded(conversation: Conversation, votes: VoteRecords) -> VoteRecords:
+    """`votes` less those of the participants excluded from the math (the same object when
+    nobody is excluded, the usual case)."""
+    excluded = excluded_participants(conversation)
+    if len(excluded) == 0:
+        return votes
+    return votes.take(~np.isin(votes.participant_ids, excluded))
 
 
 def votes_above(conversation_pk: int, floor_vote_id: int) -> tuple[np.ndarray, int]:

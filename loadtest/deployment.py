@@ -86,6 +86,8 @@ class Deployment:
             # memory:// counting is accepted here explicitly (web.rate_limits).
             "MESA_RATE_LIMITS_PER_PROCESS": "1",
             "PYTHONUNBUFFERED": "1",
+            # The simulated crowd joins from 127.0.0.1: one address, thousands of people.
+            "MESA_RATE_LIMIT_JOINS": "off",
             **(env or {}),
         }
 

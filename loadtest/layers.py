@@ -65,6 +65,7 @@ def _servers(folder: Path, votes: int) -> dict[str, Callable[[], None]]:
             "SQLALCHEMY_DATABASE_URI": url,
             "SECRET_KEY": secrets.token_hex(32),
             "MESA_EMBEDDED_WORKER": False,
+            "MESA_RATE_LIMIT_JOINS": False,  # every simulated person joins from one address
         }
     )
     client = app.test_client(use_cookies=False)

@@ -33,6 +33,9 @@ from web.static_assets import init_app as init_static_assets
 # Fixed choices, not settings: the operator's settings are web.settings.SETTINGS.
 FIXED: dict[str, Any] = {
     "RATELIMIT_HEADERS_ENABLED": True,
+    # A fixed window lets twice a limit through around its boundary (90 joins at 0:59, 90 more
+    # at 1:00); the sliding window counter weighs the previous window in, at two counters a key.
+    "RATELIMIT_STRATEGY": "sliding-window-counter",
     "SESSION_COOKIE_NAME": "mesa_session",
     "SESSION_COOKIE_SAMESITE": "Lax",
     # A console page's CSRF token lasts as long as its session, not an hour.

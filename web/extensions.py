@@ -8,7 +8,15 @@ from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
 from deliberation.db import db
-from web.rate_limits import address_key, per_address_exempt, per_address_limit
+from web.rate_limits import (
+    JOINS_SCOPE,
+    address_key,
+    join_key,
+    joins_exempt,
+    joins_limit,
+    per_address_exempt,
+    per_address_limit,
+)
 
 # The repository's migrations/ folder, wherever the command is run from.
 MIGRATIONS_DIRECTORY = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -31,4 +39,19 @@ limiter = Limiter(
     default_limits_exempt_when=per_address_exempt,
 )
 
-__all__ = ["csrf", "db", "limiter", "login_manager", "migrate"]
+
+def limit_joins(on_breach=None):
+    """The join limit (web.rate_limits, MESA_RATE_LIMIT_JOINS): one budget per address and
+    conversation, shared by the page's join and the API's. `on_breach` may answer a refusal
+    with a page of its own."""
+    return limiter.shared_limit(
+        joins_limit,
+        scope=JOINS_SCOPE,
+        key_func=join_key,
+        exempt_when=joins_exempt,
+        override_defaults=False,
+        on_breach=on_breach,
+    )
+
+
+__all__ = ["csrf", "db", "limit_joins", "limiter", "login_manager", "migrate"]

@@ -6,7 +6,8 @@ address, per login address (failures only), and optionally per address. No key h
 address or an email: both are replaced by an HMAC under the app's secret key, so the limiter's
 storage (memory or Redis) holds neither.
 Limits come from the config, read on each request: MESA_RATE_LIMIT_VOTES, ..._STATEMENTS,
-..._LOGIN, and MESA_RATE_LIMIT_PER_ADDRESS (False, or a limit such as "600/minute").
+..._LOGIN, ..._JOINS (per address and conversation, link mode only) and
+MESA_RATE_LIMIT_PER_ADDRESS (False, or a limit such as "600/minute").
 """
 
 from __future__ import annotations
@@ -19,15 +20,25 @@ from typing import Any
 from flask import current_app, g, request
 from limits import parse_many
 
+from deliberation.errors import DeliberationError
+from deliberation.models import AccessMode
+from deliberation.services import get_conversation
 from web.recognition import participant_claim
 
 # Used when MESA_RATE_LIMIT_PER_ADDRESS is just "true". A whole venue may share one address
 # behind its Wi-Fi, hence generous; the limit is off by default for that reason.
 DEFAULT_PER_ADDRESS_LIMIT = "600/minute"
+# Joins per address and conversation in link mode, where a join needs nothing and each one is a
+# fresh vote budget. Sized for a venue: 300 people behind one Wi-Fi joining within ten minutes
+# pass (30 a minute on average, 60 in the minute the QR code goes up, with room to spare), while a
+# script's burst of 150 gets 90 participants, then 400 an hour at most. A larger venue raises
+# it (README, "Joins per address"); False turns it off.
+DEFAULT_JOIN_LIMIT = "90/minute;400/hour"
 # Flask-Limiter evaluates a limit's value even when the limit is exempt: this one is never used.
 _UNUSED_LIMIT = "1/second"
 
 LIMIT_SETTINGS = ("MESA_RATE_LIMIT_VOTES", "MESA_RATE_LIMIT_STATEMENTS", "MESA_RATE_LIMIT_LOGIN")
+JOINS_SETTING = "MESA_RATE_LIMIT_JOINS"
 # One budget per kind, whichever route spends it (`limiter.shared_limit(..., scope=...)`): a
 # participant voting through the pages and the API, or a password tried on the console's form
 # and on the API, gets one allowance, not one per route.
@@ -39,6 +50,7 @@ LOGIN_ADDRESS_SCOPE = "login-address"
 # emails meets this one. Only failures count, so a venue's facilitators behind one Wi-Fi
 # address all log in; MESA_RATE_LIMIT_LOGIN_PER_ADDRESS changes it.
 DEFAULT_LOGIN_PER_ADDRESS_LIMIT = "30/minute"
+JOINS_SCOPE = "joins"
 
 
 def check_limit_settings(config: Mapping[str, Any]) -> None:
@@ -48,6 +60,8 @@ def check_limit_settings(config: Mapping[str, Any]) -> None:
     if _address_limit(config) is not None:
         _parse("MESA_RATE_LIMIT_PER_ADDRESS", _address_limit(config))
     _parse("MESA_RATE_LIMIT_LOGIN_PER_ADDRESS", _login_address_limit(config))
+    if _join_limit(config) is not None:
+        _parse(JOINS_SETTING, _join_limit(config))
 
 
 class PerProcessLimits(RuntimeError):
@@ -85,6 +99,14 @@ def _address_limit(config: Mapping[str, Any]) -> str | None:
     setting = config.get("MESA_RATE_LIMIT_PER_ADDRESS", False)
     if setting is True:
         return DEFAULT_PER_ADDRESS_LIMIT
+    return setting or None
+
+
+def _join_limit(config: Mapping[str, Any]) -> str | None:
+    """The one place the join limit is read: a limit, True for the default, False for none."""
+    setting = config.get(JOINS_SETTING, DEFAULT_JOIN_LIMIT)
+    if setting is True:
+        return DEFAULT_JOIN_LIMIT
     return setting or None
 
 
@@ -128,6 +150,23 @@ def per_address_exempt() -> bool:
     return _address_limit(current_app.config) is None
 
 
+def joins_limit() -> str:
+    return _join_limit(current_app.config) or _UNUSED_LIMIT
+
+
+def joins_exempt() -> bool:
+    """Joins are limited only in link mode: an invite code or a signed xid already bounds who
+    may join, and an unknown conversation is refused by the route itself."""
+    if _join_limit(current_app.config) is None:
+        return True
+    conversation_id = (request.view_args or {}).get("conversation_id", "")
+    try:
+        conversation = get_conversation(conversation_id)
+    except DeliberationError:
+        return True
+    return conversation.access_mode is not AccessMode.LINK
+
+
 # The key of requests that name nobody: they share one budget, and are refused anyway (no
 # valid token, no email), so sharing it costs no real caller anything.
 _NOBODY = "nobody"
@@ -136,6 +175,13 @@ _NOBODY = "nobody"
 def address_key() -> str:
     """The requesting address, pseudonymised."""
     return _pseudonym("address", request.remote_addr) if request.remote_addr else _NOBODY
+
+
+def join_key() -> str:
+    """The requesting address (pseudonymised) and the conversation: one venue's people joining
+    two conversations spend two budgets."""
+    conversation_id = (request.view_args or {}).get("conversation_id", "")
+    return f"{address_key()}:{conversation_id}"
 
 
 def participant_key() -> str:

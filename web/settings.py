@@ -30,7 +30,7 @@ from deliberation.services import (
     DEFAULT_XID_SIGNATURE_MAX_AGE,
 )
 from web.facilitator_sessions import DEFAULT_IDLE_SECONDS
-from web.rate_limits import DEFAULT_LOGIN_PER_ADDRESS_LIMIT
+from web.rate_limits import DEFAULT_JOIN_LIMIT, DEFAULT_LOGIN_PER_ADDRESS_LIMIT
 from web.request_guard import DEFAULT_MAX_CONTENT_LENGTH
 from web.setting_types import (
     DATABASE_URL,
@@ -175,6 +175,13 @@ SETTINGS: tuple[Setting, ...] = (
         RATE_LIMIT,
         DEFAULT_LOGIN_PER_ADDRESS_LIMIT,
         "failed login attempts from one client address, across every account",
+    ),
+    Setting(
+        "MESA_RATE_LIMIT_JOINS",
+        LIMIT_OR_SWITCH,
+        DEFAULT_JOIN_LIMIT,
+        "joins per client address and conversation in link mode (a venue of 300 behind one "
+        "Wi-Fi passes); false turns it off",
     ),
     Setting(
         "MESA_CONSOLE_IDLE_SECONDS",

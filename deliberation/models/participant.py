@@ -31,6 +31,9 @@ class Participant(db.Model):
     sector: Mapped[str | None] = mapped_column(sa.String(100))
     token_digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_ms: Mapped[int] = mapped_column(sa.BigInteger)
+    # When an owner left this participant out of the math as part of a coordinated set
+    # (deliberation.services.coordination); None counts them in. Their votes stay stored.
+    excluded_ms: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     def __repr__(self) -> str:
         return f"<Participant {self.pid}>"

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from clustering.inputs import Moderation, VoteRecords
 from clustering.pipeline import PolisParams, PolisResult, PreparedVotes, update
 from deliberation.db import db, unit_of_work
-from deliberation.math_inputs import math_inputs, moderation_state
+from deliberation.math_inputs import math_inputs, moderation_state, without_excluded
 from deliberation.models import Conversation, MathKind, RecomputeState
 from deliberation.recompute import analyses
 from deliberation.recompute.freshness import (
@@ -79,6 +79,10 @@ def read_cached_inputs(
     for the pipeline from the layout the cache keeps."""
     watermark = read_watermark(conversation.id, floor_vote_id)
     votes, prepared = VOTE_CACHE.read_prepared(conversation)
+    kept = without_excluded(conversation, votes)
+    if kept is not votes:
+        # The cache's layout holds every participant: lay out the math's votes afresh.
+        votes, prepared = kept, None
     return watermark, votes, prepared, moderation_state(conversation)
 
 

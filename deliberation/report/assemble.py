@@ -36,6 +36,7 @@ from deliberation.services.authorization import (
     require_role,
     require_role_or_operator,
 )
+from deliberation.services.coordination import coordination_counts
 from deliberation.services.findings import result_findings
 from deliberation.services.lookup import find_conversation
 from deliberation.services.math_results import latest_math_stamp
@@ -140,6 +141,7 @@ def _participation(conversation: Conversation, counts) -> Participation:
     shown = tuple((sector, n) for sector, n in counts.sectors if sector is not None or n)
     withheld = len(counts.suppressed_sectors)
     voters = _voters(conversation)
+    coordinated = coordination_counts(conversation)
     return Participation(
         participants=counts.participants,
         voters=voters,
@@ -152,6 +154,8 @@ def _participation(conversation: Conversation, counts) -> Participation:
         sectors_withheld=withheld,
         bucket_ms=width,
         timeline=timeline,
+        coordinated_flagged=coordinated.flagged,
+        coordinated_excluded=coordinated.excluded,
     )
 
 

@@ -107,6 +107,10 @@ class Participation:
     sectors_withheld: int  # sectors left out because too few declared them
     bucket_ms: int
     timeline: tuple[TimeBucket, ...]
+    # Coordinated voting (deliberation.services.coordination): flagged now, and excluded from
+    # the math by an owner.
+    coordinated_flagged: int = 0
+    coordinated_excluded: int = 0
 
 
 @dataclass(frozen=True)

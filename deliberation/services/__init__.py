@@ -42,6 +42,12 @@ from deliberation.services.conversations import (
     get_conversation,
     update_conversation,
 )
+from deliberation.services.coordination import (
+    CoordinationReview,
+    exclude_from_math,
+    include_in_math,
+    review_coordination,
+)
 from deliberation.services.embedding import DEFAULT_MAX_AGE_S as DEFAULT_XID_SIGNATURE_MAX_AGE
 from deliberation.services.embedding import (
     embedding_secret,
@@ -176,6 +182,7 @@ __all__ = [
     "FollowUpQuestions",
     "GroupStance",
     "GroupSummary",
+    "CoordinationReview",
     "IssuedToken",
     "JoinedParticipant",
     "LiveStamp",
@@ -214,6 +221,9 @@ __all__ = [
     "conversation_roles",
     "conversations_of",
     "create_conversation",
+    "exclude_from_math",
+    "include_in_math",
+    "review_coordination",
     "create_facilitator",
     "end_facilitator_sessions",
     "create_invite_code",

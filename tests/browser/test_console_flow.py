@@ -220,10 +220,12 @@ def test_facilitator_runs_a_session(desktop, live_server, owner):
     expect(page.locator('#counts [data-count="votes"]')).to_have_text(
         str(2000 + 3), timeout=5_000
     )  # and the authors' own agree votes
-    expect(consensus.locator('[data-list="consensus-statements"] .statement-item').first).to_be_visible(
-        timeout=5_000
-    )
-    top = consensus.locator('[data-list="consensus-statements"] .statement-item .statement-text').first
+    expect(
+        consensus.locator('[data-list="consensus-statements"] .statement-item').first
+    ).to_be_visible(timeout=5_000)
+    top = consensus.locator(
+        '[data-list="consensus-statements"] .statement-item .statement-text'
+    ).first
     assert any(SEEDS[tid] in top.inner_text() for tid in COMMON)
     expect(consensus.locator('[data-list="divisive"] .statement-item').first).to_be_visible()
     expect(consensus.locator('[data-list="uncertain"]')).to_contain_text(SEEDS[8])

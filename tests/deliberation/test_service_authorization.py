@@ -111,6 +111,10 @@ READS: dict[str, tuple[Call, tuple[Role, ...]]] = {
         MODERATORS,
     ),
     "topics_page": (lambda f, s: services.topics_page(f, s.conversation_id), MODERATORS),
+    "review_coordination": (
+        lambda f, s: services.review_coordination(f, s.conversation_id),
+        MODERATORS,
+    ),
     "statement_vote_counts": (
         lambda f, s: services.statement_vote_counts(f, s.conversation_id),
         MODERATORS,
@@ -147,6 +151,8 @@ WRITES: dict[str, Call] = {
     ),
     "assign_statement": lambda f, s: services.assign_statement(f, s.conversation_id, 0, None),
     "map_topic": lambda f, s: services.map_topic(f, s.conversation_id, 0, 1),
+    "exclude_from_math": lambda f, s: services.exclude_from_math(f, s.conversation_id, [0]),
+    "include_in_math": lambda f, s: services.include_in_math(f, s.conversation_id, [0]),
     "grant_role": lambda f, s: services.grant_role(
         f, s.conversation_id, f"{f}@example.org", "owner"
     ),

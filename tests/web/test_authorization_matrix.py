@@ -60,6 +60,7 @@ OWNER_ONLY = {
     "console.export_json",
     "console.export_polis_csv",
     "console.add_subcommittee",
+    "console.coordination:POST",  # moderators see the flagged sets, owners exclude them
 }
 # Participant pages anyone may open: the landing page, joining, the privacy notice.
 PUBLIC_PAGES = {"conversation_page", "join", "privacy_page", "static"}

@@ -16,6 +16,7 @@ from web.credentials import (
     participant_csrf_token,
     set_participant_cookies,
 )
+from web.extensions import limit_joins
 
 bp = APIBlueprint("participants", __name__, tag="Participants")
 
@@ -64,9 +65,10 @@ class Joined(Schema):
 
 
 @bp.post("/conversations/<conversation:conversation_id>/participants")
+@limit_joins()
 @access(
     PARTICIPANT_IF_ANY,
-    errors=[400, 403],
+    errors=[400, 403, 429],
     responses={200: "Already a participant here (a current token, or a proven known xid)"},
 )
 @bp.input(Admission, arg_name="admission")

@@ -13,6 +13,7 @@ parse the request, call one service and render; who may do what is the services'
     live           the opinion map, consensus, projector, and the JSON they poll
     agenda         the common agenda, its items and notes, follow-up rounds, snapshots
     topics         topics of the statements, subcommittees, mapping one to the other
+    coordination   coordinated voting: the flagged sets, excluding them from the math
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from web.console import (
     agenda,
     auth,
     conversations,
+    coordination,
     live,
     moderation,
     report,
@@ -57,7 +59,18 @@ bp = APIBlueprint(
     static_folder="static",
     enable_openapi=False,
 )
-for module in (auth, conversations, statements, moderation, sharing, live, report, agenda, topics):
+for module in (
+    auth,
+    conversations,
+    statements,
+    moderation,
+    sharing,
+    live,
+    report,
+    agenda,
+    topics,
+    coordination,
+):
     module.register(bp)
 bp.add_app_template_filter(group_label)
 bp.add_app_template_filter(console_time, "console_time")

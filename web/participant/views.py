@@ -16,7 +16,7 @@ from deliberation import services
 from deliberation.errors import DeliberationError, Forbidden, Invalid
 from deliberation.models import AccessMode, Conversation
 from web.credentials import csrf_cookie_name, issue_participant_token, participant_cookie_name
-from web.extensions import csrf, limiter
+from web.extensions import csrf, limit_joins, limiter
 from web.group_names import group_label
 from web.i18n import current_language
 from web.participant.identity import (
@@ -89,6 +89,9 @@ REFUSALS = {
     "vote_invalid": _l("That vote is not valid."),
     "form_expired": _l("The form expired. Go back, reload the page and try again."),
     "join_first": _l("Join the conversation first."),
+    "joins_busy": _l(
+        "Many people are joining from this network right now. Wait a minute and try again."
+    ),
     "confirm_delete": _l("Tick the box to confirm that your participation should be deleted."),
     **PAGE_MESSAGES,  # refused at the door: a NUL character, a body too large
 }
@@ -108,6 +111,7 @@ def conversation_page(conversation_id: str):
 
 
 @bp.post(CONVERSATION + "/join")
+@limit_joins(on_breach=lambda _limit: make_response(_error_page(429, "joins_busy")))
 def join(conversation_id: str):
     conversation = services.get_conversation(conversation_id)
     if current_reader(conversation_id) is not None:

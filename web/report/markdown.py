@@ -85,6 +85,7 @@ def _lines(report: PlenaryReport) -> list[str]:  # noqa: C901 - one section afte
         f"- {gettext('votes')}: {p.votes}",
         f"- {gettext('statements')}: {p.statements}",
         f"- {gettext('opinion groups')}: {len(report.groups)}",
+        f"- {_coordinated(p.coordinated_excluded)}: {p.coordinated_flagged}",
     ]
     if report.stability is not None:
         out.append(f"- {gettext('group stability (0 to 1)')}: {report.stability:.2f}")
@@ -205,3 +206,10 @@ def _lines(report: PlenaryReport) -> list[str]:  # noqa: C901 - one section afte
     else:
         out.append(gettext("No statement has been taken up as an agenda item yet."))
     return out
+
+
+def _coordinated(excluded: int) -> str:
+    return gettext(
+        "flagged for coordinated voting, %(excluded)s of them excluded from the math",
+        excluded=excluded,
+    )
