@@ -10,6 +10,7 @@ transaction (`deliberation.db.unit_of_work`).
 from deliberation.services.access import (
     allow_xids,
     allowed_xids,
+    conversation_of_invite,
     conversation_roles,
     create_invite_code,
     disallow_xid,
@@ -126,6 +127,7 @@ __all__ = [
     "change_password",
     "common_agenda",
     "conversation_for",
+    "conversation_of_invite",
     "conversation_roles",
     "conversations_of",
     "create_conversation",
