@@ -17,6 +17,7 @@ from deliberation.services.access import (
     grant_role,
     invite_codes,
     revoke_role,
+    sector_of_invite,
 )
 from deliberation.services.audit import audit_log, audit_trail
 from deliberation.services.common_agenda import CommonAgenda, common_agenda
@@ -166,6 +167,7 @@ __all__ = [
     "result_findings",
     "revoke_api_token",
     "revoke_role",
+    "sector_of_invite",
     "rotate_embedding_secret",
     "seed_statements",
     "set_statement_meta",

@@ -76,6 +76,19 @@ def conversation_of_invite(typed: str) -> str:
     return public_id
 
 
+def sector_of_invite(conversation: Conversation, typed: str | None) -> str | None:
+    """The sector a code of this conversation counts its holder in, or None (no such code, or
+    a code for any sector), so that the landing page does not ask what the code will decide."""
+    code = normalise_invite_code(typed)
+    if code is None:
+        return None
+    return db.session.scalar(
+        sa.select(InviteCode.sector).where(
+            InviteCode.conversation_id == conversation.id, InviteCode.code == code
+        )
+    )
+
+
 def invite_codes(facilitator_id: int, conversation_id: str) -> list[InviteCode]:
     conversation = find_conversation(conversation_id)
     require_role(facilitator_id, conversation, OWNER_ONLY)

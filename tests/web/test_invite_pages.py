@@ -48,6 +48,9 @@ def test_the_invite_link_counts_its_holder_in_the_sector_in_link_mode(
     html = landing.get_data(as_text=True)
     assert 'name="invite_code" autocomplete="off"' in html  # optional here: not `required`
     assert f'value="{comercio}"' in html
+    # The code decides the sector: the landing says so instead of asking.
+    assert "Tu código de invitación te cuenta en el sector: comercio." in html
+    assert 'name="sector"' not in html
 
     joined = client.post(
         page(conversation.public_id, "/join"),
@@ -72,7 +75,12 @@ def test_a_code_typed_on_the_landing_page_sets_the_sector(
 ):
     services.update_conversation(owner.id, conversation.public_id, {"access_mode": mode})
     landing = client.get(page(conversation.public_id))
-    assert 'id="invite_code"' in landing.get_data(as_text=True)
+    html = landing.get_data(as_text=True)
+    assert 'id="invite_code"' in html
+    if mode is AccessMode.LINK:  # without a code yet, the sector is asked as before
+        assert 'name="sector"' in html and 'name="invite_code" autocomplete' in html
+    else:
+        assert 'name="invite_code" required' in html
     typed = f"  {comercio[:4].upper()} {comercio[4:]} "
     joined = client.post(
         page(conversation.public_id, "/join"),

@@ -75,6 +75,9 @@ def test_sector_codes_typed_on_the_home_page_and_by_link_count_in_their_sector(
     expect(typed).to_have_url(f"{live_server.url}/c/{cid}?invite={code}")
     expect(typed.locator("#invite_code")).to_have_value(code)
     expect(typed.get_by_text("Código de invitación (opcional)")).to_be_visible()
+    expect(typed.locator("#code-sector")).to_have_text(
+        "Tu código de invitación te cuenta en el sector: comercio."
+    )
     screenshot(typed, "typed-code-landing")
     typed.get_by_role("button", name="Empezar a votar").click()
     expect(typed.get_by_text("Más fiscales e investigadores, no más soldados.")).to_be_visible()
