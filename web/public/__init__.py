@@ -1,8 +1,7 @@
 """Pages for anyone, with no conversation and no login: the home page, where someone who was
 given a conversation code or a sector's invite code (read out in the room, printed on a sheet)
-types it in, and the
-methods page, which explains in plain words every number Mesa shows and how it is computed
-(linked from the report and from the participants' results).
+types it in, and the methods page, which explains in plain words every number Mesa shows and
+how it is computed (linked from the report and from the participants' results).
 
 The home page lists no conversations: a link is how a conversation is shared, and a public
 list would invite strangers into a round-table that was meant for its invitees."""
