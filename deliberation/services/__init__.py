@@ -14,12 +14,14 @@ acts as `OPERATOR`. The web layer imports from this facade only, never the modul
 from deliberation.services.access import (
     allow_xids,
     allowed_xids,
+    conversation_of_invite,
     conversation_roles,
     create_invite_code,
     disallow_xid,
     grant_role,
     invite_codes,
     revoke_role,
+    sector_of_invite,
 )
 from deliberation.services.agenda import (
     AgendaItemView,
@@ -218,6 +220,7 @@ __all__ = [
     "close_follow_up_round",
     "common_agenda",
     "conversation_for",
+    "conversation_of_invite",
     "conversation_roles",
     "conversations_of",
     "create_conversation",
@@ -273,6 +276,7 @@ __all__ = [
     "result_findings",
     "revoke_api_token",
     "revoke_role",
+    "sector_of_invite",
     "rotate_embedding_secret",
     "seed_statements",
     "set_data_open",

@@ -55,6 +55,40 @@ def create_invite_code(
     return invite
 
 
+def normalise_invite_code(typed: str | None) -> str | None:
+    """A code as people type it from a printed sheet (spaces, capitals) as it is stored."""
+    code = "".join((typed or "").split()).lower()
+    return code or None
+
+
+def conversation_of_invite(typed: str) -> str:
+    """The public id of the conversation an invite code belongs to, for someone who typed the
+    code where a conversation code goes (the home page); `NotFound` if no conversation has it.
+    Nothing is counted: the code is used when the person joins."""
+    code = normalise_invite_code(typed)
+    public_id = code and db.session.scalar(
+        sa.select(Conversation.public_id)
+        .join(InviteCode, InviteCode.conversation_id == Conversation.id)
+        .where(InviteCode.code == code)
+    )
+    if not public_id:
+        raise NotFound("no conversation has this invite code", code="invite_not_found")
+    return public_id
+
+
+def sector_of_invite(conversation: Conversation, typed: str | None) -> str | None:
+    """The sector a code of this conversation counts its holder in, or None (no such code, or
+    a code for any sector), so that the landing page does not ask what the code will decide."""
+    code = normalise_invite_code(typed)
+    if code is None:
+        return None
+    return db.session.scalar(
+        sa.select(InviteCode.sector).where(
+            InviteCode.conversation_id == conversation.id, InviteCode.code == code
+        )
+    )
+
+
 def invite_codes(facilitator_id: int, conversation_id: str) -> list[InviteCode]:
     conversation = find_conversation(conversation_id)
     require_role(facilitator_id, conversation, OWNER_ONLY)

@@ -10,7 +10,7 @@ from deliberation.db import db, now_ms, unit_of_work
 from deliberation.errors import Conflict, Forbidden, Invalid
 from deliberation.identifiers import new_secret_token, token_digest
 from deliberation.models import AccessMode, Conversation, InviteCode, Participant, XidAllow
-from deliberation.services.access import MAX_XID_LENGTH, check_sector
+from deliberation.services.access import MAX_XID_LENGTH, check_sector, normalise_invite_code
 from deliberation.services.embedding import require_proven_xid
 from deliberation.services.lookup import (
     allocate_number,
@@ -45,7 +45,9 @@ def join_conversation(
     An xid counts only with the embedding site's signature (`xid_expires`, `xid_signature`;
     deliberation.services.embedding), checked before anything is looked up by it. The
     conversation's access mode then decides what else is needed: nothing (link), a valid invite
-    code (invite; the code's sector, if any, becomes the participant's), or an allow-listed xid.
+    code (invite), or an allow-listed xid. An invite code works in every mode: given, it must be
+    this conversation's, its sector (if any) becomes the participant's, and its use is counted
+    once per participant it admits (a returning xid is not counted again).
 
     A returning xid gets a fresh token for the same pid, and the token of the device it used
     before stops working: one device at a time per person. The site vouched for this person,
@@ -62,18 +64,31 @@ def join_conversation(
         require_open(conversation)
         if conversation.access_mode is AccessMode.XID:
             _require_allowed_xid(conversation, xid)
-        if conversation.access_mode is AccessMode.INVITE:
-            sector = _redeem_invite(conversation, invite_code) or check_sector(conversation, sector)
-        else:
-            sector = check_sector(conversation, sector)
+        invite_code = normalise_invite_code(invite_code)
+        if invite_code is None and conversation.access_mode is AccessMode.INVITE:
+            raise Forbidden("this conversation needs a valid invite code", code="invite_invalid")
 
         token = new_secret_token()
         returning = _participant_with_xid(conversation, xid) if xid else None
         if returning is not None:
+            # Already admitted (and counted, if a code admitted them): a code is still checked
+            # where the mode needs one, but counts again only if it gives them their sector.
+            if invite_code is not None:
+                invite = _invite_of(conversation, invite_code)
+                if returning.sector is None and invite.sector is not None:
+                    returning.sector = _count_use(invite)
             returning.token_digest = token_digest(token)
             return JoinedParticipant(
                 conversation.public_id, returning.pid, token, returning.sector, True
             )
+        if invite_code is not None:
+            # The code's sector wins over one picked on the landing page: it is what the
+            # facilitator handed to that sector, and what the sector counts are made of.
+            sector = _count_use(_invite_of(conversation, invite_code)) or check_sector(
+                conversation, sector
+            )
+        else:
+            sector = check_sector(conversation, sector)
         participant = Participant(
             conversation_id=conversation.id,
             pid=allocate_number(conversation, "next_pid"),
@@ -148,18 +163,31 @@ def _require_allowed_xid(conversation: Conversation, xid: str | None) -> None:
         raise Forbidden("this conversation admits only listed xids", code="xid_not_allowed")
 
 
-def _redeem_invite(conversation: Conversation, code: str | None) -> str | None:
-    """Count one use of the invite code and return its sector; `Forbidden` if not valid here."""
+def _invite_of(conversation: Conversation, code: str) -> InviteCode:
+    """The conversation's invite code `code`; `Forbidden` if it is not one of its codes."""
+    invite = db.session.scalar(
+        sa.select(InviteCode).where(
+            InviteCode.conversation_id == conversation.id, InviteCode.code == code
+        )
+    )
+    if invite is None:
+        raise Forbidden("that invite code is not valid here", code="invite_invalid")
+    return invite
+
+
+def _count_use(invite: InviteCode) -> str | None:
+    """Count one use of the code, in the database (two joins at once both count), and return
+    its sector. Called once per participant it admits, inside the join's transaction: a join
+    that fails afterwards counts nothing."""
     table = InviteCode.__table__
-    redeemed = db.session.execute(
+    db.session.execute(
         sa.update(table)
-        .where(table.c.conversation_id == conversation.id, table.c.code == (code or "").strip())
+        .where(table.c.id == invite.id)
         .values(used_count=table.c.used_count + 1)
-        .returning(table.c.sector)
-    ).first()
-    if redeemed is None:
-        raise Forbidden("this conversation needs a valid invite code", code="invite_invalid")
-    return redeemed.sector
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(invite, ["used_count"])
+    return invite.sector
 
 
 def _participant_with_xid(conversation: Conversation, xid: str) -> Participant | None:

@@ -62,8 +62,8 @@ def test_statements_and_logins_are_rate_limited(app, client, owner, conversation
     app.config["MESA_RATE_LIMIT_LOGIN"] = "2/minute"
     url = f"{API}/conversations/{conversation.public_id}/statements"
     headers = bearer(joined["token"])
-    assert client.post(url, json={"text": "Primera."}, headers=headers).status_code == 201
-    assert_refused(client.post(url, json={"text": "Segunda."}, headers=headers), 429)
+    assert client.post(url, json={"text": "Primera propuesta."}, headers=headers).status_code == 201
+    assert_refused(client.post(url, json={"text": "Segunda propuesta."}, headers=headers), 429)
 
     wrong = {"email": owner.email, "password": "not the password"}
     for _ in range(2):

@@ -39,7 +39,13 @@ class Admission(Schema):
             "under the conversation's embedding secret (see the README)"
         },
     )
-    invite_code = PlainText(validate=Length(max=64))
+    invite_code = PlainText(
+        validate=Length(max=64),
+        metadata={
+            "description": "A code from the console's Access page: counts the participant in "
+            "its sector, if it has one; required in invite mode, optional in the others"
+        },
+    )
     sector = PlainText(
         allow_none=True,
         validate=Length(max=100),

@@ -281,12 +281,16 @@ def _render(template: str, conversation: Conversation, status: int = 200, **cont
 
 
 def _landing(conversation: Conversation, error: DeliberationError | None = None):
+    code = request.values.get("invite_code") or request.args.get("invite")
+    code_sector = services.sector_of_invite(conversation, code)
     return _render(
         "landing.html",
         conversation,
         status=error.http_status if error else 200,
         error=REFUSALS.get(error.code) if error else None,
+        code_sector=code_sector,
         asks_sector=bool(conversation.stakeholder_sectors)
+        and code_sector is None
         and not _sector_asked_after_join(conversation),
     )
 

@@ -1,7 +1,7 @@
 """Pages for anyone, with no conversation and no login: the home page, where someone who was
-given a conversation code (read out in the room, printed on a sheet) types it in, and the
-methods page, which explains in plain words every number Mesa shows and how it is computed
-(linked from the report and from the participants' results).
+given a conversation code or a sector's invite code (read out in the room, printed on a sheet)
+types it in, and the methods page, which explains in plain words every number Mesa shows and
+how it is computed (linked from the report and from the participants' results).
 
 The home page lists no conversations: a link is how a conversation is shared, and a public
 list would invite strangers into a round-table that was meant for its invitees."""
@@ -11,6 +11,8 @@ from __future__ import annotations
 from flask import Blueprint, Flask, redirect, render_template, request, send_from_directory, url_for
 from werkzeug.exceptions import HTTPException
 
+from deliberation import services
+from deliberation.errors import NotFound
 from deliberation.identifiers import is_conversation_public_id
 from web.i18n import LANGUAGE_NAMES, LANGUAGE_PARAMETER, LANGUAGES, current_language
 
@@ -26,9 +28,17 @@ def home_page():
     if typed is None:
         return _render_home(typed="", invalid=False, status=200)
     code = "".join(typed.split()).lower()
-    if not is_conversation_public_id(code):
+    if is_conversation_public_id(code):
+        return redirect(url_for("participant.conversation_page", conversation_id=code))
+    # A printed invite sheet says "enter the code": people type it here too. Its conversation's
+    # landing page then joins them with it (deliberation.services.participants).
+    try:
+        conversation_id = services.conversation_of_invite(code)
+    except NotFound:
         return _render_home(typed=typed[:40], invalid=True, status=400)
-    return redirect(url_for("participant.conversation_page", conversation_id=code))
+    return redirect(
+        url_for("participant.conversation_page", conversation_id=conversation_id, invite=code)
+    )
 
 
 @bp.get(METHODS_PATH)
