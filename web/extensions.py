@@ -10,10 +10,16 @@ from flask_wtf.csrf import CSRFProtect
 from deliberation.db import db
 from web.rate_limits import (
     JOINS_SCOPE,
+    LOGIN_ADDRESS_SCOPE,
+    LOGIN_SCOPE,
     address_key,
     join_key,
     joins_exempt,
     joins_limit,
+    login_address_limit,
+    login_failed,
+    login_key,
+    login_limit,
     per_address_exempt,
     per_address_limit,
 )
@@ -54,4 +60,26 @@ def limit_joins(on_breach=None):
     )
 
 
-__all__ = ["csrf", "db", "limit_joins", "limiter", "login_manager", "migrate"]
+def limit_logins(exempt_when=None):
+    """The two login limits (web.rate_limits), shared by the console's form and the API: failed
+    attempts per email and address, and per address across accounts. Only failures count."""
+    per_email = limiter.shared_limit(
+        login_limit,
+        scope=LOGIN_SCOPE,
+        key_func=login_key,
+        exempt_when=exempt_when,
+        override_defaults=False,
+        deduct_when=login_failed,
+    )
+    per_address = limiter.shared_limit(
+        login_address_limit,
+        scope=LOGIN_ADDRESS_SCOPE,
+        key_func=address_key,
+        exempt_when=exempt_when,
+        override_defaults=False,
+        deduct_when=login_failed,
+    )
+    return lambda view: per_email(per_address(view))
+
+
+__all__ = ["csrf", "db", "limit_joins", "limit_logins", "limiter", "login_manager", "migrate"]

@@ -10,17 +10,8 @@ from deliberation import services
 from web.api.auth import FACILITATOR, PUBLIC, access
 from web.api.schemas import PlainText
 from web.credentials import bearer_token
-from web.extensions import limiter
+from web.extensions import limit_logins
 from web.facilitator_sessions import end_every_session, start_session
-from web.rate_limits import (
-    LOGIN_ADDRESS_SCOPE,
-    LOGIN_SCOPE,
-    address_key,
-    login_address_limit,
-    login_failed,
-    login_key,
-    login_limit,
-)
 
 bp = APIBlueprint("session", __name__, tag="Session")
 
@@ -44,20 +35,7 @@ class FacilitatorSession(Schema):
 
 
 @bp.post("/session")
-@limiter.shared_limit(
-    login_limit,
-    scope=LOGIN_SCOPE,
-    key_func=login_key,
-    override_defaults=False,
-    deduct_when=login_failed,
-)
-@limiter.shared_limit(
-    login_address_limit,
-    scope=LOGIN_ADDRESS_SCOPE,
-    key_func=address_key,
-    override_defaults=False,
-    deduct_when=login_failed,
-)
+@limit_logins()
 @access(PUBLIC, errors=[400, 403, 429])
 @bp.input(Login, arg_name="login")
 @bp.output(FacilitatorSession)

@@ -11,17 +11,8 @@ from deliberation import services
 from deliberation.errors import Forbidden, Invalid
 from web.console.forms import LoginForm, PasswordForm
 from web.console.pages import facilitator_id, flash_form_errors
-from web.extensions import limiter
+from web.extensions import limit_logins
 from web.facilitator_sessions import end_every_session, renew_session, start_session
-from web.rate_limits import (
-    LOGIN_ADDRESS_SCOPE,
-    LOGIN_SCOPE,
-    address_key,
-    login_address_limit,
-    login_failed,
-    login_key,
-    login_limit,
-)
 
 
 def register(bp: Blueprint) -> None:
@@ -59,22 +50,7 @@ def _login_limited() -> bool:
     return request.method != "POST"
 
 
-@limiter.shared_limit(
-    login_limit,
-    scope=LOGIN_SCOPE,
-    key_func=login_key,
-    exempt_when=_login_limited,
-    override_defaults=False,
-    deduct_when=login_failed,
-)
-@limiter.shared_limit(
-    login_address_limit,
-    scope=LOGIN_ADDRESS_SCOPE,
-    key_func=address_key,
-    exempt_when=_login_limited,
-    override_defaults=False,
-    deduct_when=login_failed,
-)
+@limit_logins(exempt_when=_login_limited)
 def login():
     form = LoginForm(next=request.args.get("next", ""))
     if current_user.is_authenticated and request.method == "GET":
