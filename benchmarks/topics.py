@@ -272,7 +272,9 @@ def _precision_recall(predicted: np.ndarray, truth: np.ndarray) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.topics", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--quick", action="store_true", help="2,000 synthetic statements")
     args = parser.parse_args(argv)
     for table in run(Options(quick=args.quick)).tables:
