@@ -45,6 +45,7 @@ VOTED_SHARE = (0.6, 0.9)  # each participant votes on a random 60–90% of the s
 CONVICTION = (0.8, 1.0)  # 1 votes with the group's probabilities, 0 would vote at random
 SECONDS_TO_READ = 4.0  # a vote takes this much plus an exponential wait with the mean below
 MEAN_SECONDS_TO_DECIDE = 9.0
+PROGRESS_STEPS = 10  # progress lines while the evening is replayed
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,7 @@ def load_demo(
     seed: int = 0,
     participants: int = 240,
     report: Callable[[str], None] = print,
+    progress: Callable[[str], None] | None = None,
 ) -> str:
     """Create the demo conversation with a simulated evening of votes; its public id.
 
@@ -181,6 +183,8 @@ def load_demo(
     one transaction, so an interrupted load leaves nothing behind. Times are simulated: the
     session ends now. `report` receives progress lines, and the demo facilitator's password
     when it is generated (set MESA_DEMO_PASSWORD in the app's config or environment to choose it).
+    `progress`, when given, receives a line now and then while the evening is simulated, for a
+    long load's operator to watch (the command sends it to stderr, `report` to stdout).
     """
     scenario = read_scenario(path)
     facilitator_id = _demo_facilitator(report)
@@ -194,7 +198,7 @@ def load_demo(
         with simulated_clock(session_start_ms - SEEDS_BEFORE_SESSION_MS):
             conversation_id, tids = _write_conversation(facilitator_id, scenario, seed)
         evening = simulate_evening(scenario, seed=seed, participants=participants)
-        n_votes = _replay_evening(conversation_id, tids, evening, session_start_ms)
+        n_votes = _replay_evening(conversation_id, tids, evening, session_start_ms, progress)
     report(
         f"Loaded the demo conversation {conversation_id}: {len(tids)} statements, "
         f"{len(evening)} participants, {n_votes} votes"
@@ -268,18 +272,26 @@ def _replay_evening(
     tids: list[int],
     evening: list[SimulatedParticipant],
     session_start_ms: int,
+    progress: Callable[[str], None] | None = None,
 ) -> int:
-    """Join and vote in time order, each at its simulated time; the number of votes cast."""
+    """Join and vote in time order, each at its simulated time; the number of votes cast.
+
+    `progress` hears of every PROGRESS_STEPS-th arrival and of the last one: enough to see a
+    load of thousands move, few enough not to flood a terminal."""
     events = []  # (ms after the session started, participant, statement index or -1 to join, vote)
     for person, participant in enumerate(evening):
         events.append((participant.arrival_ms, person, -1, 0))
         events.extend((at_ms, person, index, vote) for index, vote, at_ms in participant.votes)
     events.sort()
+    step = max(1, len(evening) // PROGRESS_STEPS)
     pids: dict[int, int] = {}
     for at_ms, person, index, vote in events:
         with simulated_clock(session_start_ms + at_ms):
             if index < 0:
                 pids[person] = join_conversation(conversation_id, sector=evening[person].sector).pid
+                arrived = len(pids)
+                if progress is not None and (arrived % step == 0 or arrived == len(evening)):
+                    progress(f"simulating participant {arrived:,} of {len(evening):,}")
             else:
                 cast_vote(conversation_id, pids[person], tids[index], vote)
     return len(events) - len(evening)

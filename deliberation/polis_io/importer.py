@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,6 +57,9 @@ POLIS_ATTRIBUTION = (
 )
 
 _MODERATION = {value: state for state, value in MODERATED.items()}
+# Votes are written, and their progress reported, this many rows at a time.
+PROGRESS_ROWS = 100_000
+Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,7 @@ def import_polis_export(
     attribution: str | None = POLIS_ATTRIBUTION,
     math_seed: int | None = None,
     max_file_bytes: int = MAX_FILE_BYTES,
+    progress: Progress | None = None,
 ) -> ImportedConversation:
     """Create a conversation from a Polis export folder (see `reading.read_polis_export`).
 
@@ -82,6 +87,9 @@ def import_polis_export(
     names a facilitator who becomes its owner. `attribution` is required: Polis data is
     CC BY 4.0. A file over `max_file_bytes` is refused. Raises `InputError` for a malformed
     file (too large, not UTF-8, or broken), `Invalid`/`NotFound` for bad options.
+    `progress`, when given, hears what is being written ("writing votes… 200,000 of
+    1,000,000"): a large export takes minutes, and its operator should see it move. Nothing is
+    said before the export has been read, so a refused file's error is the first line.
     """
     imported_ms = now_ms()
     export = read_polis_export(path, undated_ms=imported_ms, max_file_bytes=max_file_bytes)
@@ -96,6 +104,11 @@ def import_polis_export(
     if not settings["attribution"]:
         raise Invalid("imported Polis data needs an attribution (CC BY 4.0)")
     latest = _latest_votes(export.history)
+    say = progress or (lambda _line: None)
+    say(
+        f"read {len(export.participant_ids):,} participants, {len(export.statements):,} "
+        f"statements and {len(export.history):,} votes from {export.name}"
+    )
     with unit_of_work() as session:
         owner = _owner(owner_email)
         conversation = Conversation(
@@ -111,8 +124,8 @@ def import_polis_export(
         _insert_participants(conversation.id, export, imported_ms)
         _insert_statements(conversation.id, export.statements)
         _refresh_statistics()
-        _insert_votes(VoteRecord, conversation.id, export.history)
-        _insert_votes(LatestVote, conversation.id, latest)
+        _insert_votes(VoteRecord, conversation.id, export.history, say, "votes")
+        _insert_votes(LatestVote, conversation.id, latest, say, "standing votes")
         if owner is not None:
             session.add(
                 ConversationRole(
@@ -132,6 +145,7 @@ def import_polis_export(
             "conversation.import",
             {"source": export.name, "format": "polis", **vars(counts)},
         )
+        say("committing…")
     return counts
 
 
@@ -226,13 +240,24 @@ def _insert_statements(conversation_pk: int, statements: tuple[PolisStatement, .
     _bulk_insert(Statement, columns, rows)
 
 
-def _insert_votes(model: type[VoteRecord | LatestVote], conversation_pk: int, votes) -> None:
+def _insert_votes(
+    model: type[VoteRecord | LatestVote], conversation_pk: int, votes, say: Progress, what: str
+) -> None:
+    """The votes in slices of PROGRESS_ROWS rows, saying how far along after each."""
     columns = (votes.participant_ids, votes.statement_ids, votes.votes, votes.timestamps)
-    _bulk_insert(
-        model,
-        ("conversation_id", "pid", "tid", "vote", "created_ms"),
-        [(conversation_pk, *row) for row in zip(*(c.tolist() for c in columns), strict=True)],
-    )
+    total = len(votes.votes)
+    for start in range(0, total, PROGRESS_ROWS):
+        stop = min(start + PROGRESS_ROWS, total)
+        say(f"writing {what}… {start:,} of {total:,}")
+        _bulk_insert(
+            model,
+            ("conversation_id", "pid", "tid", "vote", "created_ms"),
+            [
+                (conversation_pk, *row)
+                for row in zip(*(c[start:stop].tolist() for c in columns), strict=True)
+            ],
+        )
+    say(f"writing {what}… {total:,} of {total:,}")
 
 
 def _refresh_statistics() -> None:

@@ -66,6 +66,7 @@ from deliberation.services.facilitators import (
     facilitator_for_api_token,
     get_facilitator,
     issue_api_token,
+    reset_password,
     revoke_api_token,
 )
 from deliberation.services.findings import result_findings
@@ -273,6 +274,7 @@ __all__ = [
     "purge_expired",
     "record_math_result",
     "report_ids",
+    "reset_password",
     "result_findings",
     "revoke_api_token",
     "revoke_role",

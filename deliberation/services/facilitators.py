@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -12,6 +13,7 @@ from deliberation.db import db, now_ms, unit_of_work
 from deliberation.errors import Conflict, Forbidden, Invalid, NotFound
 from deliberation.identifiers import new_secret_token, token_digest
 from deliberation.models import ApiToken, Facilitator
+from deliberation.services.authorization import OPERATOR, Caller
 
 MIN_PASSWORD_LENGTH = 10
 # werkzeug's default (scrypt). Apps may set PASSWORD_HASH_METHOD: the tests pick a cheap one.
@@ -67,6 +69,32 @@ def change_password(facilitator_id: int, current_password: str, new_password: st
         facilitator.password_hash = _hash_password(new_password)
         # Whoever holds a copy of an old session (a laptop left logged in) is out.
         facilitator.session_version += 1
+
+
+def reset_password(caller: Caller, email: str, new_password: str | None = None) -> str:
+    """Set a facilitator's password without the current one; the password now in force.
+
+    The way out for a facilitator who forgot theirs, so only the operator at the server's
+    command line may do it (a facilitator changes their own with `change_password`). A random
+    password is chosen when none is given; it is returned to be shown once, as only its hash
+    is stored. Every console session of the account ends, on every device: whoever knew the
+    old password may be logged in somewhere.
+    """
+    if caller is not OPERATOR:
+        raise Forbidden("only the operator resets a password", code="operator_only")
+    email = normalise_email(email)
+    password = secrets.token_urlsafe(12) if new_password is None else new_password
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(
+            f"a password needs at least {MIN_PASSWORD_LENGTH} characters", code="password_short"
+        )
+    with unit_of_work() as session:
+        facilitator = session.scalar(sa.select(Facilitator).where(Facilitator.email == email))
+        if facilitator is None:
+            raise NotFound(f"no facilitator {email}", code="facilitator_not_found")
+        facilitator.password_hash = _hash_password(password)
+        facilitator.session_version += 1
+    return password
 
 
 def end_facilitator_sessions(facilitator_id: int) -> None:

@@ -6,7 +6,7 @@ services (or the worker) as the web views do, and a refusal of theirs ends the c
 "Error: <reason>" and exit code 1. They live in `web`, not `deliberation`, because they are an
 interface to the domain like the pages, and `report` needs the report page's template.
 
-    accounts   create-facilitator
+    accounts   create-facilitator, reset-password
     agenda     agenda: the common agenda of the newest stored result
     demo       load-demo: the demo round-table conversation
     polis      import-polis, export: Polis's export formats
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from web.commands.accounts import create_facilitator_command
+from web.commands.accounts import create_facilitator_command, reset_password_command
 from web.commands.agenda import agenda_command
 from web.commands.demo import load_demo_command
 from web.commands.polis import export_command, import_polis_command
@@ -33,6 +33,7 @@ from web.commands.worker import worker_command
 
 COMMANDS = (
     create_facilitator_command,
+    reset_password_command,
     agenda_command,
     load_demo_command,
     import_polis_command,

@@ -19,6 +19,7 @@ from deliberation.polis_io.importer import POLIS_ATTRIBUTION, import_polis_expor
 from deliberation.polis_io.reading import MAX_FILE_BYTES
 from deliberation.services import OPERATOR
 from web.commands.base import operator_command
+from web.commands.progress import progress_line
 
 EXIT_INPUT = 2
 
@@ -47,7 +48,7 @@ def import_polis_command(
 
     PATH holds votes.csv and comments.csv (and summary.csv), or only participants-votes.csv.
     Polis's statement and participant numbers and the whole vote history are kept. The new
-    conversation's id is printed alone on the last line.
+    conversation's id is printed alone on the last line; progress goes to stderr.
     """
     started = time.perf_counter()
     try:
@@ -57,6 +58,7 @@ def import_polis_command(
             owner_email=owner,
             attribution=attribution,
             max_file_bytes=max_file_mb * 1024 * 1024,
+            progress=progress_line,
         )
     except InputError as problem:
         click.echo(f"error: {problem}", err=True)

@@ -14,6 +14,7 @@ from deliberation.report import LANGUAGES, plenary_report
 from deliberation.report.exports import report_csv, report_json
 from deliberation.services import OPERATOR
 from web.commands.base import operator_command
+from web.commands.progress import progress_line
 from web.report.markdown import report_markdown
 from web.report.pdf import INSTALL_HINT, ChromiumMissing, PrintFailed, print_to_pdf
 from web.report.render import render_printable
@@ -58,13 +59,14 @@ def report_command(
 ):
     """Write the plenary report of a conversation: participation, the common agenda with its
     intervals, the opinion groups, what divides, what is uncertain, the agenda items and the
-    snapshot hash."""
+    snapshot hash. The file's path is printed on stdout; progress goes to stderr."""
     if report_format == "pdf" and chromium is not None and not chromium.is_file():
         click.echo(f"error: no Chromium at {chromium}. {INSTALL_HINT}", err=True)
         sys.exit(EXIT_NO_CHROMIUM)
     report = plenary_report(OPERATOR, conversation_id, language)
     try:
         if report_format == "pdf":
+            progress_line("printing the PDF with Chromium…")
             print_to_pdf(
                 render_printable(report, standalone=True), out, str(chromium) if chromium else None
             )
