@@ -15,7 +15,7 @@ from deliberation.services.agenda import promote_statement, withdraw_agenda_item
 from tests.deliberation.conftest import join
 
 
-def _two_camps(owner, conversation, seeds, size=12):
+def two_camps(owner, conversation, seeds, size=12):
     """`size` participants in each of two camps: all agree on seed 0, they split on seeds 1
     and 2. One more participant submits a statement (left in the queue) and votes on it alone;
     an accepted seed 3 gets that one vote only."""
@@ -51,7 +51,7 @@ def _state():
 def test_candidates_are_accepted_statements_with_enough_votes_in_every_group(
     owner, conversation, seeds
 ):
-    queued, lonely = _two_camps(owner, conversation, seeds)
+    queued, lonely = two_camps(owner, conversation, seeds)
     cid = conversation.public_id
     services.set_statement_meta(owner.id, cid, seeds[2], True)
     ranking = services.agenda_candidates(owner.id, cid)

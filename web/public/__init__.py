@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, redirect, render_template, request, send_from_directory, url_for
 from werkzeug.exceptions import HTTPException
 
+from deliberation import services
 from deliberation.identifiers import is_conversation_public_id
 from web.i18n import LANGUAGE_NAMES, LANGUAGE_PARAMETER, LANGUAGES, current_language
 
@@ -36,6 +37,7 @@ def methods_page():
     page = render_template(
         "public/methods.html",
         language=current_language(),
+        min_group_votes=services.MIN_GROUP_VOTES,
         language_links=_language_links("public.methods_page"),
     )
     return page, 200, {"Cache-Control": "public, max-age=3600"}
