@@ -73,12 +73,17 @@ def test_promoting_withdrawing_and_closing_a_round_ask_for_confirmation(
     client, owner, conversation, seeds
 ):
     cid = conversation.public_id
-    two_camps(owner, conversation, seeds)  # two groups of twelve: seeds are candidates
+    _, lonely = two_camps(owner, conversation, seeds)  # two groups of twelve
     services.promote_statement(owner.id, cid, seeds[0])
     services.open_follow_up_round(owner.id, cid, "seis meses")
     log_in(client, owner.email)
     agenda = client.get(f"{CONSOLE}/c/{cid}/agenda?lang=es").get_data(as_text=True)
     assert f'data-confirm="¿Llevar la afirmación {seeds[1]} a la agenda' in agenda
+    assert re.search(
+        rf'data-tid="{lonely}" data-reason="too_few_votes">.*?Muy pocos votos en el grupo [AB]<',
+        agenda,
+        re.S,
+    )
     assert f'data-confirm="¿Retirar la afirmación {seeds[0]} de la agenda?' in agenda
     follow_up = client.get(f"{CONSOLE}/c/{cid}/follow-up?lang=es").get_data(as_text=True)
     assert 'data-confirm="¿Cerrar la ronda?' in follow_up
