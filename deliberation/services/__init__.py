@@ -30,8 +30,15 @@ from deliberation.services.agenda import (
     list_agenda_items,
     promote_statement,
     update_agenda_item,
+    withdraw_agenda_item,
 )
-from deliberation.services.agenda_candidates import AgendaCandidates, agenda_candidates
+from deliberation.services.agenda_candidates import (
+    MIN_GROUP_VOTES,
+    AgendaCandidates,
+    HeldBack,
+    HeldBackReason,
+    agenda_candidates,
+)
 from deliberation.services.agenda_model import AgendaStatement
 from deliberation.services.audit import audit_log, audit_trail
 from deliberation.services.authorization import MODERATION_ROLES, OPERATOR, OWNER_ONLY, Caller
@@ -188,7 +195,10 @@ __all__ = [
     "CoordinationReview",
     "IssuedToken",
     "JoinedParticipant",
+    "HeldBack",
+    "HeldBackReason",
     "LiveStamp",
+    "MIN_GROUP_VOTES",
     "MODERATION_ROLES",
     "NextStatement",
     "OPERATOR",
@@ -290,6 +300,7 @@ __all__ = [
     "submit_statement",
     "translate_statement",
     "update_agenda_item",
+    "withdraw_agenda_item",
     "update_conversation",
     "xid_signature",
     "verify_snapshot",

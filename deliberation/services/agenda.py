@@ -28,7 +28,9 @@ from deliberation.models import (
     AgendaNote,
     AgendaStatus,
     Conversation,
+    FollowUpRound,
     GovernmentLevel,
+    ModerationState,
     Statement,
 )
 from deliberation.services.audit import record_audit
@@ -98,7 +100,9 @@ def promote_statement(
 ) -> AgendaItem:
     """Put a statement on the common agenda, as a proposed item. Once per statement.
 
-    A rejected statement cannot be promoted: the table never saw it.
+    Only an accepted, non-meta statement can be promoted: one still waiting for moderation
+    may yet be rejected, a rejected one the table never saw, and a meta statement is about the
+    conversation, not a commitment. Each refusal is a 400 with its own code; nothing changes.
     """
     fields = _clean_fields(
         {
@@ -112,8 +116,7 @@ def promote_statement(
         conversation = find_conversation(conversation_id, lock=True)
         require_role(facilitator_id, conversation, MODERATION_ROLES)
         statement = find_statement(conversation, tid)
-        if statement.moderation.value == "rejected":
-            raise Invalid(f"statement {tid} was rejected", code="statement_rejected")
+        _require_promotable(statement)
         if _item_for(conversation, tid) is not None:
             raise Conflict(f"statement {tid} is on the agenda already", code="agenda_item_exists")
         if not fields["subcommittee"]:
@@ -137,6 +140,63 @@ def promote_statement(
             {"tid": tid, "item": item.id, **_audit_values(fields)},
         )
     return item
+
+
+def _require_promotable(statement: Statement) -> None:
+    if statement.moderation == ModerationState.REJECTED:
+        raise Invalid(f"statement {statement.tid} was rejected", code="statement_rejected")
+    if statement.moderation != ModerationState.ACCEPTED:
+        raise Invalid(
+            f"statement {statement.tid} is waiting for moderation",
+            code="statement_not_moderated",
+        )
+    if statement.is_meta:
+        raise Invalid(f"statement {statement.tid} is a meta statement", code="statement_is_meta")
+
+
+def withdraw_agenda_item(facilitator_id: int, conversation_id: str, tid: int, reason: str) -> None:
+    """Take an item off the agenda, with the reason why. The row and its notes are deleted (so
+    the item leaves the agenda, the report and any open follow-up round, and the statement may
+    be promoted again later); the audit log keeps the whole item, its notes and the reason.
+    A closed round keeps its questions: it is the record of what was asked then.
+    """
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise Invalid("say why the item is withdrawn", code="reason_required")
+    if len(reason) > MAX_NOTE_LENGTH:
+        raise Invalid(f"a reason has at most {MAX_NOTE_LENGTH} characters", code="reason_too_long")
+    with unit_of_work() as session:
+        conversation, item = _locked_item(facilitator_id, conversation_id, tid)
+        withdrawn = {
+            "tid": item.tid,
+            "item": item.id,
+            "status": item.status.value,
+            **_audit_values({name: getattr(item, name) for name in EDITABLE_FIELDS}),
+            "notes": [
+                {"noted_on": note.noted_on.isoformat(), "text": note.text} for note in item.notes
+            ],
+            "open_rounds": _leave_open_rounds(conversation, tid),
+        }
+        session.delete(item)
+        record_audit(conversation, facilitator_id, "agenda.withdraw", withdrawn, reason=reason)
+
+
+def _leave_open_rounds(conversation: Conversation, tid: int) -> list[int]:
+    """Drop `tid` from the open follow-up round's questions; the ids of the rounds changed.
+
+    Answers already given stay stored (nothing a participant said is deleted), outside the
+    round's questions, so no page or comparison reads them."""
+    changed = []
+    for round_ in db.session.scalars(
+        sa.select(FollowUpRound).where(
+            FollowUpRound.conversation_id == conversation.id,
+            FollowUpRound.closed_ms.is_(None),
+        )
+    ):
+        if tid in round_.tids:
+            round_.tids = [t for t in round_.tids if t != tid]
+            changed.append(round_.id)
+    return changed
 
 
 def update_agenda_item(

@@ -37,7 +37,9 @@ def planted_session(owner):
     for person in range(16):
         camp = person % 2
         pid = services.join_conversation(cid, sector=SECTORS[camp]).pid
-        for tid, vote in enumerate((1, 1 if camp == 0 else -1, 1 if person % 4 else -1)):
+        # Every group must have 5+ votes on a statement for it to be a candidate (issue 14
+        # point 3): a few dissenters on statement 2 would form a group of four and hold all back.
+        for tid, vote in enumerate((1, 1 if camp == 0 else -1, 1)):
             services.cast_vote(cid, pid, tid, vote)
     return conversation
 
@@ -63,6 +65,14 @@ def test_promote_move_open_a_round_revote_and_see_before_after(
     # The facilitator logs in and opens the agenda page.
     desk_context = browser.new_context(viewport=DESKTOP, locale="en-US")
     desk = desk_context.new_page()
+    # Promoting, withdrawing and closing a round ask for confirmation (issue 14 point 3).
+    confirmations: list[str] = []
+
+    def confirm(dialog):
+        confirmations.append(dialog.message)
+        dialog.accept()
+
+    desk.on("dialog", confirm)
     base = f"{live_server.url}/console"
     desk.goto(f"{base}/login")
     desk.get_by_label("Email").fill(owner.email)
@@ -80,6 +90,7 @@ def test_promote_move_open_a_round_revote_and_see_before_after(
     row.get_by_placeholder("Subcommittee").fill("Acceso a la justicia")
     row.get_by_role("button", name="Promote to agenda").click()
     expect(desk.get_by_text("Statement 0 is on the agenda.")).to_be_visible()
+    assert confirmations == ["Put statement 0 on the agenda as a commitment of the table?"]
     item = desk.locator("#item-0")
     expect(item.locator("[data-status]")).to_have_text("Proposed")
     expect(desk.locator("h3.subcommittee")).to_have_text("Acceso a la justicia")
@@ -88,7 +99,7 @@ def test_promote_move_open_a_round_revote_and_see_before_after(
     item.get_by_role("button", name="Move to: Agreed").click()
     expect(desk.locator("#item-0 [data-status]")).to_have_text("Agreed")
     item = desk.locator("#item-0")
-    item.locator("summary").click()
+    item.get_by_text("Edit commitment").click()
     item.get_by_label("Responsible body").fill("Fiscalía General de la República")
     item.get_by_label("Government level").select_option("federal")
     item.get_by_role("button", name="Save").click()
@@ -160,6 +171,21 @@ def test_promote_move_open_a_round_revote_and_see_before_after(
     phone.goto(live_server.conversation_url(cid))
     expect(phone.get_by_role("heading", name="You have voted on everything")).to_be_visible()
     expect(phone.get_by_role("link", name="Answer the follow-up")).to_have_count(0)
+    assert confirmations[-1] == "Close the round? Participants can no longer answer it."
+
+    # Withdraw the item, with a reason: it leaves the agenda; the audit log keeps why.
+    desk.goto(f"{base}/c/{cid}/agenda")
+    item = desk.locator("#item-0")
+    item.get_by_text("Withdraw from the agenda").click()
+    item.get_by_label("Why it is withdrawn (kept in the audit log)").fill(
+        "Lo retomará la plenaria."
+    )
+    item.get_by_role("button", name="Withdraw", exact=True).click()
+    expect(desk.get_by_text("Statement 0 is off the agenda.")).to_be_visible()
+    expect(desk.locator("#item-0")).to_have_count(0)
+    assert confirmations[-1].startswith("Take statement 0 off the agenda?")
+    fresh_session()
+    assert database.session.scalar(sa.select(sa.func.count()).select_from(AgendaItem)) == 0
 
     desk_context.close()
     phone_context.close()

@@ -14,6 +14,7 @@ POSTS = [
     ("agenda/0/status", {"status": "agreed"}),
     ("agenda/0/edit", {"item0-subcommittee": "x"}),
     ("agenda/0/notes", {"text": "x"}),
+    ("agenda/0/withdraw", {"reason": "x"}),
     ("snapshots", {"label": "x"}),
     ("follow-up/open", {"label": "x"}),
     ("follow-up/close", {"round_id": "1"}),
@@ -57,6 +58,7 @@ def test_a_refused_move_is_flashed_in_spanish_and_changes_nothing(
     response = post(client, f"{CONSOLE}/c/{cid}/agenda/0/status", {"status": "done"})
     assert response.status_code == 302
     page = client.get(f"{CONSOLE}/c/{cid}/agenda?lang=es").get_data(as_text=True)
-    assert "No se hizo:" in page and "Llevar a la agenda" in page
+    # Seeds nobody voted on are not candidates (issue 14 point 3): held back, in Spanish.
+    assert "No se hizo:" in page and "Aún no son candidatos" in page
     assert services.audit_trail(owner.id, cid)[-1].action == "agenda.promote"
     assert _rows()[0] == [(0, "proposed")]

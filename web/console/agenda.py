@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from deliberation import services
 from deliberation.errors import DeliberationError, Forbidden
 from web.console.agenda_forms import (
+    HELD_BACK_LABELS,
     LEVEL_LABELS,
     STATUS_LABELS,
     AgendaItemForm,
@@ -24,6 +25,7 @@ from web.console.agenda_forms import (
     RoundForm,
     SnapshotForm,
     StatusForm,
+    WithdrawForm,
 )
 from web.console.pages import facilitator_id, flash_form_errors
 from web.i18n import current_language
@@ -37,6 +39,7 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule(f"{C}/agenda/<tid:tid>/edit", view_func=edit_item, methods=["POST"])
     bp.add_url_rule(f"{C}/agenda/<tid:tid>/status", view_func=move_item, methods=["POST"])
     bp.add_url_rule(f"{C}/agenda/<tid:tid>/notes", view_func=add_note, methods=["POST"])
+    bp.add_url_rule(f"{C}/agenda/<tid:tid>/withdraw", view_func=withdraw_item, methods=["POST"])
     bp.add_url_rule(f"{C}/snapshots", view_func=take_snapshot, methods=["POST"])
     bp.add_url_rule(f"{C}/follow-up", view_func=follow_up_page)
     bp.add_url_rule(f"{C}/follow-up/open", view_func=open_round, methods=["POST"])
@@ -60,6 +63,8 @@ def agenda_page(conversation_id: str):
         item_count=len(items),
         status_labels=STATUS_LABELS,
         level_labels=LEVEL_LABELS,
+        held_back_labels=HELD_BACK_LABELS,
+        withdraw_form=WithdrawForm(),
         promote_form=PromoteForm(),
         item_form=AgendaItemForm,
         status_form=StatusForm(),
@@ -138,6 +143,21 @@ def add_note(conversation_id: str, tid: int):
         )
     else:
         flash_form_errors(form)
+    return _back("console.agenda_page", conversation_id, f"item-{tid}")
+
+
+def withdraw_item(conversation_id: str, tid: int):
+    _require_facilitator(conversation_id)
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        _attempt(
+            lambda: services.withdraw_agenda_item(
+                facilitator_id(), conversation_id, tid, form.reason.data
+            ),
+            _("Statement %(tid)s is off the agenda.", tid=tid),
+        )
+        return _back("console.agenda_page", conversation_id, "agenda-items")
+    flash_form_errors(form)
     return _back("console.agenda_page", conversation_id, f"item-{tid}")
 
 

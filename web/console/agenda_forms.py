@@ -28,6 +28,14 @@ STATUS_LABELS = {
     "evaluated": _l("Evaluated"),
 }
 
+# Why a statement is not among the candidates (services.HeldBackReason values).
+HELD_BACK_LABELS = {
+    "awaiting_moderation": _l("Waiting for moderation"),
+    "meta": _l("Meta statement: about the conversation, not a commitment"),
+    "too_few_votes": _l("Too few votes in group %(group)s"),
+    "not_in_result": _l("Not in the results yet"),
+}
+
 
 class PromoteForm(FlaskForm):
     # A statement id fits the database's integer column; beyond it the query itself fails.
@@ -53,6 +61,13 @@ class AgendaItemForm(FlaskForm):
 class StatusForm(FlaskForm):
     status = HiddenField(validators=[DataRequired()])
     reason = StringField(_l("Why (kept in the audit log)"), validators=[Length(max=1000)])
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why it is withdrawn (kept in the audit log)"),
+        validators=[DataRequired(), Length(max=10_000)],
+    )
 
 
 class NoteForm(FlaskForm):

@@ -46,6 +46,7 @@ def methods_page():
     page = render_template(
         "public/methods.html",
         language=current_language(),
+        min_group_votes=services.MIN_GROUP_VOTES,
         language_links=_language_links("public.methods_page"),
     )
     return page, 200, {"Cache-Control": "public, max-age=3600"}
