@@ -43,13 +43,13 @@ class ParticipantClaim:
     secret: str
 
 
-def _signing_keys() -> list[str | bytes]:
+def signing_keys() -> list[str | bytes]:
     """Oldest first: itsdangerous signs with the last key and accepts any of them."""
     return [*(current_app.config.get("SECRET_KEY_FALLBACKS") or []), current_app.secret_key]
 
 
 def issue_participant_token(conversation_id: str, pid: int, secret: str) -> str:
-    serializer = URLSafeSerializer(_signing_keys(), salt=_TOKEN_SALT)
+    serializer = URLSafeSerializer(signing_keys(), salt=_TOKEN_SALT)
     return PARTICIPANT_TOKEN_PREFIX + serializer.dumps([conversation_id, pid, secret])
 
 
@@ -61,7 +61,7 @@ def read_participant_token(token: str) -> ParticipantClaim | None:
     """The claim of a genuine participant token; None for anything forged or malformed."""
     if not is_participant_token(token):
         return None
-    serializer = URLSafeSerializer(_signing_keys(), salt=_TOKEN_SALT)
+    serializer = URLSafeSerializer(signing_keys(), salt=_TOKEN_SALT)
     try:
         conversation_id, pid, secret = serializer.loads(token[len(PARTICIPANT_TOKEN_PREFIX) :])
     except (BadSignature, ValueError, TypeError):
@@ -80,7 +80,7 @@ def participant_csrf_token(token: str) -> str:
 def participant_csrf_matches(token: str, presented: str | None) -> bool:
     if not presented:
         return False
-    return any(hmac.compare_digest(_csrf_digest(key, token), presented) for key in _signing_keys())
+    return any(hmac.compare_digest(_csrf_digest(key, token), presented) for key in signing_keys())
 
 
 def _csrf_digest(key: str | bytes, token: str) -> str:

@@ -48,11 +48,6 @@ def moment(ms: int | None, zone_name: str | None) -> str:
     return f"{when:%Y-%m-%d %H:%M} {when.tzname()}"
 
 
-def iso_moment(ms: int | None, zone_name: str | None) -> str:
-    """ISO 8601 with the zone's offset ("2026-12-04T14:46:05-07:00"), for exports."""
-    return "" if ms is None else local(ms, zone_name).isoformat(timespec="seconds")
-
-
 def clock(ms: int, zone_name: str | None, bucket_ms: int) -> str:
     """An axis tick: the time of day, or the date for buckets of a day or more."""
     when = local(ms, zone_name)

@@ -91,8 +91,10 @@ def _compress_and_cache(response: Response) -> Response:
     path = _file_for(request.endpoint, (request.view_args or {}).get("filename", ""))
     if path is None:
         return response
-    mtime_ns = os.stat(path).st_mtime_ns
+    stat = path.stat()
+    mtime_ns = stat.st_mtime_ns
     if request.args.get("v") == _content_hash(str(path), mtime_ns):
+        response.cache_control.no_cache = None  # send_file's default would defeat the year
         response.cache_control.public = True
         response.cache_control.max_age = YEAR_SECONDS
         response.cache_control.immutable = True
@@ -100,7 +102,7 @@ def _compress_and_cache(response: Response) -> Response:
         response.mimetype not in COMPRESSIBLE
         or request.range is not None
         or "Content-Encoding" in response.headers
-        or path.stat().st_size < MIN_COMPRESS_BYTES
+        or stat.st_size < MIN_COMPRESS_BYTES
     ):
         return response
     response.vary.add("Accept-Encoding")

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from deliberation.db import db
 from deliberation.models import AgendaItem, ModerationState, Statement
 from deliberation.services.agenda_model import AgendaStatement
+from deliberation.services.agenda_source import shown_text
 from deliberation.services.authorization import MODERATION_ROLES, require_role
 from deliberation.services.common_agenda import common_agenda
 from deliberation.services.lookup import find_conversation
@@ -118,6 +119,5 @@ def _held_back(statement: Statement, shown: AgendaStatement) -> HeldBack | None:
 
 
 def _unranked(statement: Statement, language: str | None) -> AgendaStatement:
-    text = statement.text_in(language)
-    shown_in = language if text != statement.text else statement.language
+    text, shown_in = shown_text(statement, language)
     return AgendaStatement(tid=statement.tid, text=text, language=shown_in)

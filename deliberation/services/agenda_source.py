@@ -50,9 +50,11 @@ def statement_texts(
             Statement.is_meta.is_(False),
         )
     ).all()
-    texts = {}
-    for statement in statements:
-        text = statement.text_in(lang)
-        language = lang if text != statement.text else statement.language
-        texts[statement.tid] = (text, language)
-    return texts
+    return {statement.tid: shown_text(statement, lang) for statement in statements}
+
+
+def shown_text(statement: Statement, lang: str | None) -> tuple[str, str | None]:
+    """The statement's text in `lang` (its translation, else its own text) and the language that
+    text is in."""
+    text = statement.text_in(lang)
+    return text, (lang if text != statement.text else statement.language)

@@ -20,12 +20,16 @@ from clustering.coordination import CoordinationRule, find_coordinated_sets
 from clustering.result_view import UNGROUPED
 from deliberation.db import db, now_ms, unit_of_work
 from deliberation.errors import Invalid
-from deliberation.math_inputs import excluded_participants, latest_votes
-from deliberation.models import Conversation, Participant, RecomputeState
+from deliberation.math_inputs import latest_votes
+from deliberation.models import Conversation, Participant
 from deliberation.services.audit import record_audit
 from deliberation.services.authorization import MODERATION_ROLES, OWNER_ONLY, require_role
 from deliberation.services.lookup import find_conversation
-from deliberation.services.math_results import newest_result
+from deliberation.services.math_results import (
+    latest_math_stamp,
+    results_need_recomputing,
+    stored_result,
+)
 
 # At most this many pids in one request to exclude or include: a set is rarely larger.
 MAX_PIDS = 10_000
@@ -146,7 +150,7 @@ def exclude_from_math(
             )
         changed = _set_excluded(conversation, pids, now_ms())
         if changed:
-            _results_need_recomputing(conversation)
+            results_need_recomputing(conversation)
         record_audit(
             conversation,
             facilitator_id,
@@ -167,7 +171,7 @@ def include_in_math(
         pids = _checked_pids(pids)
         changed = _set_excluded(conversation, pids, None)
         if changed:
-            _results_need_recomputing(conversation)
+            results_need_recomputing(conversation)
         record_audit(
             conversation,
             facilitator_id,
@@ -188,7 +192,7 @@ def _review(conversation: Conversation, *, with_map: bool = True) -> Coordinatio
     pids = np.array([row[0] for row in joined], dtype=np.int64)
     joined_ms = np.array([row[1] for row in joined], dtype=np.int64)
     join_of = dict(zip(pids.tolist(), joined_ms.tolist(), strict=True))
-    excluded = set(excluded_participants(conversation).tolist())
+    excluded = {pid for pid, _, excluded_ms in joined if excluded_ms is not None}
     # Excluded participants are still examined, so that their set stays in view.
     found = find_coordinated_sets(
         latest_votes(conversation, with_excluded=True), pids, joined_ms, rule
@@ -207,10 +211,10 @@ def _review(conversation: Conversation, *, with_map: bool = True) -> Coordinatio
 def _newest_map(conversation: Conversation) -> tuple[dict[int, MapPoint], tuple[MapPoint, ...]]:
     """Each participant's point on the newest stored PCA map, by pid, and all the points (from
     the result's read model, clustering.result_view)."""
-    newest = newest_result(conversation.public_id)
-    if newest is None:
+    stamp = latest_math_stamp(conversation)
+    if stamp is None:
         return {}, ()
-    placed = newest.view.placements
+    placed = stored_result(conversation, stamp).placements
     points = [
         MapPoint(float(x), float(y), None if g == UNGROUPED else int(g))
         for x, y, g in zip(placed.x.tolist(), placed.y.tolist(), placed.group.tolist(), strict=True)
@@ -247,14 +251,6 @@ def _set_excluded(conversation: Conversation, pids: list[int], excluded_ms: int 
             .values(excluded_ms=excluded_ms)
         )
     return len(changing)
-
-
-def _results_need_recomputing(conversation: Conversation) -> None:
-    """The stored results saw other participants: drop what they covered, so the recompute
-    worker computes again (as deleting a participation does, deliberation.services.privacy)."""
-    db.session.execute(
-        sa.delete(RecomputeState).where(RecomputeState.conversation_id == conversation.id)
-    )
 
 
 def _listed(pids: list[int]) -> str:

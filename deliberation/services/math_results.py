@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from clustering.result_view import ResultView
 from deliberation.db import db, now_ms, unit_of_work
 from deliberation.errors import Invalid, NotFound
-from deliberation.models import Conversation, MathKind, MathResult
+from deliberation.models import Conversation, MathKind, MathResult, RecomputeState
 from deliberation.services.lookup import allocate_number, find_conversation
 from deliberation.services.result_cache import result_view
 
@@ -133,3 +133,11 @@ def comment_priorities(conversation: Conversation) -> dict[int, float]:
     """Priority per tid from the newest result of either kind; empty before the first recompute."""
     stored = db.session.scalar(_NEWEST_PRIORITIES, {"conversation_id": conversation.id})
     return {int(tid): priority for tid, priority in (stored or {}).items()}
+
+
+def results_need_recomputing(conversation: Conversation) -> None:
+    """The stored results saw participation that has changed (erased, or excluded from the
+    math): drop what the recompute's stages covered, so the worker computes again."""
+    db.session.execute(
+        sa.delete(RecomputeState).where(RecomputeState.conversation_id == conversation.id)
+    )

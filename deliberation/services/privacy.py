@@ -36,12 +36,12 @@ from deliberation.models import (
     LatestVote,
     ModerationState,
     Participant,
-    RecomputeState,
     Statement,
     VoteRecord,
 )
 from deliberation.services.audit import record_audit
 from deliberation.services.lookup import find_conversation, find_participant
+from deliberation.services.math_results import results_need_recomputing
 
 DAY_MS = 24 * 60 * 60 * 1000
 
@@ -72,7 +72,7 @@ def delete_participation(conversation_id: str, pid: int) -> DeletedParticipation
         conversation = find_conversation(conversation_id, lock=True)
         participant = find_participant(conversation, pid)
         deleted = _erase(conversation, participant)
-        _results_need_recomputing(conversation)
+        results_need_recomputing(conversation)
         record_audit(conversation, None, "participation.delete", vars(deleted))
     return deleted
 
@@ -99,7 +99,7 @@ def purge_expired(now: int | None = None) -> list[PurgeReport]:
             if not expired:
                 continue
             votes = sum(_erase(conversation, participant).votes for participant in expired)
-            _results_need_recomputing(conversation)
+            results_need_recomputing(conversation)
             record_audit(
                 conversation,
                 None,
@@ -199,10 +199,3 @@ def _delete_rows_naming(conversation_pk: int, participant: Participant) -> int:
             )
             deleted += db.session.execute(sa.delete(table).where(condition)).rowcount
     return deleted
-
-
-def _results_need_recomputing(conversation: Conversation) -> None:
-    """Drop what the stored results covered, so the worker recomputes (see the docstring)."""
-    db.session.execute(
-        sa.delete(RecomputeState).where(RecomputeState.conversation_id == conversation.id)
-    )

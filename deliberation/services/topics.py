@@ -62,9 +62,6 @@ class TopicsView:
     suggested_subcommittee: dict[int, int | None]  # tid -> subcommittee id
     computed_ms: int
 
-    def topics_of(self, tid: int) -> list[Topic]:
-        return [topic for topic in self.topics if tid in topic.tids]
-
 
 def _statements_state(conversation_pk: int) -> tuple[int, int]:
     """(newest updated_ms, count) of the conversation's statements: what topics depend on."""
@@ -265,7 +262,7 @@ def _covote(conversation: Conversation, tids: list[int]) -> sp.csr_matrix | None
     if len(records) == 0:
         return None
     column = {tid: j for j, tid in enumerate(tids)}
-    keep = np.array([tid in column for tid in records.statement_ids.tolist()], dtype=bool)
+    keep = np.isin(records.statement_ids, np.asarray(tids, dtype=records.statement_ids.dtype))
     pids, rows = np.unique(records.participant_ids[keep], return_inverse=True)
     cols = np.array([column[t] for t in records.statement_ids[keep].tolist()], dtype=np.int64)
     votes = sp.csr_matrix(

@@ -18,10 +18,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from flask import current_app, g, request
+from flask import g, request
 from flask.wrappers import Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from web.credentials import signing_keys
 from web.security import cookie_secure
 
 _SALT = "mesa.embed-join"
@@ -81,5 +82,4 @@ def _digest(nonce: str) -> str:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    keys = [*(current_app.config.get("SECRET_KEY_FALLBACKS") or []), current_app.secret_key]
-    return URLSafeTimedSerializer(keys, salt=_SALT)
+    return URLSafeTimedSerializer(signing_keys(), salt=_SALT)

@@ -4,8 +4,6 @@ caching; framing only for /embed)."""
 
 from __future__ import annotations
 
-import hashlib
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +25,6 @@ from web.security import content_security_policy, cookie_secure
 STATIC = Path(__file__).parent / "static"
 LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 60 * 60
 # Static files named with their content digest may be cached for good.
-ASSET_MAX_AGE = 365 * 24 * 60 * 60
 
 
 def page_url(endpoint: str, **values: Any) -> str:
@@ -73,13 +70,9 @@ def statement_language(statement: Statement) -> str | None:
     return statement.language
 
 
-@cache
-def _digest(filename: str) -> str:
-    return hashlib.sha256((STATIC / filename).read_bytes()).hexdigest()[:12]
-
-
 def asset(filename: str) -> str:
-    return url_for(f"{request.blueprint}.static", filename=filename, v=_digest(filename))
+    """A static file's URL; web.static_assets adds its content hash and caches it for a year."""
+    return url_for(f"{request.blueprint}.static", filename=filename)
 
 
 def template_helpers() -> dict[str, Any]:
@@ -100,11 +93,7 @@ def template_helpers() -> dict[str, Any]:
 
 def page_headers(response: Response) -> Response:
     if request.endpoint and request.endpoint.endswith(".static"):
-        if request.args.get("v"):
-            response.cache_control.public = True
-            response.cache_control.max_age = ASSET_MAX_AGE
-            response.cache_control.immutable = True
-        return response
+        return response  # cached by content hash: web.static_assets
     # Pages hold personal votes and form tokens: no cache may keep them.
     response.headers.setdefault("Cache-Control", "no-store")
     set_join_cookie(response)

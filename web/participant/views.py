@@ -36,7 +36,7 @@ from web.rate_limits import (
     votes_limit,
 )
 from web.recognition import PAGES_BLUEPRINT, ParticipantCaller
-from web.request_guard import BODY_TOO_LARGE, PAGE_MESSAGES
+from web.request_guard import PAGE_MESSAGES
 from web.security import cookie_secure
 
 bp = Blueprint(
@@ -249,8 +249,6 @@ def refused(error: DeliberationError):
 def failed(error: HTTPException):
     if error.code is None or error.code < 400 or error.code == 429:
         return error  # a redirect, or the rate limiter's own answer
-    if error.code == 413:
-        return _error_page(413, BODY_TOO_LARGE)
     return _error_page(error.code, error.description if error.description in REFUSALS else None)
 
 
