@@ -23,7 +23,6 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from types import SimpleNamespace
 
 from loadtest import command_parser
 from loadtest.seeding import SEED_STATEMENTS, migrate_fresh, seed_conversation
@@ -114,23 +113,13 @@ def _servers(folder: Path, votes: int) -> dict[str, Callable[[], None]]:
     return {"Mesa": mesa, "Mesa, canned vote service": canned, "bare Flask": bare}
 
 
-_CANNED_STATEMENT = SimpleNamespace(
-    tid=1,
-    text_in=lambda _language: "Propuesta 1",
-    language="es",
-    is_seed=True,
-    is_meta=False,
-    created_ms=0,
-    translations=[],
-)
-
-
 def _canned_service(conversation_id, pid, tid, vote, *, client_vote_id=None, token=None):
     """What `cast_vote_and_draw_next` answers, without reading or writing anything."""
-    from deliberation.services import NextStatement, VoteReceipt
+    from deliberation.services import NextStatement, ShownStatement, VoteReceipt
 
     receipt = VoteReceipt(conversation_id, pid, 1, vote, 0, client_vote_id)
-    return receipt, NextStatement(_CANNED_STATEMENT, SEED_STATEMENTS - 1, SEED_STATEMENTS)
+    shown = ShownStatement(1, "Propuesta 1", "es", is_seed=True, is_meta=False, created_ms=0)
+    return receipt, NextStatement(shown, SEED_STATEMENTS - 1, SEED_STATEMENTS)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -26,6 +26,8 @@ class Conversation(db.Model):
 
     `next_pid`, `next_tid` and `next_math_version` are counters, bumped with
     `UPDATE ... RETURNING` so that numbers are handed out race-free on every database.
+    `statements_version` moves with every change to the conversation's statements or their
+    translations (deliberation.models.statement), so each process may keep what it routes by.
     """
 
     __tablename__ = "conversations"
@@ -60,6 +62,7 @@ class Conversation(db.Model):
     next_pid: Mapped[int] = mapped_column(default=0, server_default="0")
     next_tid: Mapped[int] = mapped_column(default=0, server_default="0")
     next_math_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    statements_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_ms: Mapped[int] = mapped_column(sa.BigInteger)
     updated_ms: Mapped[int] = mapped_column(sa.BigInteger)
 

@@ -71,6 +71,12 @@ class Statement(db.Model):
                 return translation.text
         return self.text
 
+    def shown_language(self, language: str | None) -> str | None:
+        """The language `text_in(language)` is in (None when unknown)."""
+        if language is not None and any(t.language == language for t in self.translations):
+            return language
+        return self.language
+
     def __repr__(self) -> str:
         return f"<Statement {self.tid} {self.moderation.value}>"
 
@@ -86,3 +92,34 @@ class StatementTranslation(db.Model):
     updated_ms: Mapped[int] = mapped_column(sa.BigInteger)
 
     statement: Mapped[Statement] = relationship(back_populates="translations")
+
+
+_STATEMENTS_VERSION = sa.text(
+    "UPDATE conversations SET statements_version = statements_version + 1 WHERE id = :id"
+)
+
+
+def bump_statements_version(connection: sa.Connection, conversation_pks) -> None:
+    """Move the conversations' statements version: what a process routes by is stale.
+
+    The ORM's flushes call it (below); a Core write to statements or their translations
+    (a bulk import, a bulk update) calls it itself.
+    """
+    for pk in sorted(set(conversation_pks)):
+        connection.execute(_STATEMENTS_VERSION, {"id": pk})
+
+
+@sa.event.listens_for(sa.orm.Session, "before_flush")
+def _statements_changed(session: sa.orm.Session, _context, _instances) -> None:
+    """Every ORM change to a statement or a translation moves its conversation's version, in
+    the same transaction: no service can forget to."""
+    changed = set()
+    dirty = (instance for instance in session.dirty if session.is_modified(instance))
+    for instance in (*session.new, *dirty, *session.deleted):
+        if isinstance(instance, StatementTranslation):
+            instance = instance.statement
+        if isinstance(instance, Statement):
+            changed.add(instance.conversation_id)
+    changed.discard(None)  # a conversation being created: nothing can have routed by it yet
+    if changed:
+        bump_statements_version(session.connection(), changed)

@@ -31,6 +31,7 @@ from deliberation.models import (
     Statement,
     VoteRecord,
 )
+from deliberation.models.statement import bump_statements_version
 from deliberation.polis_io.csv_formats import MODERATED
 from deliberation.polis_io.reading import (
     MAX_FILE_BYTES,
@@ -238,6 +239,7 @@ def _insert_statements(conversation_pk: int, statements: tuple[PolisStatement, .
     columns = ("conversation_id", "tid", "text", "text_fingerprint", "author_pid", "is_seed")
     columns += ("is_meta", "moderation", "created_ms", "updated_ms")
     _bulk_insert(Statement, columns, rows)
+    bump_statements_version(db.session.connection(), [conversation_pk])
 
 
 def _insert_votes(

@@ -143,7 +143,7 @@ from deliberation.services.privacy import (
     delete_participation,
     purge_expired,
 )
-from deliberation.services.routing import NextStatement, next_statement
+from deliberation.services.routing import NextStatement, ShownStatement, next_statement
 from deliberation.services.sector_privacy import DEFAULT_MIN_SECTOR_CELL
 from deliberation.services.snapshots import (
     SnapshotView,
@@ -201,6 +201,7 @@ __all__ = [
     "MIN_GROUP_VOTES",
     "MODERATION_ROLES",
     "NextStatement",
+    "ShownStatement",
     "OPERATOR",
     "OWNER_ONLY",
     "OpinionSummary",

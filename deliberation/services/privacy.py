@@ -39,6 +39,7 @@ from deliberation.models import (
     Statement,
     VoteRecord,
 )
+from deliberation.models.statement import bump_statements_version
 from deliberation.services.audit import record_audit
 from deliberation.services.lookup import find_conversation, find_participant
 from deliberation.services.math_results import results_need_recomputing
@@ -133,6 +134,9 @@ def _erase(conversation: Conversation, participant: Participant) -> DeletedParti
     voted_on = sa.select(LatestVote.tid).where(
         LatestVote.conversation_id == pk, LatestVote.pid == pid
     )
+    # Their statements may go (below): what each process routes by is stale. First, so that
+    # the conversation's row is locked before any statement's, as every other writer does.
+    bump_statements_version(db.session.connection(), [pk])
     # Their tallies are about to change: the worker's signal (see the module docstring). One
     # statement, before the standing votes it reads are deleted; nothing loaded needs syncing.
     db.session.execute(

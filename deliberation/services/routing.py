@@ -1,4 +1,14 @@
-"""Choosing the next statement to show a participant, as Polis does (spec §10.2)."""
+"""Choosing the next statement to show a participant, as Polis does (spec §10.2).
+
+A draw needs the statements a participant may see, their weights (the newest math result's
+comment priorities) and the participant's own votes. Only the last is the participant's: the
+rest is the same for everyone in the room and changes when a statement, a translation, the
+moderation mode or the newest result does. Each process therefore keeps it, as a `RoutingState`
+per conversation, keyed by the versions that move with those changes (the conversation's
+`statements_version`, its newest result's id, its moderation mode), which the caller reads with
+the rules it checks anyway. A draw is then one query for the participant's votes, a set
+difference and a weighted pick, and the drawn statement's shown form is built once per process.
+"""
 
 from __future__ import annotations
 
@@ -7,68 +17,149 @@ import itertools
 import math
 import random
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import lazyload
 
 from deliberation.db import db
-from deliberation.models import LatestVote, MathResult, ModerationState, Statement
-from deliberation.services.lookup import find_conversation, find_participant
+from deliberation.errors import NotFound
+from deliberation.models import (
+    Conversation,
+    LatestVote,
+    MathResult,
+    ModerationState,
+    Participant,
+    Statement,
+    StatementTranslation,
+)
 
 _shared_random = random.Random()
 
+# A state older than this is rebuilt even if its versions did not move: a bound on the harm of
+# a write that moved no version (every ORM write does, see deliberation.models.statement).
+STATE_MAX_AGE_S = 30.0
+
 # Table columns, not mapped attributes: a select of them returns plain rows, and the session
 # then skips its ORM result handling, about a third of these queries' cost on the vote's path.
+_conversations = Conversation.__table__.c
+_participants = Participant.__table__.c
 _statements = Statement.__table__.c
+_translations = StatementTranslation.__table__.c
 _latest = LatestVote.__table__.c
 _results = MathResult.__table__.c
 
-# The id of the conversation's newest math result, whose priorities weigh the draw.
-_NEWEST_RESULT_ID = (
-    sa.select(_results.id)
-    .where(_results.conversation_id == sa.bindparam("conversation_id"))
-    .order_by(_results.version.desc())
-    .limit(1)
-    .scalar_subquery()
-)
 
-
-def _visible_statements(visible: sa.ColumnElement[bool]) -> sa.Select:
-    """(tid, voted, newest_result_id) of every statement a participant may see, in tid
-    (= creation) order; the newest result's id rides along so that its priorities are read
-    only when it changed (see `_priorities`)."""
-    voted = (
-        sa.select(_latest.tid)
-        .where(
-            _latest.conversation_id == _statements.conversation_id,
-            _latest.pid == sa.bindparam("pid"),
-            _latest.tid == _statements.tid,
-        )
-        .exists()
-        .label("voted")
-    )
+def newest_result_id(conversation_pk: sa.ColumnElement[int]) -> sa.ScalarSelect:
+    """The id of the conversation's newest math result (of either kind), whose priorities
+    weigh the draw; a column for the caller's own query."""
     return (
-        sa.select(_statements.tid, voted, _NEWEST_RESULT_ID.label("newest_result_id"))
-        .where(_statements.conversation_id == sa.bindparam("conversation_id"), visible)
-        .order_by(_statements.tid)
+        sa.select(_results.id)
+        .where(_results.conversation_id == conversation_pk)
+        .order_by(_results.version.desc())
+        .limit(1)
+        .scalar_subquery()
     )
 
 
-# Strict moderation shows accepted statements only; otherwise all but the rejected ones.
-_VISIBLE = _visible_statements(_statements.moderation != ModerationState.REJECTED)
-_VISIBLE_TO_STRICT = _visible_statements(_statements.moderation == ModerationState.ACCEPTED)
-_PRIORITIES = sa.select(_results.comment_priorities).where(_results.id == sa.bindparam("result_id"))
-# The drawn statement; translations are read only if the reader asks for a language.
-_STATEMENT = (
-    sa.select(Statement)
-    .where(
-        Statement.conversation_id == sa.bindparam("conversation_id"),
-        Statement.tid == sa.bindparam("tid"),
+# What a draw outside a vote needs to know first: the conversation, its routing versions and
+# whether the participant exists. One round trip.
+_ROUTING_CONTEXT = (
+    sa.select(
+        _conversations.id.label("conversation_pk"),
+        _conversations.public_id,
+        _conversations.strict_moderation,
+        _conversations.statements_version,
+        newest_result_id(_conversations.id).label("newest_result_id"),
+        _participants.id.label("participant_pk"),
     )
-    .options(lazyload(Statement.translations))
+    .select_from(Conversation.__table__)
+    .outerjoin(
+        Participant.__table__,
+        sa.and_(
+            _participants.conversation_id == _conversations.id,
+            _participants.pid == sa.bindparam("pid"),
+        ),
+    )
+    .where(_conversations.public_id == sa.bindparam("public_id"))
 )
+_VOTED = sa.select(_latest.tid).where(
+    _latest.conversation_id == sa.bindparam("conversation_id"), _latest.pid == sa.bindparam("pid")
+)
+_SHOWN_COLUMNS = (
+    _statements.id,
+    _statements.tid,
+    _statements.text,
+    _statements.language,
+    _statements.is_seed,
+    _statements.is_meta,
+    _statements.created_ms,
+)
+_VISIBLE = (
+    sa.select(*_SHOWN_COLUMNS)
+    .where(
+        _statements.conversation_id == sa.bindparam("conversation_id"),
+        _statements.moderation != ModerationState.REJECTED,
+    )
+    .order_by(_statements.tid)
+)
+_VISIBLE_TO_STRICT = (
+    sa.select(*_SHOWN_COLUMNS)
+    .where(
+        _statements.conversation_id == sa.bindparam("conversation_id"),
+        _statements.moderation == ModerationState.ACCEPTED,
+    )
+    .order_by(_statements.tid)
+)
+_TRANSLATIONS = (
+    sa.select(_translations.statement_id, _translations.language, _translations.text)
+    .join(Statement.__table__, _statements.id == _translations.statement_id)
+    .where(_statements.conversation_id == sa.bindparam("conversation_id"))
+)
+_PRIORITIES = sa.select(_results.comment_priorities).where(_results.id == sa.bindparam("result_id"))
+
+
+@dataclass(frozen=True)
+class ShownStatement:
+    """A statement as a participant is shown it: what `Statement` offers a reader, read once
+    per process and shared by every draw (never a live row)."""
+
+    tid: int
+    text: str
+    language: str | None
+    is_seed: bool
+    is_meta: bool
+    created_ms: int
+    translated: Mapping[str, str] = field(default_factory=dict)
+    _for_reader: dict[str | None, dict[str, Any]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def text_in(self, language: str | None) -> str:
+        """The text to show a reader of `language`: its translation if there is one."""
+        return self.translated.get(language, self.text) if language else self.text
+
+    def shown_language(self, language: str | None) -> str | None:
+        """The language `text_in(language)` is in (None when unknown)."""
+        return language if language in self.translated else self.language
+
+    def for_reader(self, language: str | None) -> dict[str, Any]:
+        """The API's `StatementForReader` for a reader of `language`, built once per language.
+        The caller must not change it."""
+        shown = self._for_reader.get(language)
+        if shown is None:
+            shown = {
+                "tid": self.tid,
+                "text": self.text_in(language),
+                "language": self.shown_language(language),
+                "is_seed": self.is_seed,
+                "is_meta": self.is_meta,
+                "created_ms": self.created_ms,
+            }
+            self._for_reader[language] = shown
+        return shown
 
 
 @dataclass(frozen=True)
@@ -79,9 +170,70 @@ class NextStatement:
     strict moderation, all but rejected ones otherwise.
     """
 
-    statement: Statement | None
+    statement: ShownStatement | None
     remaining: int
     total: int
+
+
+RoutingKey = tuple[str, int, int | None, bool]
+
+
+@dataclass(frozen=True)
+class RoutingState:
+    """What every participant of a conversation is routed by, as of `key`: the visible
+    statements in tid order, and each one's weight."""
+
+    key: RoutingKey
+    statements: tuple[ShownStatement, ...]
+    weights: tuple[float, ...]
+    built_at: float
+
+    def draw(self, voted: Iterable[int], rng: random.Random) -> NextStatement:
+        """A weighted draw among the visible statements not in `voted`."""
+        voted = set(voted)
+        candidates = [i for i, shown in enumerate(self.statements) if shown.tid not in voted]
+        total = len(self.statements)
+        if not candidates:
+            return NextStatement(None, 0, total)
+        weights = self.weights
+        drawn = weighted_choice(candidates, [weights[i] for i in candidates], rng)
+        return NextStatement(self.statements[drawn], len(candidates), total)
+
+
+class _RoutingStates:
+    """Each process's routing states, one per conversation routed lately (at most `size`).
+    Shared by a process's threads: a state is built outside the lock and swapped in whole."""
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self._states: dict[int, RoutingState] = {}
+        self._lock = threading.Lock()
+
+    def get(self, conversation_pk: int, key: RoutingKey) -> RoutingState:
+        state = self._states.get(conversation_pk)
+        now = time.monotonic()
+        if state is not None and state.key == key and now - state.built_at < STATE_MAX_AGE_S:
+            return state
+        state = _build_state(conversation_pk, key, now)
+        with self._lock:
+            self._states.pop(conversation_pk, None)
+            if len(self._states) >= self.size:
+                del self._states[next(iter(self._states))]
+            self._states[conversation_pk] = state
+        return state
+
+    def clear(self) -> None:
+        with self._lock:
+            self._states.clear()
+
+
+_STATES = _RoutingStates()
+
+
+def routing_key(
+    public_id: str, statements_version: int, newest_result: int | None, strict: bool
+) -> RoutingKey:
+    return (public_id, int(statements_version), newest_result, bool(strict))
 
 
 def next_statement(
@@ -93,67 +245,64 @@ def next_statement(
     priority (none stored yet, new since the last recompute, or exactly 0) weighs 1, as in
     Polis. Meta statements are routed like any other.
     """
-    conversation = find_conversation(conversation_id)
-    find_participant(conversation, pid)
-    return draw_next(conversation.id, conversation.strict_moderation, pid, rng=rng)
+    context = db.session.execute(
+        _ROUTING_CONTEXT, {"public_id": conversation_id, "pid": pid}
+    ).first()
+    if context is None:
+        raise NotFound(f"no conversation {conversation_id!r}", code="conversation_not_found")
+    if context.participant_pk is None:
+        raise NotFound(f"no participant {pid} in {conversation_id}", code="participant_not_found")
+    key = routing_key(
+        context.public_id,
+        context.statements_version,
+        context.newest_result_id,
+        context.strict_moderation,
+    )
+    return draw_next(context.conversation_pk, key, pid, rng=rng)
 
 
 def draw_next(
-    conversation_pk: int, strict_moderation: bool, pid: int, *, rng: random.Random | None = None
+    conversation_pk: int, key: RoutingKey, pid: int, *, rng: random.Random | None = None
 ) -> NextStatement:
-    """`next_statement` for a caller that has just found the conversation and the participant
-    (casting a vote does): two queries, or three when a new math result came in."""
-    query = _VISIBLE_TO_STRICT if strict_moderation else _VISIBLE
-    visible = db.session.execute(query, {"conversation_id": conversation_pk, "pid": pid}).all()
-    candidates = [row.tid for row in visible if not row.voted]
-    total = len(visible)
-    if not candidates:
-        return NextStatement(None, 0, total)
-
-    priorities = _priorities(conversation_pk, visible[0].newest_result_id)
-    weights = [routing_weight(priorities.get(tid)) for tid in candidates]
-    tid = weighted_choice(candidates, weights, rng or _shared_random)
-    statement = db.session.scalar(_STATEMENT, {"conversation_id": conversation_pk, "tid": tid})
-    return NextStatement(statement, len(candidates), total)
+    """`next_statement` for a caller that has found the conversation, the participant and the
+    routing key (casting a vote does, in its own lookup): one query, for the participant's
+    votes, unless the conversation's routing state moved."""
+    state = _STATES.get(conversation_pk, key)
+    voted = db.session.execute(_VOTED, {"conversation_id": conversation_pk, "pid": pid}).scalars()
+    return state.draw(voted, rng or _shared_random)
 
 
-class _PriorityCache:
-    """Comment priorities by math result: a result is never changed once stored, and every
-    vote of every participant routes by the newest one, so each process reads it once.
-
-    Keyed by (conversation, result row); holds the newest result of the last conversations
-    routed, at most `size`. Shared by a process's threads.
-    """
-
-    def __init__(self, size: int = 256):
-        self.size = size
-        self._entries: dict[tuple[int, int], dict[int, float]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, conversation_pk: int, result_id: int) -> dict[int, float]:
-        key = (conversation_pk, result_id)
-        cached = self._entries.get(key)
-        if cached is not None:
-            return cached
-        stored = db.session.scalar(_PRIORITIES, {"result_id": result_id})
-        priorities = {int(tid): priority for tid, priority in (stored or {}).items()}
-        with self._lock:
-            for old in [k for k in self._entries if k[0] == conversation_pk]:
-                del self._entries[old]  # only the newest result of a conversation is routed by
-            if len(self._entries) >= self.size:
-                del self._entries[next(iter(self._entries))]
-            self._entries[key] = priorities
-        return priorities
+def _build_state(conversation_pk: int, key: RoutingKey, now: float) -> RoutingState:
+    _public_id, _version, result_id, strict = key
+    query = _VISIBLE_TO_STRICT if strict else _VISIBLE
+    rows = db.session.execute(query, {"conversation_id": conversation_pk}).all()
+    translated: dict[int, dict[str, str]] = {}
+    if rows:
+        for row in db.session.execute(_TRANSLATIONS, {"conversation_id": conversation_pk}):
+            translated.setdefault(row.statement_id, {})[row.language] = row.text
+    priorities = _priorities(result_id)
+    statements = tuple(
+        ShownStatement(
+            tid=row.tid,
+            text=row.text,
+            language=row.language,
+            is_seed=row.is_seed,
+            is_meta=row.is_meta,
+            created_ms=row.created_ms,
+            translated=translated.get(row.id, {}),
+        )
+        for row in rows
+    )
+    weights = tuple(routing_weight(priorities.get(shown.tid)) for shown in statements)
+    return RoutingState(key, statements, weights, now)
 
 
-_PRIORITY_CACHE = _PriorityCache()
-
-
-def _priorities(conversation_pk: int, newest_result_id: int | None) -> dict[int, float]:
+def _priorities(result_id: int | None) -> dict[int, float]:
     """Priority per tid from the newest result of either kind; empty before the first one."""
-    if newest_result_id is None:
+    if result_id is None:
         return {}
-    return _PRIORITY_CACHE.get(conversation_pk, newest_result_id)
+    stored = db.session.scalar(_PRIORITIES, {"result_id": result_id})
+    return {int(tid): priority for tid, priority in (stored or {}).items()}
 
 
 def routing_weight(priority: float | None) -> float:

@@ -22,7 +22,7 @@ from deliberation.models import (
     Statement,
     VoteRecord,
 )
-from deliberation.services.routing import NextStatement, draw_next
+from deliberation.services.routing import NextStatement, draw_next, newest_result_id, routing_key
 
 MAX_CLIENT_VOTE_ID_LENGTH = 64
 
@@ -56,7 +56,8 @@ def cast_vote(
     rejected statements and, under strict moderation, statements not yet accepted
     (`Conflict`); unknown conversation, participant or statement (`NotFound`).
     """
-    receipt, _context = _cast(conversation_id, pid, tid, vote, client_vote_id)
+    with unit_of_work():
+        receipt, _context = _cast(conversation_id, pid, tid, vote, client_vote_id)
     return receipt
 
 
@@ -71,53 +72,61 @@ def cast_vote_and_draw_next(
 ) -> tuple[VoteReceipt, NextStatement]:
     """`cast_vote`, then `next_statement` for the same participant, as one vote request does.
 
-    The vote's own lookup has found the conversation and the participant, so the draw skips
-    them: on the hottest path that halves the queries. The draw reads after the vote commits,
-    so the statement just voted on is never drawn again.
+    The vote's own lookup has found the conversation, the participant and what the draw is
+    keyed by (deliberation.services.routing), so the draw reads only the participant's votes,
+    in the vote's own transaction, after its writes: the statement just voted on is never
+    drawn again.
 
     `token`, the secret of the caller's participant token, is checked against the participant's
     current one in that same lookup (`Forbidden` if it was retired or never issued), so a route
     whose token signature is verified need not identify the participant first: one query and
     one transaction fewer per vote, and the check cannot race a privacy erase.
     """
-    receipt, context = _cast(conversation_id, pid, tid, vote, client_vote_id, token)
-    return receipt, draw_next(context.conversation_pk, context.strict_moderation, pid)
+    with unit_of_work():
+        receipt, context = _cast(conversation_id, pid, tid, vote, client_vote_id, token)
+        key = routing_key(
+            conversation_id,
+            context.statements_version,
+            context.newest_result_id,
+            context.strict_moderation,
+        )
+        return receipt, draw_next(context.conversation_pk, key, pid)
 
 
 def _cast(conversation_id, pid, tid, vote, client_vote_id, token=None):
-    """The vote receipt, and the context row the rules were checked against."""
+    """The vote receipt, and the context row the rules were checked against; in the caller's
+    unit of work."""
     vote = _vote_value(vote)
     client_vote_id = _clean_client_vote_id(client_vote_id)
-    with unit_of_work():
-        context = db.session.execute(
-            _VOTE_CONTEXT,
-            {
-                "public_id": conversation_id,
-                "pid": pid,
-                "tid": tid,
-                "client_vote_id": client_vote_id,
-            },
-        ).first()
-        if context is None:
-            raise NotFound(f"no conversation {conversation_id!r}", code="conversation_not_found")
-        if token is not None and not _holds(context.participant_token_digest, token):
-            raise Forbidden("unknown participant token", code="participant_token_unknown")
-        if context.earlier_tid is not None:
-            return _replay(conversation_id, pid, client_vote_id, context, tid, vote), context
-        if not context.is_open or context.is_archived:
-            raise Closed(f"conversation {conversation_id} is closed")
-        if context.participant_pk is None:
-            raise NotFound(f"no participant {pid} here", code="participant_not_found")
-        if context.moderation is None:
-            raise NotFound(f"no statement {tid} here", code="statement_not_found")
-        if context.moderation is ModerationState.REJECTED:
-            raise Conflict(f"statement {tid} was moderated out", code="statement_rejected")
-        if context.strict_moderation and context.moderation is not ModerationState.ACCEPTED:
-            raise Conflict(f"statement {tid} awaits moderation", code="statement_not_accepted")
-        receipt = record_vote(
-            context.conversation_pk, conversation_id, pid, tid, vote, client_vote_id=client_vote_id
-        )
-        return receipt, context
+    context = db.session.execute(
+        _VOTE_CONTEXT,
+        {
+            "public_id": conversation_id,
+            "pid": pid,
+            "tid": tid,
+            "client_vote_id": client_vote_id,
+        },
+    ).first()
+    if context is None:
+        raise NotFound(f"no conversation {conversation_id!r}", code="conversation_not_found")
+    if token is not None and not _holds(context.participant_token_digest, token):
+        raise Forbidden("unknown participant token", code="participant_token_unknown")
+    if context.earlier_tid is not None:
+        return _replay(conversation_id, pid, client_vote_id, context, tid, vote), context
+    if not context.is_open or context.is_archived:
+        raise Closed(f"conversation {conversation_id} is closed")
+    if context.participant_pk is None:
+        raise NotFound(f"no participant {pid} here", code="participant_not_found")
+    if context.moderation is None:
+        raise NotFound(f"no statement {tid} here", code="statement_not_found")
+    if context.moderation is ModerationState.REJECTED:
+        raise Conflict(f"statement {tid} was moderated out", code="statement_rejected")
+    if context.strict_moderation and context.moderation is not ModerationState.ACCEPTED:
+        raise Conflict(f"statement {tid} awaits moderation", code="statement_not_accepted")
+    receipt = record_vote(
+        context.conversation_pk, conversation_id, pid, tid, vote, client_vote_id=client_vote_id
+    )
+    return receipt, context
 
 
 def record_vote(
@@ -166,13 +175,16 @@ _history = VoteRecord.__table__.c
 
 # Everything the rules need, in one round trip: the conversation's state, whether the
 # participant and statement exist, the statement's moderation, and an earlier vote with the
-# same client id. Built once; building a query costs about as much as running it.
+# same client id; and what the next statement's draw is keyed by. Built once; building a
+# query costs about as much as running it.
 _VOTE_CONTEXT = (
     sa.select(
         _conversations.id.label("conversation_pk"),
         _conversations.is_open,
         _conversations.is_archived,
         _conversations.strict_moderation,
+        _conversations.statements_version,
+        newest_result_id(_conversations.id).label("newest_result_id"),
         _participants.id.label("participant_pk"),
         _participants.token_digest.label("participant_token_digest"),
         _statements.moderation,

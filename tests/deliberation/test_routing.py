@@ -2,9 +2,11 @@ import random
 from collections import Counter
 
 import pytest
+import sqlalchemy as sa
 
 from deliberation import services
 from deliberation.errors import Invalid
+from deliberation.models import Conversation
 from deliberation.services.routing import routing_weight, weighted_choice
 from tests.deliberation.conftest import join
 
@@ -120,3 +122,84 @@ def test_math_results_are_versioned_per_conversation(owner, conversation):
     assert services.latest_math_result(other.public_id, kind="slow") is None
     with pytest.raises(Invalid):
         services.record_math_result(conversation.public_id, "medium", {})
+
+
+def statements_version(database, conversation) -> int:
+    database.session.rollback()
+    return database.session.scalar(
+        sa.select(Conversation.statements_version).where(Conversation.id == conversation.id)
+    )
+
+
+def test_every_change_to_what_is_routed_moves_the_statements_version(
+    db, owner, conversation, seeds
+):
+    """Each process keeps what it routes by until this version moves (routing.RoutingState):
+    a write that left it still would leave every process showing the old statements."""
+    versions = [statements_version(db, conversation)]
+
+    def moved() -> bool:
+        versions.append(statements_version(db, conversation))
+        return versions[-1] > versions[-2]
+
+    author = join(conversation)
+    added = services.submit_statement(conversation.public_id, author.pid, "Una idea nueva.")
+    assert moved()
+    services.moderate_statement(owner.id, conversation.public_id, added.tid, "rejected")
+    assert moved()
+    services.translate_statement(owner.id, conversation.public_id, 0, "en", "In English.")
+    assert moved()
+    services.translate_statement(owner.id, conversation.public_id, 0, "en", "Changed.")
+    assert moved()
+    services.set_statement_meta(owner.id, conversation.public_id, 1, True)
+    assert moved()
+    services.cast_vote(conversation.public_id, author.pid, 0, 1)
+    assert not moved()  # votes are the participant's own: they move nothing shared
+    services.delete_participation(conversation.public_id, author.pid)
+    assert moved()
+
+
+def test_a_process_that_routed_a_statement_stops_drawing_it_once_it_is_rejected(
+    owner, conversation, seeds
+):
+    reader = join(conversation)
+    rng = random.Random(3)
+    drawn = {
+        services.next_statement(conversation.public_id, reader.pid, rng=rng).statement.tid
+        for _ in range(40)
+    }
+    assert drawn == set(seeds)  # the routing state of this process now holds all three
+
+    services.moderate_statement(owner.id, conversation.public_id, seeds[1], "rejected")
+    after = [
+        services.next_statement(conversation.public_id, reader.pid, rng=rng) for _ in range(40)
+    ]
+    assert {n.statement.tid for n in after} == {seeds[0], seeds[2]}
+    assert {(n.remaining, n.total) for n in after} == {(2, 2)}
+
+
+def test_a_translation_added_after_routing_is_shown_at_once(owner, conversation, seeds):
+    reader = join(conversation)
+    for tid in seeds[1:]:
+        services.cast_vote(conversation.public_id, reader.pid, tid, 1)
+    before = services.next_statement(conversation.public_id, reader.pid).statement
+    assert before.text_in("en") == before.text  # no translation yet
+
+    services.translate_statement(owner.id, conversation.public_id, seeds[0], "en", "In English.")
+    shown = services.next_statement(conversation.public_id, reader.pid).statement
+    assert shown.text_in("en") == "In English."
+    assert shown.shown_language("en") == "en"
+    assert shown.for_reader("en")["text"] == "In English."
+
+
+def test_the_vote_draws_in_its_own_transaction_and_never_returns_the_statement_voted_on(
+    conversation, seeds
+):
+    reader = join(conversation)
+    for tid in seeds:
+        receipt, next_up = services.cast_vote_and_draw_next(
+            conversation.public_id, reader.pid, tid, 1
+        )
+        assert receipt.tid == tid
+        assert next_up.statement is None or next_up.statement.tid != tid
+    assert (next_up.statement, next_up.remaining) == (None, 0)

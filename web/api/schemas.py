@@ -75,13 +75,12 @@ class StatementForReader(Schema):
 
 
 def statement_for_reader(statement: Statement, language: str | None) -> dict[str, Any]:
-    translated = language is not None and any(
-        translation.language == language for translation in statement.translations
-    )
+    """`StatementForReader` of a stored statement (the routed ones carry their own:
+    `ShownStatement.for_reader`)."""
     return {
         "tid": statement.tid,
         "text": statement.text_in(language),
-        "language": language if translated else statement.language,
+        "language": statement.shown_language(language),
         "is_seed": statement.is_seed,
         "is_meta": statement.is_meta,
         "created_ms": statement.created_ms,

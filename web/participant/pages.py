@@ -11,6 +11,7 @@ from flask import current_app, g, request, url_for
 from flask.wrappers import Response
 
 from deliberation.models import Statement
+from deliberation.services import ShownStatement
 from web.i18n import (
     LANGUAGE_COOKIE,
     LANGUAGE_NAMES,
@@ -57,17 +58,14 @@ def language_links() -> list[dict[str, Any]]:
     return links
 
 
-def statement_text(statement: Statement) -> str:
+def statement_text(statement: Statement | ShownStatement) -> str:
     """The statement in the reader's language: the facilitators' translation if there is one."""
     return statement.text_in(current_language())
 
 
-def statement_language(statement: Statement) -> str | None:
+def statement_language(statement: Statement | ShownStatement) -> str | None:
     """The language of `statement_text`, for the lang attribute (None when unknown)."""
-    language = current_language()
-    if any(t.language == language for t in statement.translations):
-        return language
-    return statement.language
+    return statement.shown_language(current_language())
 
 
 def asset(filename: str) -> str:
