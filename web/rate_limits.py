@@ -116,10 +116,6 @@ def _pseudonym(kind: str, value: str) -> str:
     return kind + ":" + hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def votes_limit() -> str:
-    return current_app.config["MESA_RATE_LIMIT_VOTES"]
-
-
 def statements_limit() -> str:
     return current_app.config["MESA_RATE_LIMIT_STATEMENTS"]
 

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 
 from deliberation.db import db
 from deliberation.errors import NotFound
+from deliberation.hot_path import HotStatement
 from deliberation.models import (
     Conversation,
     LatestVote,
@@ -85,8 +86,11 @@ _ROUTING_CONTEXT = (
     )
     .where(_conversations.public_id == sa.bindparam("public_id"))
 )
-_VOTED = sa.select(_latest.tid).where(
-    _latest.conversation_id == sa.bindparam("conversation_id"), _latest.pid == sa.bindparam("pid")
+_VOTED = HotStatement(
+    lambda _insert: sa.select(_latest.tid).where(
+        _latest.conversation_id == sa.bindparam("conversation_id"),
+        _latest.pid == sa.bindparam("pid"),
+    )
 )
 _SHOWN_COLUMNS = (
     _statements.id,
@@ -268,7 +272,7 @@ def draw_next(
     routing key (casting a vote does, in its own lookup): one query, for the participant's
     votes, unless the conversation's routing state moved."""
     state = _STATES.get(conversation_pk, key)
-    voted = db.session.execute(_VOTED, {"conversation_id": conversation_pk, "pid": pid}).scalars()
+    voted = _VOTED.scalars({"conversation_id": conversation_pk, "pid": pid})
     return state.draw(voted, rng or _shared_random)
 
 

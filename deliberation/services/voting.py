@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from deliberation.db import db, now_ms, unit_of_work, upsert_statement
+from deliberation.db import db, now_ms, unit_of_work
 from deliberation.errors import Closed, Conflict, Forbidden, Invalid, NotFound
+from deliberation.hot_path import HotStatement
 from deliberation.identifiers import token_digest
 from deliberation.models import (
     Conversation,
@@ -98,15 +99,9 @@ def _cast(conversation_id, pid, tid, vote, client_vote_id, token=None):
     unit of work."""
     vote = _vote_value(vote)
     client_vote_id = _clean_client_vote_id(client_vote_id)
-    context = db.session.execute(
-        _VOTE_CONTEXT,
-        {
-            "public_id": conversation_id,
-            "pid": pid,
-            "tid": tid,
-            "client_vote_id": client_vote_id,
-        },
-    ).first()
+    context = _VOTE_CONTEXT.first(
+        {"public_id": conversation_id, "pid": pid, "tid": tid, "client_vote_id": client_vote_id}
+    )
     if context is None:
         raise NotFound(f"no conversation {conversation_id!r}", code="conversation_not_found")
     if token is not None and not _holds(context.participant_token_digest, token):
@@ -119,9 +114,9 @@ def _cast(conversation_id, pid, tid, vote, client_vote_id, token=None):
         raise NotFound(f"no participant {pid} here", code="participant_not_found")
     if context.moderation is None:
         raise NotFound(f"no statement {tid} here", code="statement_not_found")
-    if context.moderation is ModerationState.REJECTED:
+    if context.moderation == ModerationState.REJECTED:
         raise Conflict(f"statement {tid} was moderated out", code="statement_rejected")
-    if context.strict_moderation and context.moderation is not ModerationState.ACCEPTED:
+    if context.strict_moderation and context.moderation != ModerationState.ACCEPTED:
         raise Conflict(f"statement {tid} awaits moderation", code="statement_not_accepted")
     receipt = record_vote(
         context.conversation_pk, conversation_id, pid, tid, vote, client_vote_id=client_vote_id
@@ -152,9 +147,7 @@ def record_vote(
         "vote": vote,
         "created_ms": created_ms,
     }
-    inserted = db.session.execute(
-        upsert_statement(_append_to_history), {**values, "client_vote_id": client_vote_id}
-    ).first()
+    inserted = _APPEND_TO_HISTORY.first({**values, "client_vote_id": client_vote_id})
     if inserted is None:
         # A concurrent retry with the same id committed first (PostgreSQL waited for it).
         earlier = db.session.execute(
@@ -162,7 +155,7 @@ def record_vote(
             {"conversation_id": conversation_pk, "pid": pid, "client_vote_id": client_vote_id},
         ).one()
         return _replay(conversation_id, pid, client_vote_id, earlier, tid, vote)
-    db.session.execute(upsert_statement(_replace_latest), values)
+    _REPLACE_LATEST.run(values)
     return VoteReceipt(conversation_id, pid, tid, vote, created_ms, client_vote_id)
 
 
@@ -177,46 +170,48 @@ _history = VoteRecord.__table__.c
 # participant and statement exist, the statement's moderation, and an earlier vote with the
 # same client id; and what the next statement's draw is keyed by. Built once; building a
 # query costs about as much as running it.
-_VOTE_CONTEXT = (
-    sa.select(
-        _conversations.id.label("conversation_pk"),
-        _conversations.is_open,
-        _conversations.is_archived,
-        _conversations.strict_moderation,
-        _conversations.statements_version,
-        newest_result_id(_conversations.id).label("newest_result_id"),
-        _participants.id.label("participant_pk"),
-        _participants.token_digest.label("participant_token_digest"),
-        _statements.moderation,
-        _history.tid.label("earlier_tid"),
-        _history.vote.label("earlier_vote"),
-        _history.created_ms.label("earlier_created_ms"),
+_VOTE_CONTEXT = HotStatement(
+    lambda _insert: (
+        sa.select(
+            _conversations.id.label("conversation_pk"),
+            _conversations.is_open,
+            _conversations.is_archived,
+            _conversations.strict_moderation,
+            _conversations.statements_version,
+            newest_result_id(_conversations.id).label("newest_result_id"),
+            _participants.id.label("participant_pk"),
+            _participants.token_digest.label("participant_token_digest"),
+            _statements.moderation,
+            _history.tid.label("earlier_tid"),
+            _history.vote.label("earlier_vote"),
+            _history.created_ms.label("earlier_created_ms"),
+        )
+        .select_from(Conversation.__table__)
+        .outerjoin(
+            Participant.__table__,
+            sa.and_(
+                _participants.conversation_id == _conversations.id,
+                _participants.pid == sa.bindparam("pid"),
+            ),
+        )
+        .outerjoin(
+            Statement.__table__,
+            sa.and_(
+                _statements.conversation_id == _conversations.id,
+                _statements.tid == sa.bindparam("tid"),
+            ),
+        )
+        .outerjoin(
+            VoteRecord.__table__,
+            sa.and_(
+                _history.conversation_id == _conversations.id,
+                _history.pid == sa.bindparam("pid"),
+                _history.client_vote_id == sa.bindparam("client_vote_id"),
+            ),
+        )
+        .where(_conversations.public_id == sa.bindparam("public_id"))
     )
-    .select_from(Conversation.__table__)
-    .outerjoin(
-        Participant.__table__,
-        sa.and_(
-            _participants.conversation_id == _conversations.id,
-            _participants.pid == sa.bindparam("pid"),
-        ),
-    )
-    .outerjoin(
-        Statement.__table__,
-        sa.and_(
-            _statements.conversation_id == _conversations.id, _statements.tid == sa.bindparam("tid")
-        ),
-    )
-    .outerjoin(
-        VoteRecord.__table__,
-        sa.and_(
-            _history.conversation_id == _conversations.id,
-            _history.pid == sa.bindparam("pid"),
-            _history.client_vote_id == sa.bindparam("client_vote_id"),
-        ),
-    )
-    .where(_conversations.public_id == sa.bindparam("public_id"))
 )
-
 _EARLIER_VOTE = sa.select(
     _history.tid.label("earlier_tid"),
     _history.vote.label("earlier_vote"),
@@ -228,21 +223,28 @@ _EARLIER_VOTE = sa.select(
 )
 
 
-def _append_to_history(insert):
-    history = VoteRecord.__table__
-    return (
-        insert(history)
+_VOTE_COLUMNS = ("conversation_id", "pid", "tid", "vote", "created_ms")
+_APPEND_TO_HISTORY = HotStatement(
+    lambda insert: (
+        insert(VoteRecord.__table__)
+        .values({name: sa.bindparam(name) for name in (*_VOTE_COLUMNS, "client_vote_id")})
         .on_conflict_do_nothing(index_elements=["conversation_id", "pid", "client_vote_id"])
-        .returning(history.c.id)
+        .returning(_history.id)
     )
+)
 
 
 def _replace_latest(insert):
-    latest = insert(LatestVote.__table__)
+    latest = insert(LatestVote.__table__).values(
+        {name: sa.bindparam(name) for name in _VOTE_COLUMNS}
+    )
     return latest.on_conflict_do_update(
         index_elements=["conversation_id", "pid", "tid"],
         set_={"vote": latest.excluded.vote, "created_ms": latest.excluded.created_ms},
     )
+
+
+_REPLACE_LATEST = HotStatement(_replace_latest)
 
 
 def _holds(current_digest: str | None, token: str) -> bool:

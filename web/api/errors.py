@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from deliberation.errors import DeliberationError
 from web.public import site_error_page
+from web.vote_budget import VoteBudgetSpent
 
 API_PATH_PREFIX = "/api/"
 
@@ -90,7 +91,7 @@ def render_http_exception(error: HTTPException) -> Response | HTTPException:
 
 
 def _message_for(error: HTTPException, status: int) -> str:
-    if isinstance(error, RateLimitExceeded):
+    if isinstance(error, RateLimitExceeded | VoteBudgetSpent):
         return f"too many requests: at most {error.description}; retry later"
     if status == 404:
         return f"no API route {request.method} {request.path}"

@@ -11,8 +11,7 @@ from deliberation.services import NextStatement, VoteReceipt
 from web.api.auth import PARTICIPANT, PARTICIPANT_TOKEN, access
 from web.api.converters import MAX_TID
 from web.api.schemas import PlainText, ReadingLanguage, StatementForReader
-from web.extensions import limiter
-from web.rate_limits import VOTES_SCOPE, participant_key, votes_limit
+from web.vote_budget import spend_vote
 
 bp = APIBlueprint("voting", __name__, tag="Voting")
 
@@ -100,9 +99,6 @@ class VoteResult(Schema):
 
 
 @bp.post("/conversations/<conversation:conversation_id>/votes")
-@limiter.shared_limit(
-    votes_limit, scope=VOTES_SCOPE, key_func=participant_key, override_defaults=False
-)
 @access(PARTICIPANT_TOKEN, errors=[400, 409, 429])
 @bp.input(Ballot, arg_name="ballot")
 @bp.input(ReadingLanguage, location="query", arg_name="reading")
@@ -111,8 +107,11 @@ def cast_vote(conversation_id, participant, ballot, reading):
     """Vote on a statement
 
     Replaces any earlier vote on it. Answers with the receipt and, as Polis does, the next
-    statement, so a phone needs one round trip per vote.
+    statement, so a phone needs one round trip per vote. Each participant may cast
+    MESA_RATE_LIMIT_VOTES votes (120 a minute unless the operator changed it), through this
+    route and the vote page together.
     """
+    spend_vote(conversation_id, participant.pid)
     receipt, next_up = services.cast_vote_and_draw_next(
         conversation_id,
         participant.pid,

@@ -28,16 +28,11 @@ from web.participant.identity import (
 )
 from web.participant.opinion_map import opinion_map
 from web.participant.pages import page_headers, page_url, template_helpers
-from web.rate_limits import (
-    STATEMENTS_SCOPE,
-    VOTES_SCOPE,
-    participant_key,
-    statements_limit,
-    votes_limit,
-)
+from web.rate_limits import STATEMENTS_SCOPE, participant_key, statements_limit
 from web.recognition import PAGES_BLUEPRINT, ParticipantCaller
 from web.request_guard import PAGE_MESSAGES
 from web.security import cookie_secure
+from web.vote_budget import VoteBudgetSpent, spend_vote
 
 bp = Blueprint(
     PAGES_BLUEPRINT,
@@ -92,6 +87,7 @@ REFUSALS = {
     "joins_busy": _l(
         "Many people are joining from this network right now. Wait a minute and try again."
     ),
+    "votes_busy": _l("That was many votes in a short time. Wait a moment and try again."),
     "confirm_delete": _l("Tick the box to confirm that your participation should be deleted."),
     **PAGE_MESSAGES,  # refused at the door: a NUL character, a body too large
 }
@@ -148,12 +144,10 @@ def sector_page(conversation_id: str):
 
 
 @bp.post(CONVERSATION + "/votes")
-@limiter.shared_limit(
-    votes_limit, scope=VOTES_SCOPE, key_func=participant_key, override_defaults=False
-)
 def vote(conversation_id: str):
     reader = _require_reader(conversation_id)
     check_form_token(conversation_id, reader)
+    spend_vote(conversation_id, reader.pid)
     tid, vote = _form_tid(), VOTES.get(request.form.get("vote", ""))
     if vote is None:
         abort(400, description="vote_invalid")
@@ -243,6 +237,15 @@ def leave(conversation_id: str):
 @bp.errorhandler(DeliberationError)
 def refused(error: DeliberationError):
     return _error_page(error.http_status, error.code)
+
+
+@bp.errorhandler(VoteBudgetSpent)
+def votes_busy(error: VoteBudgetSpent):
+    response = make_response(_error_page(429, "votes_busy"))
+    response.headers.extend(
+        (name, value) for name, value in error.get_headers() if name == "Retry-After"
+    )
+    return response
 
 
 @bp.errorhandler(HTTPException)

@@ -1,0 +1,94 @@
+"""Statements of the vote's hot path, run on the session's own DBAPI connection.
+
+A vote runs four short statements. SQLite or PostgreSQL spend tens of microseconds on each;
+SQLAlchemy's per-execution bookkeeping (execution context, result metadata, events) spent more
+than the database did. A `HotStatement` is written with SQLAlchemy Core like any other query,
+compiled once per dialect, and then run on the DBAPI cursor of the connection the session's
+transaction already holds: same transaction, same locks, no bookkeeping. Only statements whose
+parameters and results are plain numbers and strings may run this way (no type processing is
+applied either way).
+"""
+
+from __future__ import annotations
+
+import collections
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from deliberation.db import db
+
+# The dialect's INSERT, for statements with ON CONFLICT clauses.
+INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+
+class _Compiled(NamedTuple):
+    sql: str
+    names: tuple[str, ...] | None  # positional parameters' names, in order; None: by name
+    defaults: Mapping[str, Any]  # values SQLAlchemy bound itself (a LIMIT's)
+    row: type | None  # a SELECT's row type
+
+
+class HotStatement:
+    """A Core statement, built per dialect by `build(insert)` (`insert` being the dialect's
+    INSERT, for upserts) and compiled once per dialect, run on the session's connection."""
+
+    def __init__(self, build: Callable[[Callable], sa.Executable]):
+        self._build = build
+        self._compiled: dict[str, _Compiled] = {}
+
+    def rows(self, parameters: Mapping[str, Any]) -> list:
+        """Every row, as named tuples of the statement's column labels."""
+        cursor, compiled = self._run(parameters)
+        return [compiled.row(*values) for values in cursor.fetchall()]
+
+    def first(self, parameters: Mapping[str, Any]):
+        """The first row (a named tuple for a SELECT, a plain one for a RETURNING), or None."""
+        cursor, compiled = self._run(parameters)
+        values = cursor.fetchone()
+        if values is None or compiled.row is None:
+            return values
+        return compiled.row(*values)
+
+    def scalars(self, parameters: Mapping[str, Any]) -> list:
+        """The first column of every row."""
+        cursor, _compiled = self._run(parameters)
+        return [values[0] for values in cursor.fetchall()]
+
+    def run(self, parameters: Mapping[str, Any]) -> None:
+        self._run(parameters)
+
+    def _run(self, parameters: Mapping[str, Any]):
+        session = db.session()
+        if session.autoflush:
+            session.flush()  # as the session's own execute would: pending rows first
+        connection = session.connection()  # begins the session's transaction if need be
+        compiled = self._compiled.get(connection.dialect.name)
+        if compiled is None:
+            compiled = self._compile(connection.dialect)
+        values = {**compiled.defaults, **parameters}
+        arguments = values if compiled.names is None else [values[n] for n in compiled.names]
+        cursor = connection.connection.dbapi_connection.cursor()
+        cursor.execute(compiled.sql, arguments)
+        return cursor, compiled
+
+    def _compile(self, dialect: sa.Dialect) -> _Compiled:
+        statement = self._build(INSERTS[dialect.name])
+        compiled = statement.compile(dialect=dialect)
+        positions = compiled.positiontup
+        defaults = {
+            name: parameter.value
+            for name, parameter in compiled.binds.items()
+            if parameter.value is not None
+        }
+        columns = getattr(statement, "selected_columns", None)
+        row = None
+        if columns is not None:
+            row = collections.namedtuple("Row", [column.key for column in columns], rename=True)
+        result = _Compiled(
+            compiled.string, tuple(positions) if positions is not None else None, defaults, row
+        )
+        self._compiled[dialect.name] = result
+        return result

@@ -1,0 +1,47 @@
+"""The per-participant vote limit (MESA_RATE_LIMIT_VOTES), spent once the token is verified.
+
+Flask-Limiter's decorator resolved, filtered and evaluated its limits on every vote, keyed the
+request before authentication and read the window again for its response headers: about a
+third of a vote request's CPU. Votes are the one route every participant calls every few
+seconds, so they spend their budget here instead, in the view, keyed by the conversation and
+pid of the token the route has just verified, with the `limits` strategy and storage Flask-
+Limiter was configured with (sliding window counter; memory or Redis). The page's vote and
+the API's spend one budget, since both call `spend_vote`. Other routes keep Flask-Limiter.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+
+from flask import current_app
+from limits import RateLimitItem, parse_many
+from werkzeug.exceptions import TooManyRequests
+
+from web.extensions import limiter
+from web.rate_limits import VOTES_SCOPE
+
+
+class VoteBudgetSpent(TooManyRequests):
+    """429 with Retry-After; `description` names the limit, e.g. "120 per 1 minute"."""
+
+    def __init__(self, limit: RateLimitItem, retry_after: int):
+        super().__init__(description=str(limit), retry_after=retry_after)
+
+
+@functools.lru_cache(maxsize=16)
+def _limits(value: str) -> tuple[RateLimitItem, ...]:
+    return tuple(parse_many(value))
+
+
+def spend_vote(conversation_id: str, pid: int) -> None:
+    """Count one vote against the participant's budget, or raise `VoteBudgetSpent`."""
+    if not limiter.enabled or not current_app.config.get("RATELIMIT_ENABLED", True):
+        return
+    strategy = limiter.limiter
+    key = f"participant:{conversation_id}:{pid}"
+    for limit in _limits(current_app.config["MESA_RATE_LIMIT_VOTES"]):
+        if not strategy.hit(limit, key, VOTES_SCOPE):
+            reset_at, _remaining = strategy.get_window_stats(limit, key, VOTES_SCOPE)
+            raise VoteBudgetSpent(limit, max(1, math.ceil(reset_at - time.time())))
