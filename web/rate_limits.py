@@ -57,8 +57,8 @@ def check_limit_settings(config: Mapping[str, Any]) -> None:
     """Refuse to start with a limit Flask-Limiter could not parse, rather than fail per request."""
     for name in LIMIT_SETTINGS:
         _parse(name, config[name])
-    if _address_limit(config) is not None:
-        _parse("MESA_RATE_LIMIT_PER_ADDRESS", _address_limit(config))
+    if address_limit(config) is not None:
+        _parse("MESA_RATE_LIMIT_PER_ADDRESS", address_limit(config))
     _parse("MESA_RATE_LIMIT_LOGIN_PER_ADDRESS", _login_address_limit(config))
     if _join_limit(config) is not None:
         _parse(JOINS_SETTING, _join_limit(config))
@@ -95,7 +95,7 @@ def _parse(name: str, value: Any) -> None:
         raise ValueError(f"{name}={value!r} is not a rate limit such as '120/minute'") from None
 
 
-def _address_limit(config: Mapping[str, Any]) -> str | None:
+def address_limit(config: Mapping[str, Any]) -> str | None:
     setting = config.get("MESA_RATE_LIMIT_PER_ADDRESS", False)
     if setting is True:
         return DEFAULT_PER_ADDRESS_LIMIT
@@ -139,11 +139,11 @@ def login_failed(_response) -> bool:
 
 
 def per_address_limit() -> str:
-    return _address_limit(current_app.config) or _UNUSED_LIMIT
+    return address_limit(current_app.config) or _UNUSED_LIMIT
 
 
 def per_address_exempt() -> bool:
-    return _address_limit(current_app.config) is None
+    return address_limit(current_app.config) is None
 
 
 def joins_limit() -> str:

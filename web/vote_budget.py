@@ -7,6 +7,11 @@ seconds, so they spend their budget here instead, in the view, keyed by the conv
 pid of the token the route has just verified, with the `limits` strategy and storage Flask-
 Limiter was configured with (sliding window counter; memory or Redis). The page's vote and
 the API's spend one budget, since both call `spend_vote`. Other routes keep Flask-Limiter.
+
+The vote routes are exempt from Flask-Limiter altogether (`limiter.exempt`), so its per-request
+check does not run for them either; the optional per-address limit
+(MESA_RATE_LIMIT_PER_ADDRESS), which Flask-Limiter applies to every other route, is spent here
+too, one budget per address for the page's votes and the API's.
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ from limits import RateLimitItem, parse_many
 from werkzeug.exceptions import TooManyRequests
 
 from web.extensions import limiter
-from web.rate_limits import VOTES_SCOPE
+from web.rate_limits import VOTES_SCOPE, address_key, address_limit
+
+VOTES_ADDRESS_SCOPE = "votes-address"
 
 
 class VoteBudgetSpent(TooManyRequests):
@@ -36,12 +43,20 @@ def _limits(value: str) -> tuple[RateLimitItem, ...]:
 
 
 def spend_vote(conversation_id: str, pid: int) -> None:
-    """Count one vote against the participant's budget, or raise `VoteBudgetSpent`."""
-    if not limiter.enabled or not current_app.config.get("RATELIMIT_ENABLED", True):
+    """Count one vote against the participant's budget (and the address's, when that limit is
+    on), or raise `VoteBudgetSpent`."""
+    config = current_app.config
+    if not limiter.enabled or not config.get("RATELIMIT_ENABLED", True):
         return
+    _spend(config["MESA_RATE_LIMIT_VOTES"], f"participant:{conversation_id}:{pid}", VOTES_SCOPE)
+    per_address = address_limit(config)
+    if per_address is not None:
+        _spend(per_address, address_key(), VOTES_ADDRESS_SCOPE)
+
+
+def _spend(value: str, key: str, scope: str) -> None:
     strategy = limiter.limiter
-    key = f"participant:{conversation_id}:{pid}"
-    for limit in _limits(current_app.config["MESA_RATE_LIMIT_VOTES"]):
-        if not strategy.hit(limit, key, VOTES_SCOPE):
-            reset_at, _remaining = strategy.get_window_stats(limit, key, VOTES_SCOPE)
+    for limit in _limits(value):
+        if not strategy.hit(limit, key, scope):
+            reset_at, _remaining = strategy.get_window_stats(limit, key, scope)
             raise VoteBudgetSpent(limit, max(1, math.ceil(reset_at - time.time())))

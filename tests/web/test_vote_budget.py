@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from tests.web.conftest import API, assert_refused, bearer, join, stored_counts
+from web.extensions import limiter
 
 FORM_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -74,3 +75,25 @@ def test_without_rate_limiting_votes_are_not_counted(app, client, conversation, 
         )
         assert voted.status_code == 200
     assert stored_counts()["votes"] == len(seeds)
+
+
+def test_the_per_address_limit_counts_votes_too_one_budget_for_page_and_api(
+    app, client, conversation, seeds
+):
+    """The vote routes are exempt from Flask-Limiter; the per-address limit it applies to
+    every other route is spent by web.vote_budget, and never keyed by the address itself."""
+    joined = join(client, conversation.public_id)
+    app.config["MESA_RATE_LIMIT_PER_ADDRESS"] = "2/minute"
+    statuses = [
+        client.post(
+            votes_url(conversation.public_id),
+            json={"tid": tid, "vote": 1},
+            headers=bearer(joined["token"]),
+        ).status_code
+        for tid in seeds
+    ]
+    assert statuses == [200, 200, 429]
+    assert stored_counts()["votes"] == 2
+    keys = list(limiter.storage.storage)
+    assert any("votes-address" in key for key in keys)
+    assert not any("127.0.0.1" in key for key in keys)

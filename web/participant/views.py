@@ -144,6 +144,7 @@ def sector_page(conversation_id: str):
 
 
 @bp.post(CONVERSATION + "/votes")
+@limiter.exempt  # web.vote_budget spends the limits once the reader is known
 def vote(conversation_id: str):
     reader = _require_reader(conversation_id)
     check_form_token(conversation_id, reader)
