@@ -1,10 +1,11 @@
 """How far Mesa is from the floor: the same load against Mesa and against a bare Flask app.
 
-    python -m loadtest.floor [--rates 150,300,500] [--duration 15]
+    python -m loadtest.floor [--rates 150,300,500] [--duration 15] [--database-url URL]
 
 At each rate, the generator runs for --duration seconds against `loadtest.floor_app` (four
-routes in bare Flask, one SQLite INSERT per vote) and then against Mesa on SQLite with its
-recompute worker, both under the same gunicorn.conf.py on this machine, one after the other.
+routes in bare Flask, one INSERT per vote) and then against Mesa with its recompute worker,
+both on the same database (a fresh SQLite file, or the PostgreSQL database of --database-url,
+which is wiped) and under the same gunicorn.conf.py on this machine, one after the other.
 It prints, for each, the achieved rate, p99 vote latency, the server's CPU per vote and the
 generator's own CPU per vote, and the ratio of the servers' CPU. On a machine whose cores the
 generator and the servers share, the CPU per vote bounds the rate: a server can sustain at most
@@ -27,7 +28,11 @@ from loadtest.search import measure, run_generator
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     rates = [float(rate) for rate in args.rates.split(",")]
-    print(f"{os.cpu_count()} CPUs; gunicorn.conf.py; {args.duration:g} s per run", flush=True)
+    database = "PostgreSQL" if args.database_url else "SQLite"
+    print(
+        f"{os.cpu_count()} CPUs; {database}; gunicorn.conf.py; {args.duration:g} s per run",
+        flush=True,
+    )
     print(
         "| rate | server | achieved votes/s | p99 ms | errors | server CPU ms/vote | "
         "recompute worker CPU ms/vote | generator CPU ms/vote |"
@@ -35,10 +40,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("|---|---|---|---|---|---|---|---|")
     for rate in rates:
         profile = Profile(rate=rate, duration_s=args.duration)
-        floor_report = _floor_run(profile)
+        floor_report = _floor_run(profile, args.database_url)
         floor_cpu = floor_report.cpu_ms_per_vote(floor_report.watched_cpu_s["server"])
         _row(rate, "bare Flask", floor_report)
-        with Deployment(None) as mesa:
+        with Deployment(args.database_url) as mesa:
             step, _printed = measure(mesa, profile)
         _row(rate, "Mesa", step.report)
         ratio = step.server_cpu_ms_per_vote / floor_cpu if floor_cpu else float("nan")
@@ -46,10 +51,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _floor_run(profile: Profile) -> Report:
+def _floor_run(profile: Profile, database_url: str | None) -> Report:
     """The generator against the bare app."""
-    floor = Deployment(None, wsgi_app="loadtest.floor_app:app")
+    floor = Deployment(database_url, wsgi_app="loadtest.floor_app:app")
     try:
+        if database_url:
+            floor.prepare_database()  # an empty schema, as Mesa's run starts from
         floor.start_server()  # no migrations and no recompute worker: nothing to compute
         report, _printed = run_generator(
             floor.base_url, "floor", profile, {"server": floor.server_pids()}
@@ -75,6 +82,11 @@ def _parser() -> argparse.ArgumentParser:
     parser = command_parser("python -m loadtest.floor", __doc__)
     parser.add_argument("--rates", default="150,300,500", help="votes/s, comma-separated")
     parser.add_argument("--duration", type=float, default=15.0, help="seconds per run")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="a PostgreSQL database to run both on (wiped); a fresh SQLite file otherwise",
+    )
     return parser
 
 

@@ -73,7 +73,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
     refuse_weak_secret_keys(app)
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(app.config))
+    # No pool_pre_ping: deliberation.db.configure_engine pings idle connections only.
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
 
     db.init_app(app)
     migrate.init_app(app, db)
@@ -99,13 +100,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.cli.add_command(settings_command)
     start_embedded_worker(app)
     return app
-
-
-def _engine_options(config) -> dict[str, Any]:
-    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        # Connections dropped by a restarted server or a proxy are replaced, not surfaced.
-        return {"pool_pre_ping": True}
-    return {}
 
 
 def _instance_secret_key(instance: Path) -> str:

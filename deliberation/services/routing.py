@@ -266,13 +266,19 @@ def next_statement(
 
 
 def draw_next(
-    conversation_pk: int, key: RoutingKey, pid: int, *, rng: random.Random | None = None
+    conversation_pk: int,
+    key: RoutingKey,
+    pid: int,
+    *,
+    voted: Iterable[int] | None = None,
+    rng: random.Random | None = None,
 ) -> NextStatement:
     """`next_statement` for a caller that has found the conversation, the participant and the
     routing key (casting a vote does, in its own lookup): one query, for the participant's
-    votes, unless the conversation's routing state moved."""
+    votes, unless the caller read them too (`voted`), or the conversation's state moved."""
     state = _STATES.get(conversation_pk, key)
-    voted = _VOTED.scalars({"conversation_id": conversation_pk, "pid": pid})
+    if voted is None:
+        voted = _VOTED.scalars({"conversation_id": conversation_pk, "pid": pid})
     return state.draw(voted, rng or _shared_random)
 
 

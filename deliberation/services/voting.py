@@ -84,14 +84,20 @@ def cast_vote_and_draw_next(
     one transaction fewer per vote, and the check cannot race a privacy erase.
     """
     with unit_of_work():
-        receipt, context = _cast(conversation_id, pid, tid, vote, client_vote_id, token)
+        if db.session.get_bind().dialect.name == "postgresql":
+            receipt, context, voted = _cast_in_one_round_trip(
+                conversation_id, pid, tid, vote, client_vote_id, token
+            )
+        else:
+            receipt, context = _cast(conversation_id, pid, tid, vote, client_vote_id, token)
+            voted = None  # the draw reads them
         key = routing_key(
             conversation_id,
             context.statements_version,
             context.newest_result_id,
             context.strict_moderation,
         )
-        return receipt, draw_next(context.conversation_pk, key, pid)
+        return receipt, draw_next(context.conversation_pk, key, pid, voted=voted)
 
 
 def _cast(conversation_id, pid, tid, vote, client_vote_id, token=None):
@@ -102,12 +108,61 @@ def _cast(conversation_id, pid, tid, vote, client_vote_id, token=None):
     context = _VOTE_CONTEXT.first(
         {"public_id": conversation_id, "pid": pid, "tid": tid, "client_vote_id": client_vote_id}
     )
+    replayed = _refusal_or_replay(context, conversation_id, pid, tid, vote, client_vote_id, token)
+    if replayed is not None:
+        return replayed, context
+    receipt = record_vote(
+        context.conversation_pk, conversation_id, pid, tid, vote, client_vote_id=client_vote_id
+    )
+    return receipt, context
+
+
+def _cast_in_one_round_trip(conversation_id, pid, tid, vote, client_vote_id, token):
+    """`_cast` on PostgreSQL (`_CAST_IN_ONE_STATEMENT`); also the participant's votes after
+    this one, for the draw."""
+    vote = _vote_value(vote)
+    client_vote_id = _clean_client_vote_id(client_vote_id)
+    created_ms = now_ms()
+    context = _CAST_IN_ONE_STATEMENT.first(
+        {
+            "public_id": conversation_id,
+            "pid": pid,
+            "tid": tid,
+            "vote": vote,
+            "created_ms": created_ms,
+            "client_vote_id": client_vote_id,
+            "token_digest": None if token is None else token_digest(token),
+        }
+    )
+    voted = {*(context.voted or ()), tid} if context is not None else set()
+    if context is not None and context.appended:
+        receipt = VoteReceipt(conversation_id, pid, tid, vote, created_ms, client_vote_id)
+        return receipt, context, voted
+    # Nothing was written: say why, as the two-step path would.
+    replayed = _refusal_or_replay(context, conversation_id, pid, tid, vote, client_vote_id, token)
+    if replayed is None:
+        # Every rule held, yet the vote id was taken: a concurrent retry committed first.
+        earlier = db.session.execute(
+            _EARLIER_VOTE,
+            {
+                "conversation_id": context.conversation_pk,
+                "pid": pid,
+                "client_vote_id": client_vote_id,
+            },
+        ).one()
+        replayed = _replay(conversation_id, pid, client_vote_id, earlier, tid, vote)
+    return replayed, context, voted
+
+
+def _refusal_or_replay(context, conversation_id, pid, tid, vote, client_vote_id, token):
+    """The rules a vote must meet, checked against its context row: raises the refusal, or
+    answers the original receipt of a retried vote id; None when the vote may be stored."""
     if context is None:
         raise NotFound(f"no conversation {conversation_id!r}", code="conversation_not_found")
     if token is not None and not _holds(context.participant_token_digest, token):
         raise Forbidden("unknown participant token", code="participant_token_unknown")
     if context.earlier_tid is not None:
-        return _replay(conversation_id, pid, client_vote_id, context, tid, vote), context
+        return _replay(conversation_id, pid, client_vote_id, context, tid, vote)
     if not context.is_open or context.is_archived:
         raise Closed(f"conversation {conversation_id} is closed")
     if context.participant_pk is None:
@@ -118,10 +173,7 @@ def _cast(conversation_id, pid, tid, vote, client_vote_id, token=None):
         raise Conflict(f"statement {tid} was moderated out", code="statement_rejected")
     if context.strict_moderation and context.moderation != ModerationState.ACCEPTED:
         raise Conflict(f"statement {tid} awaits moderation", code="statement_not_accepted")
-    receipt = record_vote(
-        context.conversation_pk, conversation_id, pid, tid, vote, client_vote_id=client_vote_id
-    )
-    return receipt, context
+    return None
 
 
 def record_vote(
@@ -165,13 +217,16 @@ _conversations = Conversation.__table__.c
 _participants = Participant.__table__.c
 _statements = Statement.__table__.c
 _history = VoteRecord.__table__.c
+_latest = LatestVote.__table__.c
+_VOTE_COLUMNS = ("conversation_id", "pid", "tid", "vote", "created_ms")
+
 
 # Everything the rules need, in one round trip: the conversation's state, whether the
 # participant and statement exist, the statement's moderation, and an earlier vote with the
 # same client id; and what the next statement's draw is keyed by. Built once; building a
 # query costs about as much as running it.
-_VOTE_CONTEXT = HotStatement(
-    lambda _insert: (
+def _vote_context() -> sa.Select:
+    return (
         sa.select(
             _conversations.id.label("conversation_pk"),
             _conversations.is_open,
@@ -191,27 +246,104 @@ _VOTE_CONTEXT = HotStatement(
             Participant.__table__,
             sa.and_(
                 _participants.conversation_id == _conversations.id,
-                _participants.pid == sa.bindparam("pid"),
+                _participants.pid == sa.bindparam("pid", type_=sa.Integer),
             ),
         )
         .outerjoin(
             Statement.__table__,
             sa.and_(
                 _statements.conversation_id == _conversations.id,
-                _statements.tid == sa.bindparam("tid"),
+                _statements.tid == sa.bindparam("tid", type_=sa.Integer),
             ),
         )
         .outerjoin(
             VoteRecord.__table__,
             sa.and_(
                 _history.conversation_id == _conversations.id,
-                _history.pid == sa.bindparam("pid"),
-                _history.client_vote_id == sa.bindparam("client_vote_id"),
+                _history.pid == sa.bindparam("pid", type_=sa.Integer),
+                _history.client_vote_id == sa.bindparam("client_vote_id", type_=sa.String),
             ),
         )
-        .where(_conversations.public_id == sa.bindparam("public_id"))
+        .where(_conversations.public_id == sa.bindparam("public_id", type_=sa.String))
     )
-)
+
+
+_VOTE_CONTEXT = HotStatement(lambda _insert: _vote_context())
+
+
+def _cast_in_one_statement(insert) -> sa.Select:
+    """PostgreSQL: the rules, both writes and the participant's votes in one statement.
+
+    The context is read as in `_VOTE_CONTEXT`; the history row is appended only where every
+    rule holds (the same rules `_refusal` states), the latest vote is upserted only where the
+    history row was appended, and the participant's standing votes ride along for the draw.
+    Data-modifying WITH clauses run exactly once, in the statement's snapshot: `voted` is read
+    before this vote, which the caller adds. One round trip where the two-step path makes five.
+    """
+    digest = sa.bindparam("token_digest", type_=sa.String)
+    vote_values = (
+        sa.bindparam("tid", type_=sa.Integer),
+        sa.bindparam("vote", type_=sa.SmallInteger),
+        sa.bindparam("created_ms", type_=sa.BigInteger),
+    )
+    voted = (
+        sa.select(sa.func.array_agg(_latest.tid))
+        .where(
+            _latest.conversation_id == _conversations.id,
+            _latest.pid == sa.bindparam("pid", type_=sa.Integer),
+        )
+        .scalar_subquery()
+        .label("voted")
+    )
+    context = _vote_context().add_columns(voted).cte("context")
+    moderation = context.c.moderation
+    allowed = sa.and_(
+        sa.or_(digest.is_(None), context.c.participant_token_digest == digest),
+        context.c.earlier_tid.is_(None),
+        context.c.is_open,
+        sa.not_(context.c.is_archived),
+        context.c.participant_pk.is_not(None),
+        moderation.is_not(None),
+        moderation != ModerationState.REJECTED.value,
+        sa.or_(sa.not_(context.c.strict_moderation), moderation == ModerationState.ACCEPTED.value),
+    )
+    history = VoteRecord.__table__
+    appended = (
+        insert(history)
+        .from_select(
+            [*_VOTE_COLUMNS, "client_vote_id"],
+            sa.select(
+                context.c.conversation_pk,
+                sa.bindparam("pid", type_=sa.Integer),
+                *vote_values,
+                sa.bindparam("client_vote_id", type_=sa.String),
+            ).where(allowed),
+        )
+        .on_conflict_do_nothing(index_elements=["conversation_id", "pid", "client_vote_id"])
+        .returning(history.c.conversation_id, history.c.pid)
+        .cte("appended")
+    )
+    latest = insert(LatestVote.__table__)
+    replaced = (
+        latest.from_select(
+            list(_VOTE_COLUMNS),
+            sa.select(appended.c.conversation_id, appended.c.pid, *vote_values),
+        )
+        .on_conflict_do_update(
+            index_elements=["conversation_id", "pid", "tid"],
+            set_={"vote": latest.excluded.vote, "created_ms": latest.excluded.created_ms},
+        )
+        .returning(LatestVote.__table__.c.pid)
+        .cte("replaced")
+    )
+    return sa.select(
+        context,
+        sa.select(sa.func.count()).select_from(appended).scalar_subquery().label("appended"),
+        sa.select(sa.func.count()).select_from(replaced).scalar_subquery().label("replaced"),
+    )
+
+
+_CAST_IN_ONE_STATEMENT = HotStatement(_cast_in_one_statement)
 _EARLIER_VOTE = sa.select(
     _history.tid.label("earlier_tid"),
     _history.vote.label("earlier_vote"),
@@ -223,7 +355,6 @@ _EARLIER_VOTE = sa.select(
 )
 
 
-_VOTE_COLUMNS = ("conversation_id", "pid", "tid", "vote", "created_ms")
 _APPEND_TO_HISTORY = HotStatement(
     lambda insert: (
         insert(VoteRecord.__table__)

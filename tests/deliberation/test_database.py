@@ -8,6 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
+import deliberation.db
 from deliberation import services
 from deliberation.db import SQLITE_BUSY_TIMEOUT_MS, unit_of_work
 from deliberation.models import Facilitator
@@ -17,13 +18,36 @@ from web import _instance_secret_key, create_app
 
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout_and_foreign_keys(db):
     if db.engine.dialect.name != "sqlite":
-        assert db.engine.pool._pre_ping
         return
     with db.engine.connect() as connection:
         pragma = lambda name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()  # noqa: E731
         assert pragma("journal_mode") == "wal"
         assert pragma("busy_timeout") == SQLITE_BUSY_TIMEOUT_MS
         assert pragma("foreign_keys") == 1
+
+
+def backend_pid(db) -> int:
+    return db.session.scalar(sa.text("SELECT pg_backend_pid()"))
+
+
+def test_a_pooled_connection_the_server_dropped_while_idle_is_replaced(db, monkeypatch):
+    """Only idle connections are pinged (deliberation.db): one the server dropped while it sat
+    in the pool is replaced before a service sees it; a busy one is not pinged at all."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server to drop connections")
+    db.session.remove()
+    first = backend_pid(db)
+    db.session.remove()
+    assert backend_pid(db) == first  # back in the pool and out again: no ping, same connection
+    db.session.remove()
+    outside = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool)
+    with outside.connect() as other:
+        assert other.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": first}).scalar()
+    outside.dispose()
+    monkeypatch.setattr(deliberation.db, "PING_AFTER_IDLE_S", 0.0)
+    services.create_facilitator("ana@example.org", PASSWORD)  # pinged, replaced, served
+    assert backend_pid(db) != first
+    db.session.remove()
 
 
 def test_migrations_create_exactly_the_models(db):
@@ -67,7 +91,7 @@ def test_database_url_from_the_environment_uses_psycopg(monkeypatch):
     assert (
         app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://mesa:secret@db.internal/mesa"
     )
-    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_pre_ping": True}
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {}  # idle connections only are pinged
     assert app.config["SECRET_KEY"] == KEY_FROM_THE_ENVIRONMENT
     assert create_app({"SECRET_KEY": GIVEN_KEY}).config["SECRET_KEY"] == GIVEN_KEY
 
