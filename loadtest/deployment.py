@@ -75,6 +75,8 @@ class Deployment:
         self.gunicorn_config = gunicorn_config
         self.server: subprocess.Popen | None = None
         self.worker: subprocess.Popen | None = None
+        # Other processes whose CPU a load run reports (a shared Redis, say): name -> pids.
+        self.also_watched: dict[str, list[int]] = {}
         self.env = {
             **os.environ,
             "DATABASE_URL": self.database_url,
@@ -128,7 +130,7 @@ class Deployment:
     def watched_processes(self) -> dict[str, list[int]]:
         """The server's and the worker's process ids, for the generator to read their CPU."""
         worker = [self.worker.pid] if self.worker is not None and self.worker.poll() is None else []
-        return {"server": self.server_pids(), "worker": worker}
+        return {"server": self.server_pids(), "worker": worker, **self.also_watched}
 
     # -- the recompute worker ------------------------------------------------------------
 

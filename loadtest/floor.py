@@ -1,6 +1,6 @@
 """How far Mesa is from the floor: the same load against Mesa and against a bare Flask app.
 
-    python -m loadtest.floor [--rates 150,300,500] [--duration 15] [--database-url URL]
+    python -m loadtest.floor [--rates 150,300,500] [--duration 15] [--database-url URL] [--redis]
 
 At each rate, the generator runs for --duration seconds against `loadtest.floor_app` (four
 routes in bare Flask, one INSERT per vote) and then against Mesa with its recompute worker,
@@ -10,18 +10,26 @@ It prints, for each, the achieved rate, p99 vote latency, the server's CPU per v
 generator's own CPU per vote, and the ratio of the servers' CPU. On a machine whose cores the
 generator and the servers share, the CPU per vote bounds the rate: a server can sustain at most
 about (cores - generator's share) / (its CPU per vote) votes per second.
+
+Mesa counts its rate limits in each process's memory, as a one-process deployment does; with
+--redis it counts them in a redis-server of its own, as a several-process deployment must, and
+the Redis CPU per vote is printed too.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
 from loadtest import command_parser
 from loadtest.deployment import Deployment
 from loadtest.generator import Profile, Report
+from loadtest.local_redis import LocalRedis, local_redis
 from loadtest.search import measure, run_generator
 
 
@@ -38,17 +46,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         "recompute worker CPU ms/vote | generator CPU ms/vote |"
     )
     print("|---|---|---|---|---|---|---|---|")
-    for rate in rates:
-        profile = Profile(rate=rate, duration_s=args.duration)
-        floor_report = _floor_run(profile, args.database_url)
-        floor_cpu = floor_report.cpu_ms_per_vote(floor_report.watched_cpu_s["server"])
-        _row(rate, "bare Flask", floor_report)
-        with Deployment(args.database_url) as mesa:
-            step, _printed = measure(mesa, profile)
-        _row(rate, "Mesa", step.report)
-        ratio = step.server_cpu_ms_per_vote / floor_cpu if floor_cpu else float("nan")
-        print(f"|  | Mesa / bare | | | | {ratio:.1f}x | | |", flush=True)
+    with contextlib.ExitStack() as stack:
+        redis = None
+        if args.redis:
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mesa-redis-")))
+            redis = stack.enter_context(local_redis(folder))
+        for rate in rates:
+            _compare(Profile(rate=rate, duration_s=args.duration), args.database_url, redis)
     return 0
+
+
+def _compare(profile: Profile, database_url: str | None, redis: LocalRedis | None) -> None:
+    floor_report = _floor_run(profile, database_url)
+    floor_cpu = floor_report.cpu_ms_per_vote(floor_report.watched_cpu_s["server"])
+    _row(profile.rate, "bare Flask", floor_report)
+    mesa = Deployment(database_url)
+    if redis is not None:
+        mesa.env.update(RATELIMIT_STORAGE_URI=redis.url, MESA_RATE_LIMITS_PER_PROCESS="0")
+        mesa.also_watched["redis"] = [redis.pid]
+    with mesa:
+        step, _printed = measure(mesa, profile)
+    _row(profile.rate, "Mesa", step.report)
+    ratio = step.server_cpu_ms_per_vote / floor_cpu if floor_cpu else float("nan")
+    print(f"|  | Mesa / bare | | | | {ratio:.1f}x | | |", flush=True)
+    if redis is not None:
+        redis_cpu = step.report.cpu_ms_per_vote(step.report.watched_cpu_s.get("redis"))
+        print(f"Redis (rate limits) CPU per vote: {redis_cpu:.3f} ms", flush=True)
 
 
 def _floor_run(profile: Profile, database_url: str | None) -> Report:
@@ -82,6 +105,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = command_parser("python -m loadtest.floor", __doc__)
     parser.add_argument("--rates", default="150,300,500", help="votes/s, comma-separated")
     parser.add_argument("--duration", type=float, default=15.0, help="seconds per run")
+    parser.add_argument(
+        "--redis", action="store_true", help="Mesa's rate limits in a redis-server of its own"
+    )
     parser.add_argument(
         "--database-url",
         default=None,

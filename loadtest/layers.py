@@ -33,7 +33,7 @@ API = "/api/v1/conversations"
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="mesa-layers-") as folder:
-        servers = _servers(Path(folder), args.rounds * args.votes)
+        servers = vote_servers(Path(folder), args.rounds * args.votes)
         timings: dict[str, list[float]] = {name: [] for name in servers}
         for _round in range(args.rounds):
             for name, vote in servers.items():
@@ -51,12 +51,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _servers(folder: Path, votes: int) -> dict[str, Callable[[], None]]:
-    """name -> a function that sends one vote request to that server and checks the answer."""
+def vote_servers(
+    folder: Path, votes: int, database_url: str | None = None
+) -> dict[str, Callable[[], None]]:
+    """name -> a function that sends one vote request to that server and checks the answer.
+    Mesa runs on `database_url` (wiped) if given, else on a fresh SQLite file in `folder`."""
     from deliberation import services
     from web import create_app
 
-    url = f"sqlite:///{folder / 'mesa.sqlite3'}"
+    url = database_url or f"sqlite:///{folder / 'mesa.sqlite3'}"
     migrate_fresh(url)
     conversation_id = seed_conversation(url)
     app = create_app(

@@ -8,8 +8,8 @@ pid of the token the route has just verified, with the `limits` strategy and sto
 Limiter was configured with (sliding window counter; memory or Redis). The page's vote and
 the API's spend one budget, since both call `spend_vote`. Other routes keep Flask-Limiter.
 
-The vote routes are exempt from Flask-Limiter altogether (`limiter.exempt`), so its per-request
-check does not run for them either; the optional per-address limit
+The vote routes (`@self_limited`) are left out of Flask-Limiter altogether: a request filter
+stops its per-request check before it resolves anything. The optional per-address limit
 (MESA_RATE_LIMIT_PER_ADDRESS), which Flask-Limiter applies to every other route, is spent here
 too, one budget per address for the page's votes and the API's.
 """
@@ -20,7 +20,7 @@ import functools
 import math
 import time
 
-from flask import current_app
+from flask import current_app, request
 from limits import RateLimitItem, parse_many
 from werkzeug.exceptions import TooManyRequests
 
@@ -35,6 +35,21 @@ class VoteBudgetSpent(TooManyRequests):
 
     def __init__(self, limit: RateLimitItem, retry_after: int):
         super().__init__(description=str(limit), retry_after=retry_after)
+
+
+_SELF_LIMITED = "mesa_spends_vote_budget"
+
+
+def self_limited(view):
+    """Mark a view that calls `spend_vote` itself: Flask-Limiter leaves it alone."""
+    setattr(view, _SELF_LIMITED, True)
+    return limiter.exempt(view)
+
+
+@limiter.request_filter
+def _spends_its_own_budget() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, _SELF_LIMITED, False)
 
 
 @functools.lru_cache(maxsize=16)

@@ -13,24 +13,19 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
-import redis
 import requests
 
 from deliberation import services
-from loadtest.deployment import REPO, Deployment, free_port
+from loadtest.deployment import REPO, Deployment
+from loadtest.local_redis import local_redis, redis_available
 from loadtest.seeding import app_on
 from tests.settings_samples import sample_environment
 from web.settings import SETTINGS
 
-REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 EMAIL = "settings@mesa.local"
 PASSWORD = "settings-password-42"
 # The gunicorn option that each server row of the table sets (gunicorn.conf.py).
@@ -70,41 +65,12 @@ def when_ready(server):
 @pytest.fixture
 def redis_url(tmp_path) -> Iterator[str]:
     """A redis-server of this test's own, on a free port of 127.0.0.1, keeping nothing on disk."""
-    if not Path(REDIS_SERVER).exists():
+    if not redis_available():
         if os.environ.get("CI"):
             pytest.fail("redis-server is not installed: .ci/run installs it")
         pytest.skip("redis-server is not installed (apt install redis-server)")
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            REDIS_SERVER,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--dir",
-            str(tmp_path),
-            "--appendonly",
-            "no",
-        ],  # fmt: skip
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
-    client = redis.Redis(host="127.0.0.1", port=port)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            assert server.poll() is None and time.monotonic() < deadline, "redis did not start"
-            time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0"
-    client.close()
-    server.terminate()
-    server.wait(10)
+    with local_redis(tmp_path) as redis_server:
+        yield redis_server.url
 
 
 @pytest.fixture

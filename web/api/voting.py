@@ -11,8 +11,7 @@ from deliberation.services import NextStatement, VoteReceipt
 from web.api.auth import PARTICIPANT, PARTICIPANT_TOKEN, access
 from web.api.converters import MAX_TID
 from web.api.schemas import PlainText, ReadingLanguage, StatementForReader
-from web.extensions import limiter
-from web.vote_budget import spend_vote
+from web.vote_budget import self_limited, spend_vote
 
 bp = APIBlueprint("voting", __name__, tag="Voting")
 
@@ -100,7 +99,7 @@ class VoteResult(Schema):
 
 
 @bp.post("/conversations/<conversation:conversation_id>/votes")
-@limiter.exempt  # web.vote_budget spends the limits once the token is verified
+@self_limited
 @access(PARTICIPANT_TOKEN, errors=[400, 409, 429])
 @bp.input(Ballot, arg_name="ballot")
 @bp.input(ReadingLanguage, location="query", arg_name="reading")

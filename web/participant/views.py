@@ -32,7 +32,7 @@ from web.rate_limits import STATEMENTS_SCOPE, participant_key, statements_limit
 from web.recognition import PAGES_BLUEPRINT, ParticipantCaller
 from web.request_guard import PAGE_MESSAGES
 from web.security import cookie_secure
-from web.vote_budget import VoteBudgetSpent, spend_vote
+from web.vote_budget import VoteBudgetSpent, self_limited, spend_vote
 
 bp = Blueprint(
     PAGES_BLUEPRINT,
@@ -144,7 +144,7 @@ def sector_page(conversation_id: str):
 
 
 @bp.post(CONVERSATION + "/votes")
-@limiter.exempt  # web.vote_budget spends the limits once the reader is known
+@self_limited
 def vote(conversation_id: str):
     reader = _require_reader(conversation_id)
     check_form_token(conversation_id, reader)
