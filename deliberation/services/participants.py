@@ -89,16 +89,19 @@ def join_conversation(
             )
         else:
             sector = check_sector(conversation, sector)
+        pid = allocate_number(conversation, "next_pid")
         participant = Participant(
             conversation_id=conversation.id,
-            pid=allocate_number(conversation, "next_pid"),
+            pid=pid,
             xid=xid,
             sector=sector,
             token_digest=token_digest(token),
             created_ms=now_ms(),
         )
         session.add(participant)
-    return JoinedParticipant(conversation.public_id, participant.pid, token, sector, False)
+        # Built before the commit expires the rows: reading them after would reload both.
+        joined = JoinedParticipant(conversation.public_id, pid, token, sector, False)
+    return joined
 
 
 def identify_participant(conversation_id: str, token: str) -> Participant:
