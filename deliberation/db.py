@@ -140,11 +140,10 @@ def _configure_sqlite(engine: sa.Engine) -> None:
     def _on_begin(connection):
         # A deferred transaction that reads and then writes fails at once with SQLITE_BUSY
         # when another writer got in between; the busy timeout does not help it. Writing units
-        # of work therefore take the write lock up front.
-        if connection.get_execution_options().get(_BEGIN_IMMEDIATE):
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
-            connection.exec_driver_sql("BEGIN")
+        # of work therefore take the write lock up front. On the driver's connection: a BEGIN
+        # needs none of SQLAlchemy's execution bookkeeping, and every transaction has one.
+        immediate = connection.get_execution_options().get(_BEGIN_IMMEDIATE)
+        connection.connection.driver_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 @contextmanager
