@@ -20,8 +20,14 @@ import numpy as np
 import scipy.sparse as sp
 import sqlalchemy as sa
 
-from clustering.subcommittees import best_subcommittee, statement_scores, topic_fit
-from clustering.text_features import text_features
+from clustering.subcommittees import (
+    best_subcommittee,
+    charter_space,
+    charter_text,
+    statement_scores,
+    topic_fit,
+)
+from clustering.text_features import TextFeatures, text_features
 from clustering.topics import TopicModel, covote_affinity, statement_features
 from deliberation.db import db, now_ms, unit_of_work
 from deliberation.math_inputs import latest_votes
@@ -216,10 +222,11 @@ def compute_topics(conversation: Conversation) -> dict:
         statement_features(view, text=text, covote=affinity if view == "both" else None), text
     )
     ids = [row.id for row in subcommittees]
-    charters = text.transform([f"{row.name}. {row.description}" for row in subcommittees])
-    topic_choice = best_subcommittee(topic_fit(model.term_weights_, charters))
-    statement_choice = best_subcommittee(
-        statement_scores(text.matrix, charters, covote=affinity if view == "both" else None)
+    topic_choice, statement_choice = _suggestions(
+        text,
+        model,
+        [charter_text(row.name, row.description) for row in subcommittees],
+        affinity if view == "both" else None,
     )
     topics = []
     for k in range(model.n_topics_):
@@ -250,6 +257,19 @@ def compute_topics(conversation: Conversation) -> dict:
             for j, tid in enumerate(tids)
         },
     }
+
+
+def _suggestions(
+    text: TextFeatures, model: TopicModel, charters: list[str], covote: sp.spmatrix | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Index of the suggested subcommittee per topic and per statement (−1: none fits, or the
+    conversation has no subcommittee yet)."""
+    if not charters:
+        return np.full(model.n_topics_, -1), np.full(text.matrix.shape[0], -1)
+    topic_choice = best_subcommittee(topic_fit(model.term_weights_, text.transform(charters)))
+    matching = charter_space(text)
+    scores = statement_scores(matching.statements, matching.transform(charters), covote=covote)
+    return topic_choice, best_subcommittee(scores)
 
 
 def _finite(value: float) -> float | None:

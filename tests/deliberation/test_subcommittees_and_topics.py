@@ -171,6 +171,17 @@ def test_a_conversation_with_too_few_statements_gets_no_topics(owner, conversati
     assert db.session.scalar(sa.select(sa.func.count()).select_from(TopicResult)) == 0
 
 
+def test_a_conversation_without_subcommittees_gets_topics_and_no_suggestions(owner, conversation):
+    for text in POLICE + JUSTICE:
+        services.add_seed_statement(owner.id, conversation.public_id, text)
+    assert refresh_stale_topics() == 1
+    topics = latest_topics(conversation.public_id)
+    assert len(topics.topics) >= 2
+    assert {t.suggested_subcommittee_id for t in topics.topics} == {None}
+    assert set(topics.suggested_subcommittee.values()) == {None}
+    assert {p.source for p in statement_placements(conversation.public_id).values()} == {"none"}
+
+
 def test_an_agenda_item_takes_its_statements_subcommittee_unless_one_is_given(
     owner, conversation, table
 ):
