@@ -10,7 +10,9 @@ Table 2, NMF against LDA on the five open-data conversations (moderated-out stat
 out): topics chosen, mean NPMI of the topics' top terms, share of statements in two or more
 topics, and the time from texts to fitted topics (choice of k included).
 Table 3, the same for the text+votes view on the open data (co-vote affinities of the real votes).
-Table 4, time for 10,000 synthetic statements (text view, NMF, k chosen); goal < 30 s.
+Table 4, time for 10,000 synthetic statements (NMF, k chosen): the text view alone, and
+everything the worker computes with 5,000 participants' votes; goal < 30 s.
+`python -m benchmarks.topics --large-only 10000` prints table 4 alone.
 Table 5, near-duplicates (clustering.near_duplicates) on the 112 hand-labelled pairs of
 `tests/data/near-duplicates/pairs.csv`: precision and recall at the threshold in use, and
 leave-one-conversation-out (each conversation scored at the threshold with the best F1 on the
@@ -50,13 +52,22 @@ DEMO_PARTICIPANTS = 240
 LARGE_STATEMENTS = 10_000
 LARGE_GOAL_S = 30.0
 ACCURACY_GOAL = 0.8
+LARGE_VOTERS = 5_000
+LARGE_VOTES_EACH = 60
+LARGE_CHARTERS = (
+    ("Acceso a la justicia", "Fiscalías, jueces, denuncias y juicios."),
+    ("Respuesta inmediata", "Llamadas de emergencia, patrullas y tiempos de respuesta."),
+    ("Indicadores", "Cifras, datos abiertos, metas y presupuesto."),
+)
 DEMO_LANGUAGES = ("es", "en")
 
 
-def run(options: Options) -> Section:
+def run(options: Options, statements: int | None = None) -> Section:
     demo = _demo_table()
     quality = _open_data_tables()
-    large = _large_table(LARGE_STATEMENTS // 5 if options.quick else LARGE_STATEMENTS)
+    if statements is None:
+        statements = LARGE_STATEMENTS // 5 if options.quick else LARGE_STATEMENTS
+    large = _large_table(statements)
     return Section("topics", [demo, *quality, large, near_duplicate_table()])
 
 
@@ -242,23 +253,59 @@ def synthetic_statements(count: int, seed: int = 0) -> list[str]:
     return out
 
 
+def synthetic_votes(statements: int, seed: int = 0) -> sp.csr_matrix:
+    """LARGE_VOTERS participants, each voting on LARGE_VOTES_EACH statements at random
+    (agree, disagree or pass alike): the shape of a big evening's co-votes, for timing."""
+    rng = np.random.default_rng(seed)
+    rows = np.repeat(np.arange(LARGE_VOTERS), LARGE_VOTES_EACH)
+    cols = rng.integers(0, statements, size=len(rows))
+    values = rng.choice([-1.0, 0.0, 1.0], size=len(rows))
+    votes = sp.csr_matrix((values, (rows, cols)), shape=(LARGE_VOTERS, statements))
+    votes.sum_duplicates()
+    votes.data = np.clip(votes.data, -1, 1)
+    return votes
+
+
 def _large_table(count: int) -> Table:
     progress(f"topics: {count} synthetic statements")
     texts = synthetic_statements(count)
-    started, cpu_started = time.perf_counter(), time.process_time()
-    text = text_features(texts)
-    model = TopicModel().fit(statement_features("text", text=text), text)
-    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
-    row = [f"{count:,}", f"{text.matrix.shape[1]:,}", str(model.n_topics_)]
-    return Table(
-        f"Time for {count:,} statements (text view, NMF, k chosen)",
-        ["statements", "terms", "topics", "wall (s)", "CPU (s)", "goal (s)"],
-        [[*row, f"{elapsed:.1f}", f"{cpu:.1f}", f"{LARGE_GOAL_S:.0f}"]],
+    votes = synthetic_votes(count)
+    charters = [charter_text(n, d) for n, d in LARGE_CHARTERS]
+    table = Table(
+        f"Time for {count:,} statements (NMF, k chosen)",
+        ["view", "statements", "terms", "topics", "wall (s)", "CPU (s)", "goal (s)"],
         notes=[
+            "text: text features and topics; both: what the worker computes, co-vote "
+            f"affinities of {LARGE_VOTERS:,} participants x {LARGE_VOTES_EACH} random votes, "
+            "topics of text and votes, and each topic's and statement's suggested subcommittee",
             "CPU: this process's CPU time, all threads; wall time grows when others share the "
-            f"machine (1-minute load average at the end: {os.getloadavg()[0]:.1f})"
+            "machine",
         ],
     )
+    for view in ("text", "both"):
+        started, cpu_started = time.perf_counter(), time.process_time()
+        text = text_features(texts)
+        affinity = covote_affinity(votes) if view == "both" else None
+        model = TopicModel().fit(statement_features(view, text=text, covote=affinity), text)
+        if view == "both":
+            best_subcommittee(topic_fit(model.term_weights_, text.transform(charters)))
+            matching = charter_space(text)
+            described = matching.transform(charters)
+            best_subcommittee(statement_scores(matching.statements, described, covote=affinity))
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+        table.rows.append(
+            [
+                view,
+                f"{count:,}",
+                f"{text.matrix.shape[1]:,}",
+                str(model.n_topics_),
+                f"{elapsed:.1f}",
+                f"{cpu:.1f}",
+                f"{LARGE_GOAL_S:.0f}",
+            ]
+        )
+    table.notes.append(f"1-minute load average at the end: {os.getloadavg()[0]:.1f}")
+    return table
 
 
 def near_duplicate_table() -> Table:
@@ -318,7 +365,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m benchmarks.topics", description=__doc__.splitlines()[0]
     )
     parser.add_argument("--quick", action="store_true", help="2,000 synthetic statements")
+    parser.add_argument(
+        "--large-only",
+        type=int,
+        metavar="N",
+        help="only the timing table, for N synthetic statements (10000: the goal's size)",
+    )
     args = parser.parse_args(argv)
+    if args.large_only:
+        print(_large_table(args.large_only).to_markdown(), flush=True)
+        return 0
     for table in run(Options(quick=args.quick)).tables:
         print(table.to_markdown(), flush=True)
     return 0

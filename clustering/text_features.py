@@ -20,7 +20,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 import scipy.sparse as sp
@@ -44,8 +44,20 @@ def stop_words(language: str) -> frozenset[str]:
 
 
 @cache
+def _every_stop_word() -> frozenset[str]:
+    return frozenset().union(*(stop_words(language) for language in LANGUAGES))
+
+
+@cache
 def _stemmer(language: str):
     return snowballstemmer.stemmer(language)
+
+
+# A conversation repeats a few thousand words tens of thousands of times, and Snowball in pure
+# Python is most of the time of `text_features` (10,000 statements: 2.8 s CPU uncached).
+@lru_cache(maxsize=200_000)
+def _stem(language: str, folded_word: str) -> str:
+    return _stemmer(language).stemWord(folded_word)
 
 
 def strip_accents(word: str) -> str:
@@ -64,11 +76,9 @@ def analyse(text: str) -> list[tuple[str, str]]:
     lowered = text.lower()
     words = _WORD.findall(_CJK.sub(" ", lowered))
     language = guess_language(words)
-    stemmer = _stemmer(language)
-    stops = stop_words("spanish") | stop_words("english")
-    kept = [w for w in words if len(w) >= MIN_WORD_LENGTH and w not in stops]
+    kept = [w for w in words if len(w) >= MIN_WORD_LENGTH and w not in _every_stop_word()]
     # Accents go before stemming: "policia" typed on a phone must meet "policía".
-    stems = stemmer.stemWords([strip_accents(w) for w in kept])
+    stems = [_stem(language, strip_accents(w)) for w in kept]
     terms = list(zip(stems, kept, strict=True))
     for run in _CJK.findall(lowered):
         pairs = [run[i : i + 2] for i in range(len(run) - 1)] or [run]
