@@ -42,6 +42,7 @@ from clustering.subcommittees import (
     topic_fit,
 )
 from clustering.text_features import text_features
+from clustering.topic_document import TopicInputs, topic_document
 from clustering.topic_quality import multi_topic_share
 from clustering.topics import TopicModel, covote_affinity, statement_features
 
@@ -275,37 +276,51 @@ def _large_table(count: int) -> Table:
         f"Time for {count:,} statements (NMF, k chosen)",
         ["view", "statements", "terms", "topics", "wall (s)", "CPU (s)", "goal (s)"],
         notes=[
-            "text: text features and topics; both: what the worker computes, co-vote "
-            f"affinities of {LARGE_VOTERS:,} participants x {LARGE_VOTES_EACH} random votes, "
-            "topics of text and votes, and each topic's and statement's suggested subcommittee",
+            "text: text features and topics (TopicModel alone); both: what the worker's child "
+            "computes (clustering.topic_document): co-vote affinities of "
+            f"{LARGE_VOTERS:,} participants x {LARGE_VOTES_EACH} random votes, topics of text "
+            "and votes, each topic's and statement's suggested subcommittee",
             "CPU: this process's CPU time, all threads; wall time grows when others share the "
             "machine",
         ],
     )
-    for view in ("text", "both"):
-        started, cpu_started = time.perf_counter(), time.process_time()
-        text = text_features(texts)
-        affinity = covote_affinity(votes) if view == "both" else None
-        model = TopicModel().fit(statement_features(view, text=text, covote=affinity), text)
-        if view == "both":
-            best_subcommittee(topic_fit(model.term_weights_, text.transform(charters)))
-            matching = charter_space(text)
-            described = matching.transform(charters)
-            best_subcommittee(statement_scores(matching.statements, described, covote=affinity))
-        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    inputs = TopicInputs(
+        tids=list(range(count)),
+        texts=texts,
+        votes=votes,
+        subcommittee_ids=list(range(len(charters))),
+        charters=charters,
+        seed=0,
+    )
+    # The worker's computation first, while no word of these statements has been stemmed yet
+    # (as in the worker's child meeting a conversation's words for the first time).
+    started, cpu_started = time.perf_counter(), time.process_time()
+    document = topic_document(inputs)
+    both_row = [len(document["topics"]), *_since(started, cpu_started)]
+    started, cpu_started = time.perf_counter(), time.process_time()
+    text = text_features(texts)
+    model = TopicModel().fit(statement_features("text", text=text), text)
+    text_row = [model.n_topics_, *_since(started, cpu_started)]
+    terms = text.matrix.shape[1]
+    for view, (topics, wall, cpu) in (("text", text_row), (document["view"], both_row)):
         table.rows.append(
             [
                 view,
                 f"{count:,}",
-                f"{text.matrix.shape[1]:,}",
-                str(model.n_topics_),
-                f"{elapsed:.1f}",
+                f"{terms:,}",
+                str(topics),
+                f"{wall:.1f}",
                 f"{cpu:.1f}",
                 f"{LARGE_GOAL_S:.0f}",
             ]
         )
     table.notes.append(f"1-minute load average at the end: {os.getloadavg()[0]:.1f}")
     return table
+
+
+def _since(started: float, cpu_started: float) -> tuple[float, float]:
+    """(wall, CPU) seconds since the two readings."""
+    return time.perf_counter() - started, time.process_time() - cpu_started
 
 
 def near_duplicate_table() -> Table:

@@ -21,6 +21,7 @@ import scipy.sparse as sp
 
 from clustering.subcommittees import best_subcommittee, charter_space, statement_scores, topic_fit
 from clustering.text_features import TextFeatures, text_features
+from clustering.threads import one_blas_thread
 from clustering.topics import TopicModel, covote_affinity, statement_features
 
 DOCUMENT_FORMAT = 1
@@ -45,9 +46,14 @@ class TopicInputs:
     seed: int
 
 
+@one_blas_thread
 def topic_document(inputs: TopicInputs) -> dict:
     """The stored document of the topics (`deliberation.services.topics.latest_topics` reads
-    it back typed)."""
+    it back typed).
+
+    One BLAS thread: NMF's matrices are thin (k <= 12 columns), so a second thread only spins;
+    at 10,000 statements that took the CPU from 3.6-5.2 s to 1.8-2.4 s, and the wall time with
+    it (`python -m benchmarks.topics --large-only 10000`)."""
     tids = inputs.tids
     text = text_features(inputs.texts)
     affinity = covote_affinity(inputs.votes) if inputs.votes is not None else None
