@@ -18,7 +18,7 @@ put in the statements' own space and compared by cosine:
   languages; they were not chosen on the demo's labels.
 
 Why a statement is not scored through its topics: on the demo that route was worse (accuracy
-0.53 text topics, 0.42 text+votes topics, against 0.78 own words with co-vote neighbours;
+0.53 text topics, 0.44 text+votes topics, against 0.78 own words with co-vote neighbours;
 `python -m benchmarks.topics`). Topics are wider than a subcommittee's remit, so a statement
 inherits its topic-mates' subjects. These are only suggestions: the facilitator's mapping
 overrides them.
