@@ -47,6 +47,8 @@ NAME_TERMS = 3
 COVOTE_NEIGHBOURS = 10
 # Statements need this many participants who voted on both before their co-votes count.
 MIN_COVOTERS = 3
+# Co-voted pairs held at once while building the affinities (about 24 bytes each).
+COVOTE_BLOCK_PAIRS = 4_000_000
 # k is chosen on at most this many statements (a seeded sample), then fitted once on all: the
 # choice costs the same at 10,000 statements as at 1,500 (benchmarks/topics.py, table 4).
 SELECTION_SAMPLE = 1500
@@ -66,34 +68,40 @@ def covote_affinity(
     votes: (n_participants, n_statements), +1 agree, −1 disagree, 0 or absent pass/unseen (the
     CSV sign). Returns (n_statements, n_statements) CSR, symmetric, zero diagonal, each
     statement's `neighbours` strongest positive similarities (the union of both directions).
-    Built in row blocks so no dense statements × statements matrix exists at once.
+    Sparse throughout, in row blocks: only pairs that someone voted on both are ever stored,
+    and no block holds more than about COVOTE_BLOCK_PAIRS of them.
     """
     columns = sp.csr_matrix(votes, dtype=np.float64).T.tocsr()
+    columns.eliminate_zeros()  # a pass is no co-vote
     seen = columns.copy()
-    seen.data = (seen.data != 0).astype(np.float64)
+    seen.data[:] = 1.0
+    columns_t, seen_t = columns.T.tocsr(), seen.T.tocsr()
     norms = np.sqrt(np.asarray(columns.multiply(columns).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
     m = columns.shape[0]
+    take = min(neighbours, m - 1)
+    if take <= 0:
+        return sp.csr_matrix((m, m))
+    # Pairs per statement row ≈ (votes per statement) × (votes per participant).
+    per_row = max(1.0, seen.nnz * seen_t.getnnz(axis=1).mean() / max(m, 1)) if seen.nnz else 1.0
+    block = max(1, int(COVOTE_BLOCK_PAIRS // per_row))
     rows, cols, vals = [], [], []
-    block = max(1, 2_000_000 // max(m, 1))
     for start in range(0, m, block):
         stop = min(m, start + block)
-        dot = (columns[start:stop] @ columns.T).toarray()
-        shared = (seen[start:stop] @ seen.T).toarray()
-        cosine = dot / norms[start:stop, None] / norms[None, :]
-        cosine[shared < min_covoters] = 0.0
-        cosine[np.arange(stop - start), np.arange(start, stop)] = 0.0
-        take = min(neighbours, m - 1)
-        if take <= 0:
-            continue
-        best = np.argpartition(-cosine, take - 1, axis=1)[:, :take]
-        best_values = np.take_along_axis(cosine, best, axis=1)
-        keep = best_values > 0
-        rows.append(np.repeat(np.arange(start, stop), take)[keep.ravel()])
-        cols.append(best[keep])
-        vals.append(best_values[keep])
-    if not rows:
-        return sp.csr_matrix((m, m))
+        shared = seen[start:stop] @ seen_t
+        dot = sp.csr_matrix((columns[start:stop] @ columns_t).multiply(shared >= min_covoters))
+        dot = dot.tocoo()
+        cosine = dot.data / norms[start + dot.row] / norms[dot.col]
+        keep = (cosine > 0) & (start + dot.row != dot.col)
+        row, col, value = start + dot.row[keep], dot.col[keep], cosine[keep]
+        # The `take` strongest of each row (ties: the lower column): rank within the row.
+        order = np.lexsort((col, -value, row))
+        row, col, value = row[order], col[order], value[order]
+        first = np.searchsorted(row, row, side="left")
+        best = np.arange(len(row)) - first < take
+        rows.append(row[best])
+        cols.append(col[best])
+        vals.append(value[best])
     near = sp.csr_matrix(
         (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(m, m)
     )
@@ -174,8 +182,12 @@ class TopicModel:
         self.selection_: dict[int, float] = {}
         if self.n_topics is None:
             sample = self._selection_sample(m)
+            sampled = features[sample]
+            # Columns no sampled statement has (most co-vote columns at 10,000 statements) only
+            # cost time in NMF's initialising SVD.
+            sampled = sampled[:, np.flatnonzero(sampled.getnnz(axis=0))]
             for k in candidates:
-                fit = _fit_k(features[sample], text.matrix[sample], k, self)
+                fit = _fit_k(sampled, text.matrix[sample], k, self)
                 self.selection_[k] = float(np.nanmean(fit.coherence))
             chosen = max(candidates, key=lambda k: (self.selection_[k], -k))
         else:

@@ -21,6 +21,7 @@ from flask_migrate import upgrade
 from deliberation import services
 from deliberation.db import db as database
 from deliberation.recompute import Runner, use_runner
+from deliberation.recompute.runner import run_here
 from web import create_app
 
 PASSWORD = "a long enough password"
@@ -161,9 +162,9 @@ def slow_stage_without_umap(function, votes, moderation, previous, params):
 
 @pytest.fixture
 def in_thread(app):
-    """The app's slow stage in the test's thread and without UMAP (umap-learn's numba compile
-    takes ~30 s in a new process): the agenda's figures are the same computation."""
-    use_runner(app, Runner(slow=slow_stage_without_umap))
+    """The app's slow stage (and topics) in the test's thread and without UMAP (umap-learn's
+    numba compile takes ~30 s in a new process): the agenda's figures are the same computation."""
+    use_runner(app, Runner(slow=slow_stage_without_umap, topics=run_here))
 
 
 @pytest.fixture

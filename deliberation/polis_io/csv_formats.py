@@ -107,6 +107,47 @@ class CommentRow:
     text: str
 
 
+@dataclass(frozen=True)
+class CommentTopicRow:
+    """One row of Mesa's `comment-topics.csv`: a statement and one of its topics (or none)."""
+
+    tid: int
+    subcommittee: str  # "" when it has none
+    subcommittee_source: str  # "assigned" (a facilitator), "suggested" (the model) or ""
+    topic: int | str  # the topic's index in the export's topics, "" for a statement with none
+    topic_name: str
+    weight: float | str  # the share of the statement the topic holds, 0..1
+
+
+COMMENT_TOPICS_HEADER = (
+    "comment-id",
+    "subcommittee",
+    "subcommittee-source",
+    "topic-id",
+    "topic",
+    "weight",
+)
+
+
+def comment_topics_csv(rows: Iterable[CommentTopicRow]) -> str:
+    """Each statement's topics and subcommittee, one row per statement and topic it belongs
+    to (a statement without topics: one row, topic columns empty); names neutralised."""
+    return _csv(
+        COMMENT_TOPICS_HEADER,
+        (
+            (
+                r.tid,
+                neutralise(r.subcommittee),
+                r.subcommittee_source,
+                r.topic,
+                neutralise(r.topic_name),
+                f"{r.weight:.4f}" if isinstance(r.weight, float) else r.weight,
+            )
+            for r in rows
+        ),
+    )
+
+
 def neutralise(text: str) -> str:
     """A text cell that no spreadsheet will evaluate: formula starts get a leading quote
     (OWASP's advice for CSV injection).

@@ -10,6 +10,11 @@ for its owners, and for the operator's `export` command (`OPERATOR`): `polis_csv
 `json_export` take the caller and check. The report files are what anyone may read once the
 owner publishes them (`/api/v3`), so `report_csv_export` takes no caller.
 
+Mesa's own additions, beside Polis's files: each statement's topics (name and weight) and its
+subcommittee, in `comment-topics.csv` (written when the conversation has topics or
+subcommittees) and in the JSON document's statements; the columns are in the README
+("Topics and subcommittees in the exports"). The public report files carry neither.
+
 Privacy (SECURITY.md): exports never hold an xid (an embedding site's id, which may name a
 person) unless the owner asks with `include_xids`; `coarsen_timestamps` rounds every time down
 to its UTC day, so that a vote cannot be matched to the moment someone was seen at a phone.
@@ -20,6 +25,7 @@ the export still finds the vote that stands.
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Iterable
 from functools import cached_property
@@ -39,6 +45,12 @@ from deliberation.polis_io import csv_formats
 from deliberation.services.authorization import OWNER_ONLY, Caller, require_role_or_operator
 from deliberation.services.lookup import find_conversation
 from deliberation.services.math_results import latest_math_result
+from deliberation.services.subcommittees import (
+    StatementPlacement,
+    list_subcommittees,
+    statement_placements,
+)
+from deliberation.services.topics import TopicsView, latest_topics
 
 POLIS_CSV_FILES = (
     "summary.csv",
@@ -60,6 +72,8 @@ REPORT_CSV_FILES = (
 # Mesa conversation has this one, so nobody is credited with what a facilitator wrote.
 NO_AUTHOR_PID = 2**31 - 1
 ATTRIBUTION_FILE = "attribution.txt"  # CC BY credit, written beside the files when there is one
+# Each statement's topics and subcommittee, beside Polis's files when the conversation has any.
+TOPICS_FILE = "comment-topics.csv"
 JSON_FORMAT = "mesa-conversation-export"
 JSON_VERSION = 1
 DAY_MS = 24 * 60 * 60 * 1000
@@ -90,11 +104,14 @@ def polis_csv_export(
         "votes.csv": lambda: csv_formats.votes_csv(snapshot.history),
         "participants-votes.csv": snapshot.participants_votes_csv,
         "comment-groups.csv": snapshot.comment_groups_csv,
+        TOPICS_FILE: snapshot.comment_topics_csv,
     }
     names = tuple(names)
     files = _write(writers, names)
     if names == POLIS_CSV_FILES and snapshot.conversation.attribution:
         files[ATTRIBUTION_FILE] = snapshot.conversation.attribution.rstrip("\n") + "\n"
+    if names == POLIS_CSV_FILES and (snapshot.topics is not None or snapshot.subcommittees):
+        files[TOPICS_FILE] = snapshot.comment_topics_csv()
     return files
 
 
@@ -213,8 +230,18 @@ def json_export(
                 "created_ms": when(s.created_ms),
                 "agrees": agrees.get(s.tid, 0),
                 "disagrees": disagrees.get(s.tid, 0),
+                "topics": [
+                    {"topic": k, "name": name, "weight": weight}
+                    for k, name, weight in snapshot.statement_topics(s.tid)
+                ],
+                "subcommittee": snapshot.subcommittee_of(s.tid),
             }
             for s in snapshot.statements
+        ],
+        "topics": snapshot.topics_summary(),
+        "subcommittees": [
+            {"id": c.id, "name": c.name, "description": c.description}
+            for c in snapshot.subcommittees
         ],
         "votes": [
             {"pid": pid, "tid": tid, "vote": vote, "created_ms": created}
@@ -453,6 +480,74 @@ class _Snapshot:
         group_ids = [cluster["id"] for cluster in self.math.get("group-clusters") or []]
         texts = {s.tid: s.text for s in self.statements}
         return csv_formats.comment_groups_csv(self.math.get("group-votes") or {}, group_ids, texts)
+
+    @cached_property
+    def topics(self) -> TopicsView | None:
+        return latest_topics(self.conversation.public_id)
+
+    @cached_property
+    def subcommittees(self) -> list:
+        return list_subcommittees(self.conversation.public_id)
+
+    @cached_property
+    def placements(self) -> dict[int, StatementPlacement]:
+        return statement_placements(self.conversation.public_id)
+
+    def statement_topics(self, tid: int) -> list[tuple[int, str, float]]:
+        """(topic index, name, weight) of each topic the statement belongs to, heaviest first.
+        The weight is the share of the statement the topic holds (0..1)."""
+        if self.topics is None:
+            return []
+        shares = self.topics.shares.get(tid, ())
+        member = [
+            (topic.index, topic.name, float(shares[topic.index]))
+            for topic in self.topics.topics
+            if tid in topic.tids and topic.index < len(shares)
+        ]
+        return sorted(member, key=lambda t: (-t[2], t[0]))
+
+    def subcommittee_of(self, tid: int) -> dict[str, Any] | None:
+        """{id, name, source: "assigned" | "suggested"} of the statement's subcommittee."""
+        placement = self.placements.get(tid)
+        if placement is None or placement.subcommittee_id is None:
+            return None
+        names = {c.id: c.name for c in self.subcommittees}
+        return {
+            "id": placement.subcommittee_id,
+            "name": names.get(placement.subcommittee_id),
+            "source": placement.source,
+        }
+
+    def topics_summary(self) -> dict[str, Any] | None:
+        """The topics the statements' `topics` index into (None before any were computed)."""
+        if self.topics is None:
+            return None
+        return {
+            "version": self.topics.version,
+            "view": self.topics.view,
+            "computed_ms": self.time(self.topics.computed_ms),
+            "topics": [
+                {
+                    "topic": t.index,
+                    "name": t.name,
+                    "terms": list(t.terms),
+                    "coherence": None if math.isnan(t.coherence) else t.coherence,
+                }
+                for t in self.topics.topics
+            ],
+        }
+
+    def comment_topics_csv(self) -> str:
+        rows = []
+        for statement in self.statements:
+            placement = self.subcommittee_of(statement.tid)
+            where = (placement["name"], placement["source"]) if placement else ("", "")
+            topics = self.statement_topics(statement.tid) or [("", "", "")]
+            rows.extend(
+                csv_formats.CommentTopicRow(statement.tid, *where, k, name, weight)
+                for k, name, weight in topics
+            )
+        return csv_formats.comment_topics_csv(rows)
 
 
 def _last_vote_per_day(table: np.ndarray) -> np.ndarray:

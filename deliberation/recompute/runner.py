@@ -1,7 +1,8 @@
 """Where each stage's computation runs: the recompute's one seam for tests and benchmarks.
 
 The fast stage computes in the calling thread (milliseconds, numpy releases the GIL); the slow
-stage in the child process of `recompute.child` (UMAP holds the GIL for seconds). A test that
+stage in the child process of `recompute.child` (UMAP holds the GIL for seconds), and so do the
+topics (seconds of CPU at 10,000 statements, much of it Python). A test that
 needs a computation to stall, overlap another or skip the child's start-up passes its own
 `Runner` to `run_once` or `Worker`, or installs one on an app with `use_runner`, instead of
 replacing functions inside the recompute's modules.
@@ -27,12 +28,15 @@ def run_here(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 @dataclass(frozen=True)
 class Runner:
-    """How to call a stage's computation: `fast(function, *args, **kwargs)` and
-    `slow(function, *args)`, each returning what `function` returns. `slow`'s function and
-    arguments must pickle, since by default they cross into the child process."""
+    """How to call a stage's computation: `fast(function, *args, **kwargs)`,
+    `slow(function, *args)` and `topics(function, *args)` (a conversation's topics,
+    `deliberation.services.topics`), each returning what `function` returns. `slow`'s and
+    `topics`' functions and arguments must pickle, since by default they cross into the child
+    process (the same one: the slow loop calls both, one at a time)."""
 
     fast: Callable[..., Any] = run_here
     slow: Callable[..., Any] = run_in_child
+    topics: Callable[..., Any] = run_in_child
 
 
 DEFAULT_RUNNER = Runner()

@@ -34,6 +34,26 @@ STAGES = {
 }
 MAX_BACKOFF_S = 60.0
 EXTENSION_KEY = "mesa.recompute_worker"
+# Longest a stale topic waits for the slow loop to look (a new subcommittee, an erased
+# statement: changes that start no slow recompute of their own).
+TOPICS_SCAN_S = 10.0
+
+
+class TopicsScan:
+    """When the slow loop looks for stale topics: right after it computed a slow result (the
+    statements may have changed: every statement change starts a fast, then a slow recompute),
+    else once every TOPICS_SCAN_S, not on every poll (four a second by default)."""
+
+    def __init__(self, interval_s: float = TOPICS_SCAN_S):
+        self.interval_s = interval_s
+        self._next = 0.0
+
+    def due(self, computed: bool) -> bool:
+        now = time.monotonic()
+        if computed or now >= self._next:
+            self._next = now + self.interval_s
+            return True
+        return False
 
 
 def run_once(
@@ -43,6 +63,7 @@ def run_once(
     holder: str | None = None,
     skip: Iterable[str] = (),
     runner: Runner | None = None,
+    topics_scan: TopicsScan | None = None,
 ) -> list[Outcome]:
     """Recompute every conversation whose inputs changed since its newest result of `stage`
     ("fast", "slow" or "both": fast first, so slow follows the new fast results).
@@ -51,7 +72,8 @@ def run_once(
     loop passes its own, to wait out MESA_RECOMPUTE_DEBOUNCE_S. A failing conversation is
     logged and reported as `failed`; the others still run. `skip` names conversations (public
     ids) to leave alone this time. `runner` calls the computations (default: the app's,
-    `recompute.runner`). Needs an app context.
+    `recompute.runner`). The slow stage then refreshes stale topics (`runner.topics`), when
+    `topics_scan` says it is due (without one, every time). Needs an app context.
     """
     settings = RecomputeSettings.from_config(current_app.config)
     runner = runner or runner_of(current_app)
@@ -74,8 +96,11 @@ def run_once(
                 log.exception("%s recompute of %s failed", kind, conversation.conversation_id)
                 outcomes.append(Outcome(conversation.conversation_id, kind, "failed"))
         if kind is MathKind.SLOW:
-            # Topics follow statements, not votes; seconds of work, so beside the slow stage.
-            refresh_stale_topics()
+            # Topics follow statements, not votes; seconds of work, so in the slow loop, and
+            # computed in the child process like the slow stage.
+            computed = any(o.status == "computed" for o in outcomes if o.stage is kind)
+            if topics_scan is None or topics_scan.due(computed):
+                refresh_stale_topics(runner.topics)
     return outcomes
 
 
@@ -126,6 +151,7 @@ class Worker:
     def _loop(self, stage: MathKind) -> None:
         settings = RecomputeSettings.from_config(self.app.config)
         debounce = Debounce(settings)
+        topics_scan = TopicsScan()
         failures = 0
         retry_at: dict[str, tuple[int, float]] = {}  # conversation id -> (failures, when)
         while not self._stopping.is_set():
@@ -139,6 +165,7 @@ class Worker:
                             holder=self.holder,
                             skip=[cid for cid, (_, when) in retry_at.items() if when > now],
                             runner=self.runner,
+                            topics_scan=topics_scan,
                         )
                         _note_failures(outcomes, retry_at, settings)
                     finally:

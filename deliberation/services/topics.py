@@ -1,28 +1,28 @@
 """A conversation's topics: computed from its statements (and votes), stored, read back typed.
 
-Topics follow the statements, not the votes: the worker (`refresh_stale_topics`, called from
-the slow stage's pass) recomputes them when a statement is added, moderated or edited, or a
-subcommittee is added, and reads the votes as they are then for the co-vote signal. A vote
-alone never triggers it.
+Topics follow the statements, not the votes: the worker (`refresh_stale_topics`, from the slow
+loop) recomputes them when a statement is added, moderated, edited or erased, or a
+subcommittee is added (`stale_topic_conversations` is the one rule), and reads the votes as
+they are then for the co-vote signal. A vote alone never triggers it.
 
-What is computed (clustering.topics, clustering.subcommittees): NMF topics of the "both" view
-(text and co-votes) once the conversation has votes, else of the text; each topic's suggested
-subcommittee from the subcommittees' descriptions; each statement's suggestion from its words
-and its co-vote neighbours'. Rejected statements are left out.
+What is computed, and where: `topic_inputs` reads the statements, votes and subcommittees here;
+`clustering.topic_document.topic_document` computes the stored document, in the worker's child
+process when the worker calls (its `Runner.topics`). Rejected statements are left out.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 import sqlalchemy as sa
 
-from clustering.subcommittees import best_subcommittee, statement_scores, topic_fit
-from clustering.text_features import text_features
-from clustering.topics import TopicModel, covote_affinity, statement_features
+from clustering.subcommittees import charter_text
+from clustering.topic_document import TopicInputs, topic_document
 from deliberation.db import db, now_ms, unit_of_work
 from deliberation.math_inputs import latest_votes
 from deliberation.models import (
@@ -38,7 +38,6 @@ log = logging.getLogger(__name__)
 
 # Below this many statements there is nothing to group: a single topic would say nothing.
 MIN_STATEMENTS = 4
-DOCUMENT_FORMAT = 1
 
 
 @dataclass(frozen=True)
@@ -63,16 +62,6 @@ class TopicsView:
     computed_ms: int
 
 
-def _statements_state(conversation_pk: int) -> tuple[int, int]:
-    """(newest updated_ms, count) of the conversation's statements: what topics depend on."""
-    newest, count = db.session.execute(
-        sa.select(sa.func.max(Statement.updated_ms), sa.func.count()).where(
-            Statement.conversation_id == conversation_pk
-        )
-    ).one()
-    return int(newest or 0), int(count)
-
-
 def _latest_result(conversation_pk: int) -> TopicResult | None:
     return db.session.scalar(
         sa.select(TopicResult)
@@ -82,18 +71,20 @@ def _latest_result(conversation_pk: int) -> TopicResult | None:
     )
 
 
-def stale_topic_conversations() -> list[int]:
-    """Primary keys of conversations whose statements changed since their newest topics, or
-    that got a subcommittee since (suggestions compare with the subcommittees' charters)."""
-    newest = (
-        sa.select(
-            Statement.conversation_id,
-            sa.func.max(Statement.updated_ms).label("updated_ms"),
-            sa.func.count().label("count"),
-        )
-        .group_by(Statement.conversation_id)
-        .subquery()
+def _stale_topics(conversation_pk: int | None = None) -> list[sa.Row]:
+    """The one staleness rule: conversations of at least MIN_STATEMENTS statements with no
+    topics yet, or whose statements' newest `updated_ms` or count differ from what their newest
+    topics saw (a statement added, moderated, edited or erased), or that got a subcommittee
+    since (suggestions compare with the charters). Rows (conversation_id, updated_ms, count,
+    version: of the newest topics, None before any), by conversation."""
+    newest = sa.select(
+        Statement.conversation_id,
+        sa.func.max(Statement.updated_ms).label("updated_ms"),
+        sa.func.count().label("count"),
     )
+    if conversation_pk is not None:
+        newest = newest.where(Statement.conversation_id == conversation_pk)
+    newest = newest.group_by(Statement.conversation_id).subquery()
     latest_version = (
         sa.select(TopicResult.conversation_id, sa.func.max(TopicResult.version).label("version"))
         .group_by(TopicResult.conversation_id)
@@ -117,8 +108,8 @@ def stale_topic_conversations() -> list[int]:
         )
         .subquery()
     )
-    rows = db.session.execute(
-        sa.select(newest.c.conversation_id)
+    return db.session.execute(
+        sa.select(newest.c.conversation_id, newest.c.updated_ms, newest.c.count, stored.c.version)
         .outerjoin(stored, stored.c.conversation_id == newest.c.conversation_id)
         .outerjoin(charters, charters.c.conversation_id == newest.c.conversation_id)
         .where(
@@ -131,19 +122,25 @@ def stale_topic_conversations() -> list[int]:
             ),
         )
         .order_by(newest.c.conversation_id)
-    )
-    return [row[0] for row in rows]
+    ).all()
 
 
-def refresh_stale_topics() -> int:
-    """Recompute the topics of every conversation whose statements changed; how many were.
+def stale_topic_conversations() -> list[int]:
+    """Primary keys of the conversations whose topics are stale (`_stale_topics`)."""
+    return [row.conversation_id for row in _stale_topics()]
 
-    A conversation that fails is logged and skipped: topics must never stop the math.
+
+def refresh_stale_topics(call: Callable[..., Any] | None = None) -> int:
+    """Recompute the topics of every conversation whose topics are stale; how many were.
+
+    `call(topic_document, inputs)` runs the computation (the worker passes its
+    `Runner.topics`, which runs it in the child process); None runs it here. A conversation
+    that fails is logged and skipped: topics must never stop the math.
     """
     refreshed = 0
     for pk in stale_topic_conversations():
         try:
-            if refresh_topics(pk) is not None:
+            if refresh_topics(pk, call) is not None:
                 refreshed += 1
         except Exception:
             db.session.rollback()
@@ -152,33 +149,26 @@ def refresh_stale_topics() -> int:
     return refreshed
 
 
-def refresh_topics(conversation_pk: int) -> TopicResult | None:
-    """Compute and store the conversation's topics if its statements (or subcommittees)
-    changed; else None."""
-    updated_ms, count = _statements_state(conversation_pk)
-    latest = _latest_result(conversation_pk)
-    newest_charter = db.session.scalar(
-        sa.select(sa.func.max(Subcommittee.created_ms)).where(
-            Subcommittee.conversation_id == conversation_pk
-        )
-    )
-    if count < MIN_STATEMENTS or (
-        latest is not None
-        and latest.statements_updated_ms == updated_ms
-        and latest.statement_count == count
-        and (newest_charter is None or newest_charter <= latest.created_ms)
-    ):
+def refresh_topics(
+    conversation_pk: int, call: Callable[..., Any] | None = None
+) -> TopicResult | None:
+    """Compute and store the conversation's topics if they are stale (`_stale_topics`); else
+    None. The state is read before the inputs, so a change made meanwhile is computed again
+    on the next refresh rather than missed."""
+    stale = _stale_topics(conversation_pk)
+    if not stale:
         db.session.rollback()
         return None
-    conversation = db.session.get(Conversation, conversation_pk)
-    document = compute_topics(conversation)
-    db.session.rollback()  # no read transaction held while storing
+    state = stale[0]
+    inputs = topic_inputs(db.session.get(Conversation, conversation_pk))
+    db.session.rollback()  # no read transaction held while computing and storing
+    document = topic_document(inputs) if call is None else call(topic_document, inputs)
     with unit_of_work() as session:
         stored = TopicResult(
             conversation_id=conversation_pk,
-            version=(latest.version + 1) if latest else 1,
-            statements_updated_ms=updated_ms,
-            statement_count=count,
+            version=(state.version or 0) + 1,
+            statements_updated_ms=state.updated_ms,
+            statement_count=state.count,
             document=document,
             created_ms=now_ms(),
         )
@@ -200,64 +190,27 @@ def unrejected_texts(conversation_pk: int) -> list[tuple[int, str]]:
     return [(tid, text) for tid, text in rows]
 
 
-def compute_topics(conversation: Conversation) -> dict:
-    """The stored document of the conversation's topics (read it back with `latest_topics`)."""
+def topic_inputs(conversation: Conversation) -> TopicInputs:
+    """What a topics computation of the conversation reads (`clustering.topic_document`)."""
     rows = unrejected_texts(conversation.id)
     tids = [tid for tid, _ in rows]
-    text = text_features([body for _, body in rows])
     subcommittees = db.session.execute(
         sa.select(Subcommittee.id, Subcommittee.name, Subcommittee.description)
         .where(Subcommittee.conversation_id == conversation.id)
         .order_by(Subcommittee.position, Subcommittee.id)
     ).all()
-    affinity = _covote(conversation, tids)
-    view = "both" if affinity is not None and affinity.nnz else "text"
-    model = TopicModel(random_state=conversation.math_seed).fit(
-        statement_features(view, text=text, covote=affinity if view == "both" else None), text
+    return TopicInputs(
+        tids=tids,
+        texts=[body for _, body in rows],
+        votes=_votes(conversation, tids),
+        subcommittee_ids=[row.id for row in subcommittees],
+        charters=[charter_text(row.name, row.description) for row in subcommittees],
+        seed=conversation.math_seed,
     )
-    ids = [row.id for row in subcommittees]
-    charters = text.transform([f"{row.name}. {row.description}" for row in subcommittees])
-    topic_choice = best_subcommittee(topic_fit(model.term_weights_, charters))
-    statement_choice = best_subcommittee(
-        statement_scores(text.matrix, charters, covote=affinity if view == "both" else None)
-    )
-    topics = []
-    for k in range(model.n_topics_):
-        members = np.flatnonzero(model.membership_[:, k])
-        members = members[np.argsort(-model.shares_[members, k], kind="stable")]
-        topics.append(
-            {
-                "name": model.names_[k],
-                "terms": [str(text.labels[t]) for t in model.top_terms_[k]],
-                "coherence": _finite(model.coherence_[k]),
-                "tids": [tids[j] for j in members],
-                "suggested_subcommittee_id": ids[topic_choice[k]] if topic_choice[k] >= 0 else None,
-            }
-        )
-    return {
-        "format": DOCUMENT_FORMAT,
-        "method": "nmf",
-        "view": view,
-        "selection": {str(k): _finite(v) for k, v in model.selection_.items()},
-        "topics": topics,
-        "statements": {
-            str(tid): {
-                "shares": [round(float(s), 4) for s in model.shares_[j]],
-                "suggested_subcommittee_id": (
-                    ids[statement_choice[j]] if statement_choice[j] >= 0 else None
-                ),
-            }
-            for j, tid in enumerate(tids)
-        },
-    }
 
 
-def _finite(value: float) -> float | None:
-    return None if not np.isfinite(value) else round(float(value), 4)
-
-
-def _covote(conversation: Conversation, tids: list[int]) -> sp.csr_matrix | None:
-    """Co-vote affinities among `tids` from the latest votes (+1 agree), None without votes."""
+def _votes(conversation: Conversation, tids: list[int]) -> sp.csr_matrix | None:
+    """Latest votes on `tids` (participants x statements, +1 agree), None without votes."""
     records = latest_votes(conversation)
     if len(records) == 0:
         return None
@@ -265,10 +218,9 @@ def _covote(conversation: Conversation, tids: list[int]) -> sp.csr_matrix | None
     keep = np.isin(records.statement_ids, np.asarray(tids, dtype=records.statement_ids.dtype))
     pids, rows = np.unique(records.participant_ids[keep], return_inverse=True)
     cols = np.array([column[t] for t in records.statement_ids[keep].tolist()], dtype=np.int64)
-    votes = sp.csr_matrix(
+    return sp.csr_matrix(
         (records.votes[keep].astype(np.float64), (rows, cols)), shape=(len(pids), len(tids))
     )
-    return covote_affinity(votes)
 
 
 def latest_topics(conversation_id: str) -> TopicsView | None:

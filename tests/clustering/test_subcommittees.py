@@ -3,7 +3,13 @@
 import numpy as np
 import scipy.sparse as sp
 
-from clustering.subcommittees import best_subcommittee, statement_scores, topic_fit
+from clustering.subcommittees import (
+    best_subcommittee,
+    charter_space,
+    charter_text,
+    statement_scores,
+    topic_fit,
+)
 from clustering.text_features import text_features
 
 CHARTERS = [
@@ -45,3 +51,36 @@ def test_a_topic_fits_the_charter_nearest_its_terms():
 
 def test_no_subcommittees_means_no_suggestion():
     assert list(best_subcommittee(np.zeros((2, 0)))) == [-1, -1]
+
+
+def test_the_matching_space_joins_word_families_that_snowball_stems_apart():
+    # "policial"/"policías" and "militarización"/"militares" stem apart in Snowball Spanish
+    # but share their character 4- and 5-grams.
+    charters = [
+        charter_text("Respuesta inmediata", "Presencia policial en las calles."),
+        charter_text("Derechos humanos", "Militarización y abusos."),
+    ]
+    statements = ["Faltan policías.", "Los militares en los retenes."]
+    text = text_features(statements)
+    stems_only = statement_scores(text.matrix, text.transform(charters))
+    assert list(best_subcommittee(stems_only)) == [-1, -1]
+    matching = charter_space(text)
+    scores = statement_scores(matching.statements, matching.transform(charters))
+    assert list(best_subcommittee(scores)) == [0, 1]
+    norms = np.sqrt(np.asarray(matching.statements.multiply(matching.statements).sum(axis=1)))
+    assert np.allclose(norms, 1.0)
+
+
+def test_the_votes_signal_alone_leaves_the_statements_own_words_out():
+    text = text_features(STATEMENTS + CHARTERS)
+    covote = sp.csr_matrix(np.array([[0, 0, 0.9], [0, 0, 0], [0.9, 0, 0]]))
+    scores = statement_scores(
+        text.matrix[:3], text.transform(CHARTERS), covote=covote, own_words=False
+    )
+    # the first statement takes the vague one's (empty) fit; the second has no neighbour
+    assert list(best_subcommittee(scores)) == [-1, -1, 0]
+
+
+def test_a_charter_is_its_name_then_its_description():
+    assert charter_text("Robo", "Asaltos y extorsión.") == "Robo. Asaltos y extorsión."
+    assert charter_text("Robo", "") == "Robo"

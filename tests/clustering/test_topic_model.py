@@ -140,6 +140,30 @@ def test_covote_affinity_links_statements_voted_alike_and_drops_opposites():
     assert np.allclose(affinity, affinity.T)
 
 
+def test_covote_affinity_keeps_each_statements_strongest_neighbours_whatever_the_blocks(
+    monkeypatch,
+):
+    rng = np.random.default_rng(3)
+    votes = sp.csr_matrix(rng.choice([-1, 0, 1], size=(60, 40), p=[0.3, 0.2, 0.5]))
+    whole = covote_affinity(votes, neighbours=3)
+    # the direct definition: cosine of the vote columns, the 3 strongest positive per row
+    dense = votes.toarray().astype(float)
+    seen = (dense != 0).astype(float)
+    cosine = (dense.T @ dense) / np.outer(*[np.linalg.norm(dense, axis=0)] * 2)
+    cosine[(seen.T @ seen) < 3] = 0
+    np.fill_diagonal(cosine, 0)
+    for j in range(40):
+        kept = np.flatnonzero(whole[j].toarray().ravel())
+        assert np.allclose(whole[j, kept].toarray().ravel(), cosine[j, kept])
+        assert np.all(cosine[j, kept] > 0)
+        # no statement left out is stronger than the ones a row kept for itself
+        own = np.sort(cosine[j])[::-1][:3]
+        assert np.isclose(max(whole[j].toarray().ravel().max(), 0), max(own[0], 0))
+    assert (whole != whole.T).nnz == 0
+    monkeypatch.setattr("clustering.topics.COVOTE_BLOCK_PAIRS", 50)  # many small blocks
+    assert abs(covote_affinity(votes, neighbours=3) - whole).max() == 0
+
+
 def test_votes_view_groups_statements_by_who_agrees_with_them():
     rng = np.random.default_rng(0)
     camp = rng.integers(0, 2, size=200)

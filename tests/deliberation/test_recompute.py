@@ -175,7 +175,7 @@ def slowed_down(seconds: float) -> Runner:
         time.sleep(seconds)
         return function(*args, **kwargs)
 
-    return Runner(fast=slow_start)
+    return Runner(fast=slow_start, topics=run_here)
 
 
 def test_two_workers_never_compute_the_same_conversation_at_once(app, db, conversation, voted):
@@ -303,7 +303,7 @@ def test_the_embedded_worker_starts_with_the_first_request(app, db, conversation
         }
     )
     # Its slow stage runs too: in this thread, since a child process takes seconds to start.
-    use_runner(web_process, Runner(slow=run_here))
+    use_runner(web_process, Runner(slow=run_here, topics=run_here))
     web_process.test_client().get("/no-such-page")
     worker = web_process.extensions[worker_module.EXTENSION_KEY]
     try:
@@ -325,7 +325,7 @@ def test_a_running_slow_job_does_not_hold_up_the_fast_stage(app, db, conversatio
         slow_may_finish.wait(WAIT_S)
         return update(votes, moderation, previous, replace(params, projection="pca"))  # no UMAP
 
-    worker = Worker(app, runner=Runner(slow=blocking_slow_stage)).start()
+    worker = Worker(app, runner=Runner(slow=blocking_slow_stage, topics=run_here)).start()
     try:
         assert slow_started.wait(WAIT_S)  # the slow stage is busy with the first fast result
         pids, tids = voted
@@ -391,7 +391,8 @@ def test_the_slow_stage_adds_the_umap_map(db, owner, conversation):
     pids = joined(conversation, 22)
     vote_all(conversation, pids, tids)
 
-    statuses = [(o.stage, o.status) for o in run_once("both", runner=Runner(slow=run_here))]
+    runner = Runner(slow=run_here, topics=run_here)
+    statuses = [(o.stage, o.status) for o in run_once("both", runner=runner)]
 
     assert statuses == [(MathKind.FAST, "computed"), (MathKind.SLOW, "computed")]
     [fast], [slow] = results(db, conversation), results(db, conversation, MathKind.SLOW)

@@ -4,11 +4,15 @@ assigned and mapped by facilitators, every change audited."""
 import pytest
 import sqlalchemy as sa
 
+from clustering.topic_document import TopicInputs, topic_document
 from deliberation import services
 from deliberation.db import db
 from deliberation.errors import Forbidden, Invalid, NotFound
 from deliberation.models import AuditEntry, StatementSubcommittee, TopicResult
-from deliberation.recompute.worker import run_once
+from deliberation.recompute import Runner
+from deliberation.recompute.child import run_in_child
+from deliberation.recompute.runner import run_here
+from deliberation.recompute.worker import TopicsScan, run_once
 from deliberation.services.agenda import promote_statement
 from deliberation.services.subcommittees import (
     StatementPlacement,
@@ -22,7 +26,9 @@ from deliberation.services.subcommittees import (
 from deliberation.services.topics import (
     latest_topics,
     refresh_stale_topics,
+    refresh_topics,
     stale_topic_conversations,
+    topic_inputs,
 )
 from tests.deliberation.conftest import join, make_facilitator
 
@@ -58,7 +64,7 @@ def test_the_worker_computes_topics_when_statements_change_and_not_on_votes(
     owner, conversation, table
 ):
     assert latest_topics(conversation.public_id) is None
-    run_once("slow")
+    run_once("slow", runner=Runner(topics=run_here))  # not in a child: a unit test
     topics = latest_topics(conversation.public_id)
     assert topics is not None and topics.version == 1 and topics.view == "text"
     assert sorted({tid for topic in topics.topics for tid in topic.tids}) == list(range(8))
@@ -171,6 +177,17 @@ def test_a_conversation_with_too_few_statements_gets_no_topics(owner, conversati
     assert db.session.scalar(sa.select(sa.func.count()).select_from(TopicResult)) == 0
 
 
+def test_a_conversation_without_subcommittees_gets_topics_and_no_suggestions(owner, conversation):
+    for text in POLICE + JUSTICE:
+        services.add_seed_statement(owner.id, conversation.public_id, text)
+    assert refresh_stale_topics() == 1
+    topics = latest_topics(conversation.public_id)
+    assert len(topics.topics) >= 2
+    assert {t.suggested_subcommittee_id for t in topics.topics} == {None}
+    assert set(topics.suggested_subcommittee.values()) == {None}
+    assert {p.source for p in statement_placements(conversation.public_id).values()} == {"none"}
+
+
 def test_an_agenda_item_takes_its_statements_subcommittee_unless_one_is_given(
     owner, conversation, table
 ):
@@ -198,3 +215,58 @@ def test_the_demo_brings_its_five_subcommittees_and_gets_topics(app):
     assert topics.view == "both" and len(topics.topics) >= 2
     placed = statement_placements(conversation_id)
     assert sum(p.source == "suggested" for p in placed.values()) >= 30
+
+
+def test_the_worker_computes_topics_through_its_runner_and_only_when_the_scan_is_due(
+    conversation, table
+):
+    calls = []
+
+    def recording(function, *args):
+        calls.append(function)
+        return function(*args)
+
+    runner = Runner(topics=recording)
+    not_due = TopicsScan(interval_s=3600)
+    assert not_due.due(computed=False)  # the first look is always due
+    run_once("slow", runner=runner, topics_scan=not_due)  # stale, but the scan is not due
+    assert calls == [] and latest_topics(conversation.public_id) is None
+    run_once("slow", runner=runner)  # no scan given: every pass looks
+    assert calls == [topic_document]
+    assert latest_topics(conversation.public_id).version == 1
+    run_once("slow", runner=runner)  # nothing changed: nothing computed
+    assert calls == [topic_document]
+
+
+def test_the_topics_scan_is_due_after_a_slow_result_or_once_per_interval():
+    scan = TopicsScan(interval_s=3600)
+    assert scan.due(computed=False)
+    assert not scan.due(computed=False)
+    assert scan.due(computed=True)  # a slow result: statements may have changed
+    assert not scan.due(computed=False)
+    every_time = TopicsScan(interval_s=0)
+    assert every_time.due(computed=False) and every_time.due(computed=False)
+
+
+def test_staleness_is_one_rule_for_the_scan_and_for_a_single_refresh(owner, conversation, table):
+    other = services.create_conversation(owner.id, "Otra mesa")
+    for text in POLICE:
+        services.add_seed_statement(owner.id, other.public_id, text)
+    assert stale_topic_conversations() == sorted([conversation.id, other.id])
+    assert refresh_topics(other.id) is not None
+    assert stale_topic_conversations() == [conversation.id]
+    assert refresh_topics(other.id) is None  # fresh: the same rule says so
+    statement = services.list_statements(owner.id, other.public_id)[0]
+    services.moderate_statement(owner.id, other.public_id, statement.tid, "rejected")
+    assert stale_topic_conversations() == sorted([conversation.id, other.id])
+
+
+@pytest.mark.slow
+def test_topics_computed_in_the_child_process_are_the_ones_computed_here(conversation, table):
+    for _ in range(3):
+        participant = join(conversation)
+        for tid in (0, 1, 4):
+            services.cast_vote(conversation.public_id, participant.pid, tid, 1)
+    inputs = topic_inputs(services.get_conversation(conversation.public_id))
+    assert isinstance(inputs, TopicInputs) and inputs.votes.shape == (3, 8)
+    assert run_in_child(topic_document, inputs) == topic_document(inputs)
