@@ -26,11 +26,16 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+import psutil
+
 from loadtest import command_parser
 from loadtest.deployment import Deployment
 from loadtest.generator import Profile, Report
 from loadtest.local_redis import LocalRedis, local_redis
-from loadtest.search import measure, run_generator
+from loadtest.reconcile import reconcile
+from loadtest.search import run_generator
+from loadtest.seeding import seed_conversation
+from loadtest.stats import process_cpu_seconds
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -65,13 +70,19 @@ def _compare(profile: Profile, database_url: str | None, redis: LocalRedis | Non
         mesa.env.update(RATELIMIT_STORAGE_URI=redis.url, MESA_RATE_LIMITS_PER_PROCESS="0")
         mesa.also_watched["redis"] = [redis.pid]
     with mesa:
-        step, _printed = measure(mesa, profile)
-    _row(profile.rate, "Mesa", step.report)
-    ratio = step.server_cpu_ms_per_vote / floor_cpu if floor_cpu else float("nan")
+        conversation_id = seed_conversation(mesa.database_url)
+        report = _run(mesa, conversation_id, profile, mesa.watched_processes())
+        reconciliation = reconcile(mesa.database_url, conversation_id, report)
+    _row(profile.rate, "Mesa", report)
+    mesa_cpu = report.cpu_ms_per_vote(report.watched_cpu_s["server"])
+    ratio = mesa_cpu / floor_cpu if floor_cpu else float("nan")
     print(f"|  | Mesa / bare | | | | {ratio:.1f}x | | |", flush=True)
-    if redis is not None:
-        redis_cpu = step.report.cpu_ms_per_vote(step.report.watched_cpu_s.get("redis"))
-        print(f"Redis (rate limits) CPU per vote: {redis_cpu:.3f} ms", flush=True)
+    print(f"Mesa's votes: {reconciliation.describe()}", flush=True)
+    for name, run in (("bare Flask", floor_report), ("Mesa", report)):
+        for watched in ("postgres", "redis"):
+            cpu = run.cpu_ms_per_vote(run.watched_cpu_s.get(watched))
+            if cpu is not None:
+                print(f"{name}: {watched} CPU per vote {cpu:.3f} ms", flush=True)
 
 
 def _floor_run(profile: Profile, database_url: str | None) -> Report:
@@ -81,12 +92,40 @@ def _floor_run(profile: Profile, database_url: str | None) -> Report:
         if database_url:
             floor.prepare_database()  # an empty schema, as Mesa's run starts from
         floor.start_server()  # no migrations and no recompute worker: nothing to compute
-        report, _printed = run_generator(
-            floor.base_url, "floor", profile, {"server": floor.server_pids()}
-        )
+        return _run(floor, "floor", profile, {"server": floor.server_pids()})
     finally:
         floor.stop()
+
+
+def _run(
+    deployment: Deployment, conversation_id: str, profile: Profile, watched: dict[str, list[int]]
+) -> Report:
+    """One generator run; on PostgreSQL, with the CPU of the database server's processes
+    (those that start meanwhile too: a backend per new connection) in `watched_cpu_s`."""
+    postgres_before = (
+        _cpu_by_process(postgres_pids()) if deployment.backend == "postgresql" else None
+    )
+    report, _printed = run_generator(deployment.base_url, conversation_id, profile, watched)
+    if postgres_before is not None:
+        after = _cpu_by_process(postgres_pids())
+        report.watched_cpu_s["postgres"] = sum(
+            cpu - postgres_before.get(pid, 0.0) for pid, cpu in after.items()
+        )
     return report
+
+
+def postgres_pids() -> list[int]:
+    """Every PostgreSQL server process on this machine (backends, WAL writer, checkpointer):
+    the database's share of a run, when nothing else uses the server meanwhile."""
+    return [
+        process.pid
+        for process in psutil.process_iter(["name"])
+        if process.info["name"] in ("postgres", "postmaster")
+    ]
+
+
+def _cpu_by_process(pids: list[int]) -> dict[int, float]:
+    return {pid: process_cpu_seconds([pid]) for pid in pids}
 
 
 def _row(rate: float, server: str, report: Report) -> None:
