@@ -65,26 +65,32 @@ def newest_result_id(conversation_pk: sa.ColumnElement[int]) -> sa.ScalarSelect:
     )
 
 
+def conversation_and_participant(*columns: sa.ColumnElement) -> sa.Select:
+    """`columns` of the conversation :public_id, outer-joined to its participant :pid (whose
+    columns are None when there is no such participant): the start of every vote's lookup."""
+    return (
+        sa.select(*columns)
+        .select_from(Conversation.__table__)
+        .outerjoin(
+            Participant.__table__,
+            sa.and_(
+                _participants.conversation_id == _conversations.id,
+                _participants.pid == sa.bindparam("pid", type_=sa.Integer),
+            ),
+        )
+        .where(_conversations.public_id == sa.bindparam("public_id", type_=sa.String))
+    )
+
+
 # What a draw outside a vote needs to know first: the conversation, its routing versions and
 # whether the participant exists. One round trip.
-_ROUTING_CONTEXT = (
-    sa.select(
-        _conversations.id.label("conversation_pk"),
-        _conversations.public_id,
-        _conversations.strict_moderation,
-        _conversations.statements_version,
-        newest_result_id(_conversations.id).label("newest_result_id"),
-        _participants.id.label("participant_pk"),
-    )
-    .select_from(Conversation.__table__)
-    .outerjoin(
-        Participant.__table__,
-        sa.and_(
-            _participants.conversation_id == _conversations.id,
-            _participants.pid == sa.bindparam("pid"),
-        ),
-    )
-    .where(_conversations.public_id == sa.bindparam("public_id"))
+_ROUTING_CONTEXT = conversation_and_participant(
+    _conversations.id.label("conversation_pk"),
+    _conversations.public_id,
+    _conversations.strict_moderation,
+    _conversations.statements_version,
+    newest_result_id(_conversations.id).label("newest_result_id"),
+    _participants.id.label("participant_pk"),
 )
 _VOTED = HotStatement(
     lambda _insert: sa.select(_latest.tid).where(

@@ -23,7 +23,13 @@ from deliberation.models import (
     Statement,
     VoteRecord,
 )
-from deliberation.services.routing import NextStatement, draw_next, newest_result_id, routing_key
+from deliberation.services.routing import (
+    NextStatement,
+    conversation_and_participant,
+    draw_next,
+    newest_result_id,
+    routing_key,
+)
 
 MAX_CLIENT_VOTE_ID_LENGTH = 64
 
@@ -227,7 +233,7 @@ _VOTE_COLUMNS = ("conversation_id", "pid", "tid", "vote", "created_ms")
 # query costs about as much as running it.
 def _vote_context() -> sa.Select:
     return (
-        sa.select(
+        conversation_and_participant(
             _conversations.id.label("conversation_pk"),
             _conversations.is_open,
             _conversations.is_archived,
@@ -240,14 +246,6 @@ def _vote_context() -> sa.Select:
             _history.tid.label("earlier_tid"),
             _history.vote.label("earlier_vote"),
             _history.created_ms.label("earlier_created_ms"),
-        )
-        .select_from(Conversation.__table__)
-        .outerjoin(
-            Participant.__table__,
-            sa.and_(
-                _participants.conversation_id == _conversations.id,
-                _participants.pid == sa.bindparam("pid", type_=sa.Integer),
-            ),
         )
         .outerjoin(
             Statement.__table__,
@@ -264,7 +262,6 @@ def _vote_context() -> sa.Select:
                 _history.client_vote_id == sa.bindparam("client_vote_id", type_=sa.String),
             ),
         )
-        .where(_conversations.public_id == sa.bindparam("public_id", type_=sa.String))
     )
 
 
