@@ -164,7 +164,13 @@ from deliberation.services.statements import (
     submit_statement,
     translate_statement,
 )
-from deliberation.services.subcommittees import assign_statement, create_subcommittee, map_topic
+from deliberation.services.subcommittees import (
+    SubcommitteeChoices,
+    assign_statement,
+    create_subcommittee,
+    map_topic,
+    subcommittee_choices,
+)
 from deliberation.services.topics_page import topics_page
 from deliberation.services.voting import VoteReceipt, cast_vote, cast_vote_and_draw_next
 
@@ -174,6 +180,8 @@ __all__ = [
     "assign_statement",
     "create_subcommittee",
     "map_topic",
+    "SubcommitteeChoices",
+    "subcommittee_choices",
     "similar_in_queue",
     "similar_to_draft",
     "topics_page",

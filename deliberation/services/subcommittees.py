@@ -209,6 +209,28 @@ def statement_placements(conversation_id: str) -> dict[int, StatementPlacement]:
     return placements
 
 
+@dataclass(frozen=True)
+class SubcommitteeChoices:
+    """What a page needs to let a facilitator pick a subcommittee for statements: the
+    conversation's subcommittees in order, and each statement's placement (assigned or
+    suggested by its topics)."""
+
+    subcommittees: tuple[Subcommittee, ...]
+    placements: dict[int, StatementPlacement]
+
+    def name_of(self, subcommittee_id: int | None) -> str | None:
+        return next((s.name for s in self.subcommittees if s.id == subcommittee_id), None)
+
+
+def subcommittee_choices(facilitator_id: int, conversation_id: str) -> SubcommitteeChoices:
+    """The conversation's subcommittees and where each statement goes, for its team."""
+    conversation = find_conversation(conversation_id)
+    require_role(facilitator_id, conversation, MODERATION_ROLES)
+    return SubcommitteeChoices(
+        tuple(_subcommittees(conversation)), statement_placements(conversation_id)
+    )
+
+
 def suggested_subcommittee_name(conversation_id: str, tid: int) -> str | None:
     """The subcommittee to pre-fill for an agenda item made of statement `tid`, or None."""
     placement = statement_placements(conversation_id).get(tid)
