@@ -171,6 +171,7 @@ from deliberation.services.subcommittees import (
     map_topic,
     subcommittee_choices,
 )
+from deliberation.services.topic_names import rename_topic
 from deliberation.services.topics_page import topics_page
 from deliberation.services.voting import VoteReceipt, cast_vote, cast_vote_and_draw_next
 
@@ -185,6 +186,7 @@ __all__ = [
     "similar_in_queue",
     "similar_to_draft",
     "topics_page",
+    "rename_topic",
     "DEFAULT_MIN_SECTOR_CELL",
     "DEFAULT_PASSWORD_HASH_METHOD",
     "DEFAULT_XID_SIGNATURE_MAX_AGE",

@@ -17,7 +17,7 @@ from deliberation.models import Conversation, Statement, StatementSubcommittee, 
 from deliberation.services.audit import record_audit
 from deliberation.services.authorization import MODERATION_ROLES, OWNER_ONLY, require_role
 from deliberation.services.lookup import find_conversation, find_statement
-from deliberation.services.topics import latest_topics
+from deliberation.services.topics import TopicsView, latest_topics, topics_of
 
 NAME_LENGTH = 200
 DESCRIPTION_LENGTH = 2000
@@ -186,6 +186,13 @@ def _assign(statement: Statement, subcommittee_id: int | None, facilitator_id: i
 def statement_placements(conversation_id: str) -> dict[int, StatementPlacement]:
     """Every statement's subcommittee: assigned, else suggested, else none; by tid."""
     conversation = find_conversation(conversation_id)
+    return placements_of(conversation, topics_of(conversation))
+
+
+def placements_of(
+    conversation: Conversation, topics: TopicsView | None
+) -> dict[int, StatementPlacement]:
+    """`statement_placements` from a conversation and its topics already read."""
     assigned = dict(
         db.session.execute(
             sa.select(Statement.tid, StatementSubcommittee.subcommittee_id)
@@ -193,7 +200,6 @@ def statement_placements(conversation_id: str) -> dict[int, StatementPlacement]:
             .where(Statement.conversation_id == conversation.id)
         ).all()
     )
-    topics = latest_topics(conversation_id)
     suggested = topics.suggested_subcommittee if topics else {}
     tids = db.session.scalars(
         sa.select(Statement.tid).where(Statement.conversation_id == conversation.id)

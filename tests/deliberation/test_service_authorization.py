@@ -156,6 +156,7 @@ WRITES: dict[str, Call] = {
     ),
     "assign_statement": lambda f, s: services.assign_statement(f, s.conversation_id, 0, None),
     "map_topic": lambda f, s: services.map_topic(f, s.conversation_id, 0, 1),
+    "rename_topic": lambda f, s: services.rename_topic(f, s.conversation_id, 0, "Policía"),
     "exclude_from_math": lambda f, s: services.exclude_from_math(f, s.conversation_id, [0]),
     "include_in_math": lambda f, s: services.include_in_math(f, s.conversation_id, [0]),
     "grant_role": lambda f, s: services.grant_role(

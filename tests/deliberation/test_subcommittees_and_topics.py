@@ -184,9 +184,7 @@ def test_an_agenda_item_takes_its_statements_subcommittee_unless_one_is_given(
     nowhere = promote_statement(owner.id, cid, 7, subcommittee_id=None)
     assert nowhere.subcommittee_id is None
     promotions = [e for e in services.audit_trail(owner.id, cid) if e.action == "agenda.promote"]
-    assert [
-        (e.detail["subcommittee"], e.detail["subcommittee_source"]) for e in promotions
-    ] == [
+    assert [(e.detail["subcommittee"], e.detail["subcommittee_source"]) for e in promotions] == [
         ("Acceso a la justicia", "suggested"),
         ("Respuesta inmediata", "chosen"),
         (None, "chosen"),

@@ -114,9 +114,10 @@ def test_the_follow_up_groups_and_filters_by_subcommittee(client, owner, convers
     log_in(client, owner.email)
     page = client.get(f"{CONSOLE}/c/{cid}/follow-up?lang=en").get_data(as_text=True)
     assert _headings(page) == [str(justice), str(rights), "none"]
-    tids = lambda p: [
-        int(t) for t in re.findall(r'<article class="comparison" data-tid="(\d+)"', p)
-    ]  # noqa: E731
+
+    def tids(p: str) -> list[int]:
+        return [int(t) for t in re.findall(r'<article class="comparison" data-tid="(\d+)"', p)]
+
     assert tids(page) == [2, 0, 1]
     only = client.get(f"{CONSOLE}/c/{cid}/follow-up?subcommittee={justice}").get_data(as_text=True)
     assert (_headings(only), tids(only)) == ([str(justice)], [2])

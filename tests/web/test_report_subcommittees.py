@@ -72,7 +72,9 @@ def test_the_printable_report_shows_the_section(
         as_text=True
     )
     assert f'<h2 id="h-subcommittees">{heading}</h2>' in page
-    articles = re.findall(r'<article class="subcommittee-section" data-subcommittee="([^"]+)"', page)
+    articles = re.findall(
+        r'<article class="subcommittee-section" data-subcommittee="([^"]+)"', page
+    )
     assert articles == [str(police), str(justice), "none"]
     justice_part = page.split(f'data-subcommittee="{justice}"')[1].split("</article>")[0]
     assert "Acceso a la justicia" in justice_part and "#4" in justice_part
@@ -81,8 +83,6 @@ def test_the_printable_report_shows_the_section(
 
 def test_no_subcommittees_no_section(client, owner, conversation, seeds):
     log_in(client, owner.email)
-    page = client.get(f"{CONSOLE}/c/{conversation.public_id}/report?lang=en").get_data(
-        as_text=True
-    )
+    page = client.get(f"{CONSOLE}/c/{conversation.public_id}/report?lang=en").get_data(as_text=True)
     assert "h-subcommittees" not in page
     assert plenary_report(owner.id, conversation.public_id).subcommittees == ()

@@ -185,9 +185,7 @@ def follow_up_page(conversation_id: str):
     if chosen is not None and chosen not in {r.id for r in rounds}:
         chosen = None
     comparison = (
-        services.follow_up_comparison(facilitator_id(), conversation_id, chosen)
-        if rounds
-        else None
+        services.follow_up_comparison(facilitator_id(), conversation_id, chosen) if rounds else None
     )
     choices = services.subcommittee_choices(facilitator_id(), conversation_id)
     subcommittee = requested_filter(choices.subcommittees)
