@@ -172,7 +172,7 @@ from deliberation.services.subcommittees import (
     subcommittee_choices,
 )
 from deliberation.services.topic_names import rename_topic
-from deliberation.services.topics_page import topics_page
+from deliberation.services.topics_page import topic_choices, topics_page
 from deliberation.services.voting import VoteReceipt, cast_vote, cast_vote_and_draw_next
 
 __all__ = [
@@ -187,6 +187,7 @@ __all__ = [
     "similar_to_draft",
     "topics_page",
     "rename_topic",
+    "topic_choices",
     "DEFAULT_MIN_SECTOR_CELL",
     "DEFAULT_PASSWORD_HASH_METHOD",
     "DEFAULT_XID_SIGNATURE_MAX_AGE",

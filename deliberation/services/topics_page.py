@@ -20,7 +20,7 @@ from deliberation.services.authorization import MODERATION_ROLES, require_role
 from deliberation.services.lookup import find_conversation
 from deliberation.services.math_results import latest_math_stamp, stored_result
 from deliberation.services.subcommittees import StatementPlacement, placements_of
-from deliberation.services.topics import TopicsView, topics_of
+from deliberation.services.topics import Topic, TopicsView, topics_of
 
 # A statement with fewer agree-or-disagree votes says nothing yet about agreement or division.
 MIN_VOTES = 5
@@ -115,6 +115,15 @@ def topics_page(facilitator_id: int, conversation_id: str) -> TopicsPage:
     return TopicsPage(
         tuple(rows), subcommittees, topics.version, topics.view, stamp.version if stamp else None
     )
+
+
+def topic_choices(facilitator_id: int, conversation_id: str) -> tuple[Topic, ...]:
+    """The newest topics (with the names facilitators gave them), for a page's topic filter;
+    empty before the worker has computed any. Owners and moderators."""
+    conversation = find_conversation(conversation_id)
+    require_role(facilitator_id, conversation, MODERATION_ROLES)
+    topics = topics_of(conversation)
+    return topics.topics if topics else ()
 
 
 def group_agreement(votes: GroupVotes | None, tids: tuple[int, ...]) -> tuple[GroupAgreement, ...]:

@@ -51,7 +51,7 @@ def map_to_subcommittee(conversation_id: str):
 
 def rename_topic(conversation_id: str):
     try:
-        topic = _whole(request.form.get("topic"))
+        topic = _whole(request.form.get("topic"), "choose a topic")
         name = services.rename_topic(
             facilitator_id(), conversation_id, topic, request.form.get("name", "")
         )
@@ -78,8 +78,8 @@ def add_subcommittee(conversation_id: str):
     return redirect(url_for("console.topics", conversation_id=conversation_id))
 
 
-def _whole(value: str | None) -> int:
+def _whole(value: str | None, refusal: str = "choose a topic and a subcommittee") -> int:
     try:
         return int(value or "")
     except ValueError:
-        raise Invalid("choose a topic and a subcommittee", code="topic_map_invalid") from None
+        raise Invalid(refusal, code="topic_map_invalid") from None
