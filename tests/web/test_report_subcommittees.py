@@ -86,3 +86,15 @@ def test_no_subcommittees_no_section(client, owner, conversation, seeds):
     page = client.get(f"{CONSOLE}/c/{conversation.public_id}/report?lang=en").get_data(as_text=True)
     assert "h-subcommittees" not in page
     assert plenary_report(owner.id, conversation.public_id).subcommittees == ()
+
+
+def test_the_markdown_report_has_the_section_too(client, owner, conversation, voted):
+    log_in(client, owner.email)
+    text = client.get(f"{CONSOLE}/c/{conversation.public_id}/report.md?lang=en").get_data(
+        as_text=True
+    )
+    section = text.split("## By subcommittee", 1)[1]
+    assert section.index("### Respuesta inmediata") < section.index("### Acceso a la justicia")
+    justice = section.split("### Acceso a la justicia", 1)[1].split("###", 1)[0]
+    assert "(#4)" in justice and "**Where the groups agree**" in justice
+    assert "### No subcommittee" in section
