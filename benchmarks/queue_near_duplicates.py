@@ -9,8 +9,8 @@ statements normalised once). Both must give the same answers. CPU seconds, one r
 
 from __future__ import annotations
 
+import argparse
 import random
-import sys
 import time
 import tomllib
 from bisect import bisect_left
@@ -67,4 +67,11 @@ def main(n: int = 2000, queued: int = 100) -> None:
 
 
 if __name__ == "__main__":
-    main(*(int(arg) for arg in sys.argv[1:3]))
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.queue_near_duplicates",
+        description="The moderation queue's near-duplicate check, before and after.",
+    )
+    parser.add_argument("n", type=int, nargs="?", default=2000, help="statements")
+    parser.add_argument("queued", type=int, nargs="?", default=100, help="of them queued")
+    arguments = parser.parse_args()
+    main(arguments.n, arguments.queued)
