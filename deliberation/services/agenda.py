@@ -83,9 +83,6 @@ class AgendaItemView:
     notes: tuple[AgendaNoteView, ...]
     created_ms: int
     updated_ms: int
-    # Where the statement's topics (or a facilitator's assignment of the statement) place it;
-    # shown beside an item whose subcommittee differs or is not set.
-    suggested_subcommittee_id: int | None = None
     # The free text the item had before subcommittees were a list, when it matched none.
     former_subcommittee: str | None = None
 
@@ -332,7 +329,7 @@ def add_agenda_note(
 def list_agenda_items(facilitator_id: Caller, conversation_id: str) -> list[AgendaItemView]:
     """Every agenda item of a conversation with its notes and status, by subcommittee (in the
     subcommittees' order, items with none last) then tid, for its owners and moderators (and
-    the operator's report). Each carries the subcommittee its statement's topics suggest."""
+    the operator's report)."""
     conversation = find_conversation(conversation_id)
     require_role_or_operator(facilitator_id, conversation, MODERATION_ROLES)
     rows = db.session.execute(
@@ -353,8 +350,7 @@ def list_agenda_items(facilitator_id: Caller, conversation_id: str) -> list[Agen
             AgendaItem.tid,
         )
     ).all()
-    placements = statement_placements(conversation_id) if rows else {}
-    return [_view(item, statement, placements.get(item.tid)) for item, statement in rows]
+    return [_view(item, statement) for item, statement in rows]
 
 
 def agenda_tids(conversation: Conversation) -> list[int]:
@@ -367,7 +363,7 @@ def agenda_tids(conversation: Conversation) -> list[int]:
     )
 
 
-def _view(item: AgendaItem, statement: Statement, placement=None) -> AgendaItemView:
+def _view(item: AgendaItem, statement: Statement) -> AgendaItemView:
     return AgendaItemView(
         id=item.id,
         tid=item.tid,
@@ -385,7 +381,6 @@ def _view(item: AgendaItem, statement: Statement, placement=None) -> AgendaItemV
         ),
         created_ms=item.created_ms,
         updated_ms=item.updated_ms,
-        suggested_subcommittee_id=placement.subcommittee_id if placement else None,
         former_subcommittee=item.former_subcommittee,
     )
 
