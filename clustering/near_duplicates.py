@@ -63,11 +63,21 @@ def similar_statements(
     Each scorer runs over its share of `existing` in rapidfuzz's C loop, so a draft is checked
     against thousands of statements in milliseconds.
     """
+    return similar_among(draft, [normalise(text) for text in existing], threshold, limit)
+
+
+def similar_among(
+    draft: str,
+    processed: Sequence[str],
+    threshold: float = DUPLICATE_THRESHOLD,
+    limit: int = DEFAULT_LIMIT,
+) -> list[SimilarStatement]:
+    """`similar_statements` against statements already through `normalise`: a caller checking
+    many drafts against the same statements (the moderation queue) normalises them once."""
     query = normalise(draft)
     if not query:
         return []
     long_draft = len(query.split()) >= SET_MIN_WORDS
-    processed = [normalise(text) for text in existing]
     by_set = {
         i: t for i, t in enumerate(processed) if long_draft and len(t.split()) >= SET_MIN_WORDS
     }

@@ -14,6 +14,7 @@ from deliberation.models.recompute import RecomputeLease, RecomputeState
 from deliberation.models.report import PolisReport
 from deliberation.models.snapshot import Snapshot
 from deliberation.models.statement import ModerationState, Statement, StatementTranslation
+from deliberation.models.topic_names import TopicName
 from deliberation.models.topics import StatementSubcommittee, Subcommittee, TopicResult
 from deliberation.models.vote import LatestVote, VoteRecord, VoteValue
 
@@ -46,6 +47,7 @@ __all__ = [
     "StatementSubcommittee",
     "StatementTranslation",
     "Subcommittee",
+    "TopicName",
     "TopicResult",
     "VoteRecord",
     "VoteValue",

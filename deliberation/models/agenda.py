@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from deliberation.db import BigId, db, string_enum
+from deliberation.models.topics import Subcommittee
 
 
 class AgendaStatus(enum.StrEnum):
@@ -52,7 +53,14 @@ class AgendaItem(db.Model):
         sa.ForeignKey("conversations.id", ondelete="CASCADE")
     )
     tid: Mapped[int]
-    subcommittee: Mapped[str] = mapped_column(sa.String(200), default="")
+    # The subcommittee that takes the item up (issue 17); NULL: none yet. Deleting a
+    # subcommittee leaves its items without one, never deletes them.
+    subcommittee_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("subcommittees.id", ondelete="SET NULL"), index=True
+    )
+    # The free-text subcommittee an item had before subcommittees were a list (migration 0011)
+    # when it matched none of them: kept so a facilitator can still read it. NULL otherwise.
+    former_subcommittee: Mapped[str | None] = mapped_column(sa.String(200))
     responsible_body: Mapped[str] = mapped_column(sa.String(300), default="")
     government_level: Mapped[GovernmentLevel | None] = mapped_column(
         string_enum(GovernmentLevel, "government_level")
@@ -64,6 +72,7 @@ class AgendaItem(db.Model):
     created_ms: Mapped[int] = mapped_column(sa.BigInteger)
     updated_ms: Mapped[int] = mapped_column(sa.BigInteger)
 
+    subcommittee: Mapped[Subcommittee | None] = relationship(lazy="joined")
     notes: Mapped[list[AgendaNote]] = relationship(
         back_populates="item",
         lazy="selectin",

@@ -28,6 +28,7 @@ from deliberation.report.model import (
     PlenaryReport,
     ReportStatement,
     Stance,
+    SubcommitteeSection,
 )
 from deliberation.services.agenda import list_agenda_items
 from deliberation.services.authorization import (
@@ -41,10 +42,13 @@ from deliberation.services.findings import result_findings
 from deliberation.services.lookup import find_conversation
 from deliberation.services.math_results import latest_math_stamp
 from deliberation.services.participation import participation
+from deliberation.services.subcommittees import list_subcommittees, statement_placements
 
 LANGUAGES = ("es", "en")
 # A plenary reads the top of the ranking; the rest is in the console's agenda page.
 AGENDA_LENGTH = 12
+# A subcommittee's section shows its first few statements by group-informed consensus.
+SUBCOMMITTEE_CONSENSUS_LENGTH = 3
 
 
 def plenary_report(
@@ -65,6 +69,7 @@ def plenary_report(
     findings = result_findings(facilitator_id, conversation_id)
     stamp = latest_math_stamp(conversation)
     agenda = sources.common_agenda_parts(facilitator_id, conversation_id, language)
+    agenda_items = _agenda_items(facilitator_id, conversation_id, texts)
     return PlenaryReport(
         conversation_id=conversation.public_id,
         topic=conversation.topic,
@@ -83,11 +88,46 @@ def plenary_report(
         stability=agenda.stability,
         divisive=agenda.divisive,
         uncertain=agenda.uncertain,
-        agenda_items=_agenda_items(facilitator_id, conversation_id, texts),
+        agenda_items=agenda_items,
         snapshot=sources.snapshot_stamp(facilitator_id, conversation_id),
         opinion_map=map_points(conversation, stamp) if stamp else None,
         time_zone=conversation.time_zone,
+        subcommittees=_subcommittee_sections(conversation_id, agenda, agenda_items),
     )
+
+
+def _subcommittee_sections(
+    conversation_id: str, agenda: sources.AgendaParts, items: tuple[AgendaEntry, ...]
+) -> tuple[SubcommitteeSection, ...]:
+    """The report's parts cut by subcommittee: nothing here is computed anew, each statement is
+    only placed (see `SubcommitteeSection`)."""
+    subcommittees = list_subcommittees(conversation_id)
+    if not subcommittees:
+        return ()
+    placements = statement_placements(conversation_id)
+
+    def place(tid: int) -> int | None:
+        placement = placements.get(tid)
+        return placement.subcommittee_id if placement else None
+
+    sections = [
+        SubcommitteeSection(
+            id=sub.id,
+            name=sub.name,
+            agenda_items=tuple(item for item in items if item.subcommittee_id == sub.id),
+            consensus=tuple(
+                entry
+                for entry in agenda.statements
+                if entry.consensus is not None and place(entry.tid) == sub.id
+            )[:SUBCOMMITTEE_CONSENSUS_LENGTH],
+            divisive=tuple(d for d in agenda.divisive if place(d.statement.tid) == sub.id),
+        )
+        for sub in subcommittees
+    ]
+    unplaced = tuple(item for item in items if item.subcommittee_id is None)
+    if unplaced:
+        sections.append(SubcommitteeSection(None, "", unplaced, (), ()))
+    return tuple(sections)
 
 
 def opinion_map_points(facilitator_id: Caller, conversation_id: str) -> MapPoints | None:
@@ -210,6 +250,7 @@ def _agenda_items(
             due_date=item.due_date,
             status=item.status.value,
             notes=tuple(AgendaNote(note.noted_on, note.text) for note in item.notes),
+            subcommittee_id=item.subcommittee_id,
         )
         for item in list_agenda_items(facilitator_id, conversation_id)
     )

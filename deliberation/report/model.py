@@ -82,6 +82,21 @@ class AgendaEntry:
     due_date: dt.date | None
     status: str
     notes: tuple[AgendaNote, ...]
+    subcommittee_id: int | None = None
+
+
+@dataclass(frozen=True)
+class SubcommitteeSection:
+    """One subcommittee's slice of the report (issue 17): its agenda items, the statements of
+    its topics the groups agree on most (its first few in the common agenda's ranking), and
+    those of the report's divisive statements that are its. A statement is a subcommittee's when
+    a facilitator assigned it there, else when its topics suggest it (the topics page)."""
+
+    id: int | None  # None: the agenda items and statements no subcommittee takes yet
+    name: str
+    agenda_items: tuple[AgendaEntry, ...]
+    consensus: tuple[AgendaStatement, ...]
+    divisive: tuple[Divisive, ...]
 
 
 @dataclass(frozen=True)
@@ -159,3 +174,6 @@ class PlenaryReport:
     snapshot: SnapshotStamp | None
     opinion_map: MapPoints | None
     time_zone: str = "UTC"  # the conversation's IANA zone: the report's times are on its clock
+    # One section per subcommittee of the conversation, in their order (issue 17); a last one
+    # for agenda items with no subcommittee, when there are any. Empty: no subcommittees.
+    subcommittees: tuple[SubcommitteeSection, ...] = ()

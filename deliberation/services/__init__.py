@@ -164,8 +164,15 @@ from deliberation.services.statements import (
     submit_statement,
     translate_statement,
 )
-from deliberation.services.subcommittees import assign_statement, create_subcommittee, map_topic
-from deliberation.services.topics_page import topics_page
+from deliberation.services.subcommittees import (
+    SubcommitteeChoices,
+    assign_statement,
+    create_subcommittee,
+    map_topic,
+    subcommittee_choices,
+)
+from deliberation.services.topic_names import rename_topic
+from deliberation.services.topics_page import topic_choices, topics_page
 from deliberation.services.voting import VoteReceipt, cast_vote, cast_vote_and_draw_next
 
 __all__ = [
@@ -174,9 +181,13 @@ __all__ = [
     "assign_statement",
     "create_subcommittee",
     "map_topic",
+    "SubcommitteeChoices",
+    "subcommittee_choices",
     "similar_in_queue",
     "similar_to_draft",
     "topics_page",
+    "rename_topic",
+    "topic_choices",
     "DEFAULT_MIN_SECTOR_CELL",
     "DEFAULT_PASSWORD_HASH_METHOD",
     "DEFAULT_XID_SIGNATURE_MAX_AGE",

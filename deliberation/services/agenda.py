@@ -32,6 +32,7 @@ from deliberation.models import (
     GovernmentLevel,
     ModerationState,
     Statement,
+    Subcommittee,
 )
 from deliberation.services.audit import record_audit
 from deliberation.services.authorization import (
@@ -41,17 +42,20 @@ from deliberation.services.authorization import (
     require_role_or_operator,
 )
 from deliberation.services.lookup import find_conversation, find_statement
-from deliberation.services.subcommittees import suggested_subcommittee_name
+from deliberation.services.subcommittees import statement_placements
 
 STATUS_ORDER = tuple(AgendaStatus)
 ALLOWED_TRANSITIONS: dict[AgendaStatus, frozenset[AgendaStatus]] = {
     status: frozenset(STATUS_ORDER[j] for j in (i - 1, i + 1) if 0 <= j < len(STATUS_ORDER))
     for i, status in enumerate(STATUS_ORDER)
 }
-MAX_SUBCOMMITTEE_LENGTH = 200
 MAX_RESPONSIBLE_BODY_LENGTH = 300
 MAX_NOTE_LENGTH = 10_000
-EDITABLE_FIELDS = ("subcommittee", "responsible_body", "government_level", "due_date")
+EDITABLE_FIELDS = ("subcommittee_id", "responsible_body", "government_level", "due_date")
+# `promote_statement(subcommittee_id=SUGGESTED)`: the subcommittee of the statement's topics (or
+# the one a facilitator assigned the statement to), none when there is neither.
+SUGGESTED = "suggested"
+MAX_ID = 2**31 - 1  # the database's integer column
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,8 @@ class AgendaItemView:
     tid: int
     text: str
     translations: dict[str, str]
-    subcommittee: str
+    subcommittee_id: int | None
+    subcommittee: str  # its name, "" when the item has none
     responsible_body: str
     government_level: GovernmentLevel | None
     due_date: dt.date | None
@@ -78,6 +83,8 @@ class AgendaItemView:
     notes: tuple[AgendaNoteView, ...]
     created_ms: int
     updated_ms: int
+    # The free text the item had before subcommittees were a list, when it matched none.
+    former_subcommittee: str | None = None
 
     def text_in(self, language: str | None) -> str:
         return self.translations.get(language or "", self.text)
@@ -93,7 +100,7 @@ def promote_statement(
     conversation_id: str,
     tid: int,
     *,
-    subcommittee: str = "",
+    subcommittee_id: int | str | None = SUGGESTED,
     responsible_body: str = "",
     government_level: GovernmentLevel | str | None = None,
     due_date: dt.date | str | None = None,
@@ -103,10 +110,14 @@ def promote_statement(
     Only an accepted, non-meta statement can be promoted: one still waiting for moderation
     may yet be rejected, a rejected one the table never saw, and a meta statement is about the
     conversation, not a commitment. Each refusal is a 400 with its own code; nothing changes.
+
+    `subcommittee_id`: a subcommittee of the conversation, None for none, or `SUGGESTED` (the
+    default) for the one its statement's topics suggest. The audit entry says which it was.
     """
+    suggest = subcommittee_id == SUGGESTED
     fields = _clean_fields(
         {
-            "subcommittee": subcommittee,
+            "subcommittee_id": None if suggest else subcommittee_id,
             "responsible_body": responsible_body,
             "government_level": government_level,
             "due_date": due_date,
@@ -119,9 +130,11 @@ def promote_statement(
         _require_promotable(statement)
         if _item_for(conversation, tid) is not None:
             raise Conflict(f"statement {tid} is on the agenda already", code="agenda_item_exists")
-        if not fields["subcommittee"]:
+        if suggest:
             # The statement's subcommittee, assigned or suggested by its topics (issue 17).
-            fields["subcommittee"] = suggested_subcommittee_name(conversation_id, tid) or ""
+            placement = statement_placements(conversation_id).get(tid)
+            fields["subcommittee_id"] = placement.subcommittee_id if placement else None
+        subcommittee = _subcommittee(conversation, fields["subcommittee_id"])
         stamp = now_ms()
         item = AgendaItem(
             conversation_id=conversation.id,
@@ -137,7 +150,13 @@ def promote_statement(
             conversation,
             facilitator_id,
             "agenda.promote",
-            {"tid": tid, "item": item.id, **_audit_values(fields)},
+            {
+                "tid": tid,
+                "item": item.id,
+                **_audit_values(fields),
+                "subcommittee": subcommittee.name if subcommittee else None,
+                "subcommittee_source": "suggested" if suggest else "chosen",
+            },
         )
     return item
 
@@ -172,6 +191,7 @@ def withdraw_agenda_item(facilitator_id: int, conversation_id: str, tid: int, re
             "item": item.id,
             "status": item.status.value,
             **_audit_values({name: getattr(item, name) for name in EDITABLE_FIELDS}),
+            "subcommittee": item.subcommittee.name if item.subcommittee else None,
             "notes": [
                 {"noted_on": note.noted_on.isoformat(), "text": note.text} for note in item.notes
             ],
@@ -202,30 +222,38 @@ def _leave_open_rounds(conversation: Conversation, tid: int) -> list[int]:
 def update_agenda_item(
     facilitator_id: int, conversation_id: str, tid: int, **changes: Any
 ) -> AgendaItem:
-    """Change an item's subcommittee, responsible body, government level or due date."""
+    """Change an item's subcommittee (`subcommittee_id`: one of the conversation's, or None),
+    responsible body, government level or due date. The audit entry has the values before and
+    after, and the subcommittees' names as they were then."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise Invalid(f"not an agenda item field: {', '.join(sorted(unknown))}", code="invalid")
     fields = _clean_fields(changes)
     with unit_of_work():
         conversation, item = _locked_item(facilitator_id, conversation_id, tid)
+        if "subcommittee_id" in fields:
+            _subcommittee(conversation, fields["subcommittee_id"])
         before = {name: getattr(item, name) for name in fields}
+        before_name = item.subcommittee.name if item.subcommittee else None
         for name, value in fields.items():
             setattr(item, name, value)
         changed = {name for name in fields if before[name] != fields[name]}
         if changed:
             item.updated_ms = now_ms()
-            record_audit(
-                conversation,
-                facilitator_id,
-                "agenda.edit",
-                {
-                    "tid": item.tid,
-                    "item": item.id,
-                    "before": _audit_values({n: before[n] for n in changed}),
-                    "after": _audit_values({n: fields[n] for n in changed}),
-                },
-            )
+            db.session.flush()
+            db.session.refresh(item, ["subcommittee"])
+            detail = {
+                "tid": item.tid,
+                "item": item.id,
+                "before": _audit_values({n: before[n] for n in changed}),
+                "after": _audit_values({n: fields[n] for n in changed}),
+            }
+            if "subcommittee_id" in changed:
+                detail["before"]["subcommittee"] = before_name
+                detail["after"]["subcommittee"] = (
+                    item.subcommittee.name if item.subcommittee else None
+                )
+            record_audit(conversation, facilitator_id, "agenda.edit", detail)
     return item
 
 
@@ -299,8 +327,9 @@ def add_agenda_note(
 
 
 def list_agenda_items(facilitator_id: Caller, conversation_id: str) -> list[AgendaItemView]:
-    """Every agenda item of a conversation with its notes and status, by subcommittee then tid,
-    for its owners and moderators (and the operator's report)."""
+    """Every agenda item of a conversation with its notes and status, by subcommittee (in the
+    subcommittees' order, items with none last) then tid, for its owners and moderators (and
+    the operator's report)."""
     conversation = find_conversation(conversation_id)
     require_role_or_operator(facilitator_id, conversation, MODERATION_ROLES)
     rows = db.session.execute(
@@ -312,8 +341,14 @@ def list_agenda_items(facilitator_id: Caller, conversation_id: str) -> list[Agen
                 Statement.tid == AgendaItem.tid,
             ),
         )
+        .outerjoin(Subcommittee, Subcommittee.id == AgendaItem.subcommittee_id)
         .where(AgendaItem.conversation_id == conversation.id)
-        .order_by(AgendaItem.subcommittee, AgendaItem.tid)
+        .order_by(
+            Subcommittee.id.is_(None),
+            Subcommittee.position,
+            Subcommittee.id,
+            AgendaItem.tid,
+        )
     ).all()
     return [_view(item, statement) for item, statement in rows]
 
@@ -334,7 +369,8 @@ def _view(item: AgendaItem, statement: Statement) -> AgendaItemView:
         tid=item.tid,
         text=statement.text,
         translations={t.language: t.text for t in statement.translations},
-        subcommittee=item.subcommittee,
+        subcommittee_id=item.subcommittee_id,
+        subcommittee=item.subcommittee.name if item.subcommittee else "",
         responsible_body=item.responsible_body,
         government_level=item.government_level,
         due_date=item.due_date,
@@ -345,7 +381,21 @@ def _view(item: AgendaItem, statement: Statement) -> AgendaItemView:
         ),
         created_ms=item.created_ms,
         updated_ms=item.updated_ms,
+        former_subcommittee=item.former_subcommittee,
     )
+
+
+def _subcommittee(conversation: Conversation, subcommittee_id: int | None) -> Subcommittee | None:
+    """The conversation's subcommittee `subcommittee_id` (None: none); 404 for another's."""
+    if subcommittee_id is None:
+        return None
+    found = db.session.get(Subcommittee, subcommittee_id)
+    if found is None or found.conversation_id != conversation.id:
+        raise NotFound(
+            f"no subcommittee {subcommittee_id} in {conversation.public_id}",
+            code="subcommittee_not_found",
+        )
+    return found
 
 
 def _item_for(conversation: Conversation, tid: int) -> AgendaItem | None:
@@ -372,12 +422,11 @@ def _locked_item(
 
 def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
     clean: dict[str, Any] = {}
-    limits = {
-        "subcommittee": MAX_SUBCOMMITTEE_LENGTH,
-        "responsible_body": MAX_RESPONSIBLE_BODY_LENGTH,
-    }
+    limits = {"responsible_body": MAX_RESPONSIBLE_BODY_LENGTH}
     for name, value in fields.items():
-        if name in limits:
+        if name == "subcommittee_id":
+            clean[name] = _subcommittee_id(value)
+        elif name in limits:
             text = " ".join(str(value or "").split())
             if len(text) > limits[name]:
                 raise Invalid(
@@ -390,6 +439,21 @@ def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
         elif name == "due_date":
             clean[name] = _date(value)
     return clean
+
+
+def _subcommittee_id(value: int | str | None) -> int | None:
+    """A subcommittee id as a form or caller sends it: a whole number, or empty for none."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        value = str(value)
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = -1
+    if not 0 <= number <= MAX_ID:
+        raise Invalid(f"{value!r} is not a subcommittee", code="subcommittee_invalid")
+    return number
 
 
 def _government_level(value: GovernmentLevel | str | None) -> GovernmentLevel | None:

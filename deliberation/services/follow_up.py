@@ -96,6 +96,8 @@ class StatementChange:
     groups: list[tuple[int, Change]]
     sectors: list[tuple[str, Change]]
     carried_out: dict[str, int]  # answers to "was it carried out well?", by CarriedOut value
+    subcommittee_id: int | None = None  # the agenda item's subcommittee (issue 17)
+    subcommittee: str = ""
 
     def text_in(self, language: str | None) -> str:
         return self.translations.get(language or "", self.text)
@@ -376,6 +378,8 @@ def follow_up_comparison(
                 translations={t.language: t.text for t in statements[tid].translations},
                 agenda_item_id=item.id if item else None,
                 status=item.status.value if item else None,
+                subcommittee_id=item.subcommittee_id if item else None,
+                subcommittee=item.subcommittee if item else "",
                 overall=Change(
                     before_cells.get((tid, "all", None), Shares()),
                     after_cells.get((tid, "all", None), Shares()),

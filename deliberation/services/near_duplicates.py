@@ -6,11 +6,12 @@ only picks which statements to compare against and who may see the answer.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 
-from clustering.near_duplicates import similar_statements
+from clustering.near_duplicates import normalise, similar_among, similar_statements
 from deliberation.db import db
 from deliberation.models import LatestVote, ModerationState, Statement
 from deliberation.services.authorization import MODERATION_ROLES, require_role
@@ -70,14 +71,21 @@ def similar_in_queue(
 ) -> dict[int, int]:
     """For each statement given, the tid of the earlier statement it most nearly repeats
     (rejected ones left out); statements that repeat none are absent. For the moderation queue.
+
+    Every statement is normalised once (not once per queued statement): the earlier ones of a
+    queued statement are a prefix of the conversation's, which are in tid order.
     """
     conversation = find_conversation(conversation_id)
     require_role(facilitator_id, conversation, MODERATION_ROLES)
+    if not statements:
+        return {}
     earlier = unrejected_texts(conversation.id)
+    tids = [tid for tid, _ in earlier]
+    processed = [normalise(text) for _, text in earlier]
     similar = {}
     for statement in statements:
-        before = [(tid, text) for tid, text in earlier if tid < statement.tid]
-        found = similar_statements(statement.text, [text for _, text in before], limit=1)
+        before = bisect_left(tids, statement.tid)
+        found = similar_among(statement.text, processed[:before], limit=1)
         if found:
-            similar[statement.tid] = before[found[0].index][0]
+            similar[statement.tid] = tids[found[0].index]
     return similar

@@ -17,7 +17,7 @@ from deliberation.models import Conversation, Statement, StatementSubcommittee, 
 from deliberation.services.audit import record_audit
 from deliberation.services.authorization import MODERATION_ROLES, OWNER_ONLY, require_role
 from deliberation.services.lookup import find_conversation, find_statement
-from deliberation.services.topics import latest_topics
+from deliberation.services.topics import TopicsView, latest_topics, topics_of
 
 NAME_LENGTH = 200
 DESCRIPTION_LENGTH = 2000
@@ -186,6 +186,13 @@ def _assign(statement: Statement, subcommittee_id: int | None, facilitator_id: i
 def statement_placements(conversation_id: str) -> dict[int, StatementPlacement]:
     """Every statement's subcommittee: assigned, else suggested, else none; by tid."""
     conversation = find_conversation(conversation_id)
+    return placements_of(conversation, topics_of(conversation))
+
+
+def placements_of(
+    conversation: Conversation, topics: TopicsView | None
+) -> dict[int, StatementPlacement]:
+    """`statement_placements` from a conversation and its topics already read."""
     assigned = dict(
         db.session.execute(
             sa.select(Statement.tid, StatementSubcommittee.subcommittee_id)
@@ -193,7 +200,6 @@ def statement_placements(conversation_id: str) -> dict[int, StatementPlacement]:
             .where(Statement.conversation_id == conversation.id)
         ).all()
     )
-    topics = latest_topics(conversation_id)
     suggested = topics.suggested_subcommittee if topics else {}
     tids = db.session.scalars(
         sa.select(Statement.tid).where(Statement.conversation_id == conversation.id)
@@ -207,6 +213,28 @@ def statement_placements(conversation_id: str) -> dict[int, StatementPlacement]:
         else:
             placements[tid] = StatementPlacement(None, "none")
     return placements
+
+
+@dataclass(frozen=True)
+class SubcommitteeChoices:
+    """What a page needs to let a facilitator pick a subcommittee for statements: the
+    conversation's subcommittees in order, and each statement's placement (assigned or
+    suggested by its topics)."""
+
+    subcommittees: tuple[Subcommittee, ...]
+    placements: dict[int, StatementPlacement]
+
+    def name_of(self, subcommittee_id: int | None) -> str | None:
+        return next((s.name for s in self.subcommittees if s.id == subcommittee_id), None)
+
+
+def subcommittee_choices(facilitator_id: int, conversation_id: str) -> SubcommitteeChoices:
+    """The conversation's subcommittees and where each statement goes, for its team."""
+    conversation = find_conversation(conversation_id)
+    require_role(facilitator_id, conversation, MODERATION_ROLES)
+    return SubcommitteeChoices(
+        tuple(_subcommittees(conversation)), statement_placements(conversation_id)
+    )
 
 
 def suggested_subcommittee_name(conversation_id: str, tid: int) -> str | None:

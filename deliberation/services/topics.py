@@ -33,6 +33,7 @@ from deliberation.models import (
     TopicResult,
 )
 from deliberation.services.lookup import find_conversation
+from deliberation.services.topic_names import with_given_names
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,8 @@ class Topic:
     coherence: float  # NPMI of its top terms, −1..1
     tids: tuple[int, ...]  # member statements, largest share first
     suggested_subcommittee_id: int | None
+    # The name from its terms when a facilitator renamed it (`name` is then theirs), else None.
+    automatic_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -225,7 +228,12 @@ def _votes(conversation: Conversation, tids: list[int]) -> sp.csr_matrix | None:
 
 def latest_topics(conversation_id: str) -> TopicsView | None:
     """The newest topics of a conversation, or None before the worker has computed any."""
-    conversation = find_conversation(conversation_id)
+    return topics_of(find_conversation(conversation_id))
+
+
+def topics_of(conversation: Conversation) -> TopicsView | None:
+    """`latest_topics` of a conversation in hand; topics carry the names facilitators gave
+    them (deliberation.services.topic_names)."""
     stored = _latest_result(conversation.id)
     if stored is None:
         return None
@@ -242,7 +250,7 @@ def latest_topics(conversation_id: str) -> TopicsView | None:
         for k, topic in enumerate(document["topics"])
     )
     statements = document["statements"]
-    return TopicsView(
+    view = TopicsView(
         version=stored.version,
         view=document["view"],
         topics=topics,
@@ -252,3 +260,4 @@ def latest_topics(conversation_id: str) -> TopicsView | None:
         },
         computed_ms=stored.created_ms,
     )
+    return with_given_names(conversation.id, view)

@@ -1,18 +1,26 @@
 """What the console's topics page shows: each topic with its statements, how they were voted,
-what the topic agrees on and what divides it, and where each statement goes."""
+what the topic agrees on and what divides it, how each opinion group votes on it, and where
+each statement goes.
+
+The conversation, its topics and its newest math result are each read once per page.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import sqlalchemy as sa
 
+from clustering.groups import group_label
+from clustering.result_view import GroupVotes
 from deliberation.db import db
 from deliberation.models import LatestVote, Statement, Subcommittee
 from deliberation.services.authorization import MODERATION_ROLES, require_role
 from deliberation.services.lookup import find_conversation
-from deliberation.services.subcommittees import StatementPlacement, statement_placements
-from deliberation.services.topics import TopicsView, latest_topics
+from deliberation.services.math_results import latest_math_stamp, stored_result
+from deliberation.services.subcommittees import StatementPlacement, placements_of
+from deliberation.services.topics import Topic, TopicsView, topics_of
 
 # A statement with fewer agree-or-disagree votes says nothing yet about agreement or division.
 MIN_VOTES = 5
@@ -36,6 +44,23 @@ class TopicStatement:
 
 
 @dataclass(frozen=True)
+class GroupAgreement:
+    """How one opinion group voted on a topic's statements, all together: of the `seen` votes
+    its members cast on them (passes included), `agrees` agreed. Raw counts from the newest
+    math result's group tallies; the share is not smoothed."""
+
+    group_id: int
+    label: str
+    agrees: int
+    disagrees: int
+    seen: int
+
+    @property
+    def agree_share(self) -> float | None:
+        return self.agrees / self.seen if self.seen else None
+
+
+@dataclass(frozen=True)
 class TopicRow:
     index: int
     name: str
@@ -45,6 +70,8 @@ class TopicRow:
     statements: tuple[TopicStatement, ...]
     consensus: TopicStatement | None  # highest agree share
     division: TopicStatement | None  # agree share nearest one half
+    groups: tuple[GroupAgreement, ...] = ()  # per opinion group, in the groups' order
+    automatic_name: str | None = None  # the name from its terms, when a facilitator renamed it
 
 
 @dataclass(frozen=True)
@@ -53,6 +80,7 @@ class TopicsPage:
     subcommittees: tuple[Subcommittee, ...]
     version: int | None
     view: str | None
+    math_version: int | None = None  # the result the groups' agreement comes from
 
 
 def topics_page(facilitator_id: int, conversation_id: str) -> TopicsPage:
@@ -65,10 +93,12 @@ def topics_page(facilitator_id: int, conversation_id: str) -> TopicsPage:
             .order_by(Subcommittee.position, Subcommittee.id)
         )
     )
-    topics = latest_topics(conversation_id)
+    topics = topics_of(conversation)
     if topics is None:
         return TopicsPage((), subcommittees, None, None)
     names = {s.id: s.name for s in subcommittees}
+    stamp = latest_math_stamp(conversation)
+    group_votes = stored_result(conversation, stamp).agenda_votes if stamp else None
     texts = dict(
         db.session.execute(
             sa.select(Statement.tid, Statement.text).where(
@@ -77,12 +107,40 @@ def topics_page(facilitator_id: int, conversation_id: str) -> TopicsPage:
         ).all()
     )
     tallies = _tallies(conversation.id)
-    placements = statement_placements(conversation_id)
-    rows = [_row(topic, topics, texts, tallies, placements, names) for topic in topics.topics]
-    return TopicsPage(tuple(rows), subcommittees, topics.version, topics.view)
+    placements = placements_of(conversation, topics)
+    rows = [
+        _row(topic, topics, texts, tallies, placements, names, group_votes)
+        for topic in topics.topics
+    ]
+    return TopicsPage(
+        tuple(rows), subcommittees, topics.version, topics.view, stamp.version if stamp else None
+    )
 
 
-def _row(topic, topics: TopicsView, texts, tallies, placements, names) -> TopicRow:
+def topic_choices(facilitator_id: int, conversation_id: str) -> tuple[Topic, ...]:
+    """The newest topics (with the names facilitators gave them), for a page's topic filter;
+    empty before the worker has computed any. Owners and moderators."""
+    conversation = find_conversation(conversation_id)
+    require_role(facilitator_id, conversation, MODERATION_ROLES)
+    topics = topics_of(conversation)
+    return topics.topics if topics else ()
+
+
+def group_agreement(votes: GroupVotes | None, tids: tuple[int, ...]) -> tuple[GroupAgreement, ...]:
+    """Each group's agree, disagree and seen votes summed over the statements `tids`."""
+    if votes is None or not len(votes.group_ids):
+        return ()
+    columns = np.flatnonzero(np.isin(votes.tids, np.asarray(tids, dtype=votes.tids.dtype)))
+    agree = votes.agree[:, columns].sum(axis=1)
+    disagree = votes.disagree[:, columns].sum(axis=1)
+    seen = votes.seen[:, columns].sum(axis=1)
+    return tuple(
+        GroupAgreement(int(gid), group_label(int(gid)), int(a), int(d), int(n))
+        for gid, a, d, n in zip(votes.group_ids, agree, disagree, seen, strict=True)
+    )
+
+
+def _row(topic, topics: TopicsView, texts, tallies, placements, names, group_votes) -> TopicRow:
     statements = tuple(
         TopicStatement(
             tid=tid,
@@ -108,6 +166,8 @@ def _row(topic, topics: TopicsView, texts, tallies, placements, names) -> TopicR
         statements=statements,
         consensus=consensus,
         division=division,
+        groups=group_agreement(group_votes, topic.tids),
+        automatic_name=topic.automatic_name,
     )
 
 

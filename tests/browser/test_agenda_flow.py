@@ -32,6 +32,7 @@ def planted_session(owner):
         owner.id, "¿Qué pedimos al gobierno federal?", stakeholder_sectors=SECTORS
     )
     cid = conversation.public_id
+    services.create_subcommittee(owner.id, cid, "Acceso a la justicia")
     for text in SEEDS:
         services.add_seed_statement(owner.id, cid, text)
     for person in range(16):
@@ -87,7 +88,7 @@ def test_promote_move_open_a_round_revote_and_see_before_after(
 
     # Promote statement 0 to the agenda of a subcommittee.
     row = desk.locator('table.candidates tr[data-tid="0"]')
-    row.get_by_placeholder("Subcommittee").fill("Acceso a la justicia")
+    row.get_by_label("Subcommittee").select_option(label="Acceso a la justicia")
     row.get_by_role("button", name="Promote to agenda").click()
     expect(desk.get_by_text("Statement 0 is on the agenda.")).to_be_visible()
     assert confirmations == ["Put statement 0 on the agenda as a commitment of the table?"]

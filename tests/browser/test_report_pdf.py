@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from deliberation.db import db
 from deliberation.demo import DEMO_FACILITATOR_EMAIL, PASSWORD_VARIABLE, load_demo
-from deliberation.models import Facilitator
+from deliberation.models import Facilitator, Subcommittee
 from deliberation.recompute import run_once
 from deliberation.report import plenary_report
 from deliberation.services.agenda import add_agenda_note, change_agenda_status, promote_statement
@@ -74,7 +74,9 @@ def _plenary_ready(conversation_id: str) -> None:
         owner,
         conversation_id,
         tid,
-        subcommittee="Acceso a la justicia",
+        subcommittee_id=db.session.scalar(
+            sa.select(Subcommittee.id).where(Subcommittee.name == "Acceso a la justicia")
+        ),
         responsible_body="Fiscalía General del Estado",
         government_level="state",
     )

@@ -21,11 +21,12 @@ from tests.deliberation.conftest import join, make_facilitator
 def test_a_promoted_statement_carries_its_commitment_and_is_audited(owner, conversation, seeds):
     cid = conversation.public_id
     services.translate_statement(owner.id, cid, 0, "en", "More prosecutors, not more soldiers.")
+    justice = services.create_subcommittee(owner.id, cid, "acceso a la justicia")
     item = promote_statement(
         owner.id,
         cid,
         0,
-        subcommittee="  acceso a la justicia ",
+        subcommittee_id=justice.id,
         responsible_body="Fiscalía General",
         government_level="federal",
         due_date="2027-03-31",
@@ -60,13 +61,18 @@ def test_bad_fields_are_refused_and_change_nothing(owner, conversation, seeds):
     for bad in (
         {"government_level": "galactic"},
         {"due_date": "next spring"},
-        {"subcommittee": "x" * 201},
+        {"subcommittee_id": "justicia"},
+        {"subcommittee_id": 2**40},
     ):
         with pytest.raises(Invalid):
             promote_statement(owner.id, cid, 1, **bad)
     assert list_agenda_items(owner.id, cid) == []
 
-    item = promote_statement(owner.id, cid, 1, subcommittee="salarios")
+    with pytest.raises(NotFound):  # no such subcommittee in this conversation
+        promote_statement(owner.id, cid, 1, subcommittee_id=12345)
+    assert list_agenda_items(owner.id, cid) == []
+    salaries = services.create_subcommittee(owner.id, cid, "salarios")
+    item = promote_statement(owner.id, cid, 1, subcommittee_id=salaries.id)
     with pytest.raises(Invalid):
         update_agenda_item(owner.id, cid, item.tid, status="done")  # status has its own door
     with pytest.raises(Invalid):
@@ -131,7 +137,7 @@ def test_only_the_conversations_owners_and_moderators_touch_its_agenda(owner, co
     for attempt in (
         lambda: promote_statement(stranger.id, cid, 1),
         lambda: change_agenda_status(stranger.id, cid, item.tid, "in_progress"),
-        lambda: update_agenda_item(stranger.id, cid, item.tid, subcommittee="x"),
+        lambda: update_agenda_item(stranger.id, cid, item.tid, subcommittee_id=None),
         lambda: add_agenda_note(stranger.id, cid, item.tid, "intrusa"),
     ):
         with pytest.raises(Forbidden):

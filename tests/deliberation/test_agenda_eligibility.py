@@ -104,7 +104,8 @@ def test_a_withdrawn_item_leaves_the_agenda_and_the_open_round_and_is_audited(
     owner, conversation, seeds
 ):
     cid = conversation.public_id
-    promote_statement(owner.id, cid, seeds[0], subcommittee="justicia")
+    justice = services.create_subcommittee(owner.id, cid, "justicia")
+    promote_statement(owner.id, cid, seeds[0], subcommittee_id=justice.id)
     promote_statement(owner.id, cid, seeds[1])
     services.add_agenda_note(owner.id, cid, seeds[0], "Se habló con la fiscalía.")
     round_ = services.open_follow_up_round(owner.id, cid, "seis meses")

@@ -36,8 +36,9 @@ def session(owner, conversation, seeds):
             for tid, vote in zip(seeds, CAMP_VOTES[sector], strict=True):
                 services.cast_vote(cid, pid, tid, vote)
     assert [o.status for o in run_once("fast")] == ["computed"]
+    justice = services.create_subcommittee(owner.id, cid, "acceso a la justicia")
     for tid in (0, 1):
-        promote_statement(owner.id, cid, tid, subcommittee="acceso a la justicia")
+        promote_statement(owner.id, cid, tid, subcommittee_id=justice.id)
     return camps
 
 

@@ -58,7 +58,8 @@ def session(owner, conversation, seeds) -> Session:
         for tid in seeds:
             services.cast_vote(cid, pid, tid, (index + tid) % 3 - 1)
     run_once("fast")
-    services.promote_statement(owner.id, cid, seeds[0], subcommittee="justicia")
+    justice = services.create_subcommittee(owner.id, cid, "Acceso a la justicia")
+    services.promote_statement(owner.id, cid, seeds[0], subcommittee_id=justice.id)
     round_ = services.open_follow_up_round(owner.id, cid, "seis meses después")
     snapshot = services.create_snapshot(owner.id, cid, "plenaria")
     return Session(cid, owner, moderator, stranger, round_.id, snapshot.id)
@@ -111,6 +112,11 @@ READS: dict[str, tuple[Call, tuple[Role, ...]]] = {
         MODERATORS,
     ),
     "topics_page": (lambda f, s: services.topics_page(f, s.conversation_id), MODERATORS),
+    "topic_choices": (lambda f, s: services.topic_choices(f, s.conversation_id), MODERATORS),
+    "subcommittee_choices": (
+        lambda f, s: services.subcommittee_choices(f, s.conversation_id),
+        MODERATORS,
+    ),
     "review_coordination": (
         lambda f, s: services.review_coordination(f, s.conversation_id),
         MODERATORS,
@@ -151,6 +157,7 @@ WRITES: dict[str, Call] = {
     ),
     "assign_statement": lambda f, s: services.assign_statement(f, s.conversation_id, 0, None),
     "map_topic": lambda f, s: services.map_topic(f, s.conversation_id, 0, 1),
+    "rename_topic": lambda f, s: services.rename_topic(f, s.conversation_id, 0, "Policía"),
     "exclude_from_math": lambda f, s: services.exclude_from_math(f, s.conversation_id, [0]),
     "include_in_math": lambda f, s: services.include_in_math(f, s.conversation_id, [0]),
     "grant_role": lambda f, s: services.grant_role(
@@ -179,7 +186,7 @@ WRITES: dict[str, Call] = {
         f, s.conversation_id, 0, "en", "More prosecutors."
     ),
     "update_agenda_item": lambda f, s: services.update_agenda_item(
-        f, s.conversation_id, 0, subcommittee="otra"
+        f, s.conversation_id, 0, subcommittee_id=None
     ),
     "withdraw_agenda_item": lambda f, s: services.withdraw_agenda_item(
         f, s.conversation_id, 0, "duplicado"

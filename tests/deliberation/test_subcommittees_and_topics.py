@@ -191,11 +191,33 @@ def test_a_conversation_without_subcommittees_gets_topics_and_no_suggestions(own
 def test_an_agenda_item_takes_its_statements_subcommittee_unless_one_is_given(
     owner, conversation, table
 ):
+    police, justice = table
+    cid = conversation.public_id
     refresh_stale_topics()
-    suggested = promote_statement(owner.id, conversation.public_id, 5)
-    assert suggested.subcommittee == "Acceso a la justicia"
-    chosen = promote_statement(owner.id, conversation.public_id, 6, subcommittee="Derechos humanos")
-    assert chosen.subcommittee == "Derechos humanos"
+    suggested = promote_statement(owner.id, cid, 5)
+    assert suggested.subcommittee_id == justice
+    chosen = promote_statement(owner.id, cid, 6, subcommittee_id=police)
+    assert chosen.subcommittee_id == police
+    nowhere = promote_statement(owner.id, cid, 7, subcommittee_id=None)
+    assert nowhere.subcommittee_id is None
+    promotions = [e for e in services.audit_trail(owner.id, cid) if e.action == "agenda.promote"]
+    assert [(e.detail["subcommittee"], e.detail["subcommittee_source"]) for e in promotions] == [
+        ("Acceso a la justicia", "suggested"),
+        ("Respuesta inmediata", "chosen"),
+        (None, "chosen"),
+    ]
+    # The page shows each item's suggestion beside it when it differs from its own.
+    choices = services.subcommittee_choices(owner.id, cid)
+    views = {v.tid: v for v in services.list_agenda_items(owner.id, cid)}
+    assert choices.placements[7].subcommittee_id == justice and views[7].subcommittee == ""
+    # Changing it is audited with the names before and after.
+    services.update_agenda_item(owner.id, cid, 7, subcommittee_id=justice)
+    entry = services.audit_trail(owner.id, cid)[-1]
+    assert (entry.action, entry.detail["before"], entry.detail["after"]) == (
+        "agenda.edit",
+        {"subcommittee_id": None, "subcommittee": None},
+        {"subcommittee_id": justice, "subcommittee": "Acceso a la justicia"},
+    )
 
 
 def test_the_demo_brings_its_five_subcommittees_and_gets_topics(app):

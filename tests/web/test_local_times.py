@@ -54,7 +54,8 @@ def test_the_report_puts_the_agenda_items_first_on_the_tables_clock(
         for tid in seeds:
             services.cast_vote(cid, pid, tid, 1 if (n + tid) % 3 else -1)
     run_once("fast")
-    promote_statement(owner.id, cid, seeds[0], subcommittee="Acceso a la justicia")
+    justice = services.create_subcommittee(owner.id, cid, "Acceso a la justicia")
+    promote_statement(owner.id, cid, seeds[0], subcommittee_id=justice.id)
     log_in(client, owner.email)
     page = client.get(f"{CONSOLE}/c/{cid}/report?lang=es").get_data(as_text=True)
 

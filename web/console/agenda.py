@@ -8,8 +8,6 @@ refusal is flashed on the page it came from.
 
 from __future__ import annotations
 
-from itertools import groupby
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -28,6 +26,7 @@ from web.console.agenda_forms import (
     WithdrawForm,
 )
 from web.console.pages import facilitator_id, flash_form_errors
+from web.console.subcommittee_filter import grouped, requested_filter
 from web.i18n import current_language
 
 C = "/c/<conversation:conversation_id>"
@@ -50,9 +49,9 @@ def agenda_page(conversation_id: str):
     conversation, role = services.conversation_for(facilitator_id(), conversation_id)
     ranking = services.agenda_candidates(facilitator_id(), conversation_id, current_language())
     items = services.list_agenda_items(facilitator_id(), conversation_id)
-    by_subcommittee = [
-        (name, list(group)) for name, group in groupby(items, key=lambda item: item.subcommittee)
-    ]
+    choices = services.subcommittee_choices(facilitator_id(), conversation_id)
+    chosen = requested_filter(choices.subcommittees)
+    by_subcommittee = grouped(items, choices.subcommittees, chosen)
     return render_template(
         "console/agenda.html",
         conversation=conversation,
@@ -61,6 +60,9 @@ def agenda_page(conversation_id: str):
         ranking=ranking,
         by_subcommittee=by_subcommittee,
         item_count=len(items),
+        shown_count=sum(len(group) for _, group in by_subcommittee),
+        choices=choices,
+        chosen=chosen,
         status_labels=STATUS_LABELS,
         level_labels=LEVEL_LABELS,
         held_back_labels=HELD_BACK_LABELS,
@@ -83,7 +85,7 @@ def promote(conversation_id: str):
                 facilitator_id(),
                 conversation_id,
                 form.tid.data,
-                subcommittee=form.subcommittee.data or "",
+                subcommittee_id=form.subcommittee_id(),
             ),
             _("Statement %(tid)s is on the agenda.", tid=form.tid.data),
         )
@@ -182,6 +184,11 @@ def follow_up_page(conversation_id: str):
     chosen = request.args.get("round", type=int)
     if chosen is not None and chosen not in {r.id for r in rounds}:
         chosen = None
+    comparison = (
+        services.follow_up_comparison(facilitator_id(), conversation_id, chosen) if rounds else None
+    )
+    choices = services.subcommittee_choices(facilitator_id(), conversation_id)
+    subcommittee = requested_filter(choices.subcommittees)
     return render_template(
         "console/follow_up.html",
         conversation=conversation,
@@ -189,10 +196,14 @@ def follow_up_page(conversation_id: str):
         language=current_language(),
         rounds=rounds,
         open_round=next((r for r in rounds if r.is_open), None),
-        comparison=(
-            services.follow_up_comparison(facilitator_id(), conversation_id, chosen)
-            if rounds
-            else None
+        comparison=comparison,
+        chosen_round=chosen,
+        choices=choices,
+        chosen=subcommittee,
+        by_subcommittee=(
+            grouped(comparison.statements, choices.subcommittees, subcommittee)
+            if comparison
+            else []
         ),
         round_form=RoundForm(),
         status_labels=STATUS_LABELS,

@@ -40,18 +40,23 @@ HELD_BACK_LABELS = {
 class PromoteForm(FlaskForm):
     # A statement id fits the database's integer column; beyond it the query itself fails.
     tid = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=MAX_TID)])
-    subcommittee = StringField(_l("Subcommittee"), validators=[Length(max=200)])
+    # "suggested" (the statement's topics decide), "" (none) or a subcommittee's id; the
+    # service checks the id belongs to the conversation.
+    subcommittee = StringField(_l("Subcommittee"), validators=[Length(max=20)])
+
+    def subcommittee_id(self) -> str | None:
+        return self.subcommittee.data if self.subcommittee.data is not None else "suggested"
 
 
 class AgendaItemForm(FlaskForm):
-    subcommittee = StringField(_l("Subcommittee"), validators=[Length(max=200)])
+    subcommittee = StringField(_l("Subcommittee"), validators=[Length(max=20)])  # an id or ""
     responsible_body = StringField(_l("Responsible body"), validators=[Length(max=300)])
     government_level = SelectField(_l("Government level"), choices=GOVERNMENT_LEVELS)
     due_date = DateField(_l("Due date"), validators=[Optional()])
 
     def changes(self) -> dict:
         return {
-            "subcommittee": self.subcommittee.data or "",
+            "subcommittee_id": self.subcommittee.data or None,
             "responsible_body": self.responsible_body.data or "",
             "government_level": self.government_level.data or None,
             "due_date": self.due_date.data,

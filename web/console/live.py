@@ -17,6 +17,7 @@ from deliberation import services
 from deliberation.report import opinion_map_points
 from deliberation.services import LiveStamp
 from web.console.pages import facilitator_id, participant_link
+from web.console.topic_filter import findings_of_topic, requested_topic
 from web.report import charts
 
 C = "/c/<conversation:conversation_id>"
@@ -51,11 +52,18 @@ def _page(template: str, conversation_id: str, **context):
 
 
 def map_page(conversation_id: str):
+    """The live map; `?topic=` keeps the statement lists beside it to one topic's."""
+    topics = services.topic_choices(facilitator_id(), conversation_id)
+    topic = requested_topic(topics)
     return _page(
         "console/map.html",
         conversation_id,
         counts=services.participation(facilitator_id(), conversation_id),
-        findings=services.result_findings(facilitator_id(), conversation_id),
+        findings=findings_of_topic(
+            services.result_findings(facilitator_id(), conversation_id), topic
+        ),
+        topics=topics,
+        topic=topic,
     )
 
 
@@ -145,9 +153,13 @@ def counts_fragment(conversation_id: str):
 
 
 def findings_fragment(conversation_id: str):
+    findings = services.result_findings(facilitator_id(), conversation_id)
+    if request.args.get("topic"):
+        topic = requested_topic(services.topic_choices(facilitator_id(), conversation_id))
+        findings = findings_of_topic(findings, topic)
     return render_template(
         "console/_findings.html",
-        findings=services.result_findings(facilitator_id(), conversation_id),
+        findings=findings,
         compact=request.args.get("compact") == "1",
     )
 

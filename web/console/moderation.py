@@ -12,6 +12,7 @@ from deliberation import services
 from deliberation.errors import Invalid
 from deliberation.models import ModerationState
 from web.console.pages import facilitator_id, wants_json
+from web.console.topic_filter import requested_topic
 
 C = "/c/<conversation:conversation_id>"
 TABS = [state.value for state in ModerationState]
@@ -36,6 +37,11 @@ def queue(conversation_id: str):
     if tab not in TABS:
         tab = ModerationState.TODO.value
     statements = services.moderation_queue(facilitator_id(), conversation_id, tab)
+    topics = services.topic_choices(facilitator_id(), conversation_id)
+    topic = requested_topic(topics)
+    if topic is not None:
+        members = set(topic.tids)
+        statements = [s for s in statements if s.tid in members]
     return render_template(
         "console/moderation.html",
         conversation=conversation,
@@ -45,6 +51,8 @@ def queue(conversation_id: str):
         counts=services.moderation_counts(facilitator_id(), conversation_id),
         votes=services.statement_vote_counts(facilitator_id(), conversation_id),
         similar=services.similar_in_queue(facilitator_id(), conversation_id, statements),
+        topics=topics,
+        topic=topic,
     )
 
 
@@ -81,11 +89,13 @@ def decide(conversation_id: str):
         )
     flash(f"{len(changed)} statement{'s' if len(changed) != 1 else ''} updated.", "info")
     tab = request.form.get("tab")
+    topic = request.form.get("topic", "")
     return redirect(
         url_for(
             "console.queue",
             conversation_id=conversation_id,
             tab=tab if tab in TABS else ModerationState.TODO.value,
+            topic=topic if topic.isdigit() and len(topic) <= 6 else None,
         )
     )
 

@@ -1,8 +1,9 @@
 """The topics page: what the statements are about, and which subcommittee takes each topic.
 
 /topics shows the newest topics (computed by the recompute worker when statements change) with
-their statements, consensus and division; facilitators map a topic to a subcommittee (every
-statement of the topic is assigned) and owners add subcommittees. Forms post and redirect back;
+their statements, consensus and division and each opinion group's agreement; facilitators map a
+topic to a subcommittee (every statement of the topic is assigned) and rename topics, and owners
+add subcommittees. Forms post and redirect back;
 a refusal is flashed.
 """
 
@@ -21,6 +22,7 @@ C = "/c/<conversation:conversation_id>"
 def register(bp: Blueprint) -> None:
     bp.add_url_rule(f"{C}/topics", view_func=topics)
     bp.add_url_rule(f"{C}/topics/map", view_func=map_to_subcommittee, methods=["POST"])
+    bp.add_url_rule(f"{C}/topics/rename", view_func=rename_topic, methods=["POST"])
     bp.add_url_rule(f"{C}/subcommittees", view_func=add_subcommittee, methods=["POST"])
 
 
@@ -47,6 +49,20 @@ def map_to_subcommittee(conversation_id: str):
     return redirect(url_for("console.topics", conversation_id=conversation_id))
 
 
+def rename_topic(conversation_id: str):
+    try:
+        topic = _whole(request.form.get("topic"), "choose a topic")
+        name = services.rename_topic(
+            facilitator_id(), conversation_id, topic, request.form.get("name", "")
+        )
+        flash(_("Topic renamed: %(name)s.", name=name))
+    except Forbidden:
+        raise
+    except DeliberationError as refusal:
+        flash(_("Not done: %(why)s.", why=str(refusal)), "error")
+    return redirect(url_for("console.topics", conversation_id=conversation_id))
+
+
 def add_subcommittee(conversation_id: str):
     try:
         services.create_subcommittee(
@@ -62,8 +78,8 @@ def add_subcommittee(conversation_id: str):
     return redirect(url_for("console.topics", conversation_id=conversation_id))
 
 
-def _whole(value: str | None) -> int:
+def _whole(value: str | None, refusal: str = "choose a topic and a subcommittee") -> int:
     try:
         return int(value or "")
     except ValueError:
-        raise Invalid("choose a topic and a subcommittee", code="topic_map_invalid") from None
+        raise Invalid(refusal, code="topic_map_invalid") from None

@@ -205,6 +205,38 @@ def _lines(report: PlenaryReport) -> list[str]:  # noqa: C901 - one section afte
             )
     else:
         out.append(gettext("No statement has been taken up as an agenda item yet."))
+    out += _subcommittee_lines(report)
+    return out
+
+
+def _subcommittee_lines(report: PlenaryReport) -> list[str]:
+    """The section per subcommittee, as the printable page has it (console/report.html)."""
+    if not report.subcommittees:
+        return []
+    out = ["", f"## {gettext('By subcommittee')}"]
+    for section in report.subcommittees:
+        name = escape_markdown(section.name) if section.id is not None else None
+        out += ["", f"### {name or gettext('No subcommittee')}", ""]
+        out.append(f"**{gettext('Agenda items')}**")
+        out += [
+            f"- {STATUS_LABELS.get(item.status, item.status)}: "
+            f"{escape_markdown(item.statement.text)} (#{item.statement.tid})"
+            for item in section.agenda_items
+        ] or [f"- {gettext('No agenda item yet.')}"]
+        if section.id is None:
+            continue
+        out += ["", f"**{gettext('Where the groups agree')}**"]
+        out += [
+            f"- {escape_markdown(entry.text)} (#{entry.tid}): "
+            + gettext("group-informed consensus %(value)s", value=f"{entry.consensus:.2f}")
+            for entry in section.consensus
+        ] or [f"- {gettext('No statement of its topics is ranked yet.')}"]
+        out += ["", f"**{gettext('What divides')}**"]
+        out += [
+            f"- {escape_markdown(entry.statement.text)} (#{entry.statement.tid}): "
+            + gettext("Groups %(points)s points apart", points=round(100 * entry.spread))
+            for entry in section.divisive
+        ] or ["- " + gettext("None of the report's divisive statements.")]
     return out
 
 
