@@ -37,6 +37,7 @@ from web.console import (
     statements,
     topics,
 )
+from web.console.language import console_language_links, remember_console_language, role_name
 from web.console.pages import JSON_SUFFIX, wants_json
 from web.extensions import csrf, login_manager
 from web.facilitator_sessions import init_sessions
@@ -74,6 +75,8 @@ for module in (
     module.register(bp)
 bp.add_app_template_filter(group_label)
 bp.add_app_template_filter(console_time, "console_time")
+bp.add_app_template_global(console_language_links, "console_language_links")
+bp.add_app_template_global(role_name, "role_name")
 csrf.exempt(bp)  # checked in _require_login, after the login check
 
 
@@ -91,6 +94,8 @@ def _require_login():
     Then the CSRF check of every form (the blueprint is exempt from CSRFProtect's automatic
     check, which would run first and answer a logged-out POST with 400 instead).
     """
+    if current_user.is_authenticated:
+        g.account_language = current_user.language  # web.i18n: their choice, on any device
     if request.endpoint not in _PUBLIC_ENDPOINTS and not current_user.is_authenticated:
         if request.path.endswith(JSON_SUFFIX):
             response = jsonify(error="log in to the console first", code="authentication_required")
@@ -113,6 +118,7 @@ def _not_cached(response):
     # vendored map library and the other static files may be cached as usual.
     if request.endpoint != "console.static":
         response.headers.setdefault("Cache-Control", "no-store")
+        remember_console_language(response)
     return response
 
 

@@ -10,6 +10,7 @@ from flask_login import current_user
 from deliberation import services
 from deliberation.errors import Forbidden, Invalid
 from web.console.forms import LoginForm, PasswordForm
+from web.console.language import adopt_language_at_login
 from web.console.pages import facilitator_id, flash_form_errors
 from web.extensions import limit_logins
 from web.facilitator_sessions import end_every_session, renew_session, start_session
@@ -62,6 +63,7 @@ def login():
             flash("Wrong email or password.", "error")
         else:
             start_session(facilitator)
+            adopt_language_at_login(facilitator)
             return redirect(_safe_next(form.next.data))
     else:
         flash_form_errors(form)
