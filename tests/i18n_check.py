@@ -86,7 +86,9 @@ class _VisibleText(HTMLParser):
             self._skipping()
             or tag in SKIPPED_ELEMENTS
             or attributes.get("translate") == "no"
-            or bool(language and self.page_language and language != self.page_language)
+            # Another language marked inside the page; the page's own <html lang> is not: an
+            # English page checked as Spanish is all untranslated.
+            or bool(tag != "html" and language and language != self.page_language)
         )
         if not skipped:
             for name in VISIBLE_ATTRIBUTES:
@@ -125,8 +127,9 @@ def visible_text(html: str, page_language: str | None = None) -> list[str]:
 @cache
 def _pattern(msgid: str) -> re.Pattern[str]:
     """The msgid as a whole phrase, any placeholder standing for some text."""
-    literals = [re.escape(" ".join(part.split())) for part in _PLACEHOLDER.split(msgid)]
-    return re.compile(r"(?<![\w%])" + r"\S.*?".join(literals) + r"(?![\w])")
+    literals = [r"\s+".join(map(re.escape, re.split(r"\s+", part))) for part in _PLACEHOLDER.split(msgid)]
+    # Not part of a longer word, an address or a path ("owner" in "owner@example.org").
+    return re.compile(r"(?<![\w%@/.-])" + r".+?".join(literals) + r"(?![\w@/-])")
 
 
 def untranslated(

@@ -11,9 +11,10 @@ import pytest
 from deliberation import services
 from deliberation.db import db as database
 from deliberation.models import Facilitator
+from deliberation.recompute import run_once
 from tests.conftest import IsolatedClient
 from tests.i18n_check import report, untranslated, visible_text
-from tests.web.conftest import CONSOLE, PASSWORD, csrf_token
+from tests.web.conftest import CONSOLE, PASSWORD, csrf_token, join
 
 SPANISH = {"Accept-Language": "es-MX,es;q=0.9"}
 ENGLISH = {"Accept-Language": "en-US,en;q=0.9"}
@@ -128,3 +129,58 @@ def test_the_check_finds_english_left_on_a_spanish_page(app):
         "Log out",
         "Share",
     ]
+
+
+@pytest.fixture
+def lively(app, owner, conversation, seeds):
+    """A conversation with what every console page shows: votes, groups, a queued statement,
+    a moderator, invite codes, an agenda item, a follow-up round."""
+    cid = conversation.public_id
+    moderator = services.create_facilitator("moderadora@example.org", PASSWORD)
+    services.grant_role(owner.id, cid, moderator.email, "moderator")
+    client = new_client(app)
+    for index in range(12):
+        joined = join(client, cid)
+        for tid in seeds:
+            services.cast_vote(cid, joined["pid"], tid, (index + tid) % 3 - 1)
+    services.submit_statement(cid, joined["pid"], "Que la policía rinda cuentas cada mes.")
+    services.create_invite_code(owner.id, cid, sector="comercio")
+    run_once("fast")
+    services.promote_statement(owner.id, cid, seeds[0], subcommittee="justicia")
+    services.open_follow_up_round(owner.id, cid, "seis meses después")
+    return conversation
+
+
+def console_pages(app, conversation_id: str) -> list[str]:
+    """Every console page a facilitator opens (GET, HTML), its arguments filled in."""
+    values = {"conversation_id": conversation_id, "tid": "0", "group_id": "0"}
+    pages = []
+    for rule in app.url_map.iter_rules():
+        endpoint = rule.endpoint
+        if not endpoint.startswith("console.") or "GET" not in rule.methods:
+            continue
+        if endpoint in ("console.static", "console.login") or rule.rule.endswith(".json"):
+            continue
+        if any(name not in values for name in rule.arguments):
+            continue
+        pages.append(rule.build({name: values[name] for name in rule.arguments})[1])
+    return sorted(set(pages))
+
+
+@pytest.mark.parametrize("app", ["sqlite"], indirect=True)  # the text does not vary by backend
+def test_every_console_page_is_spanish_for_a_spanish_browser(app, owner, lively):
+    client = new_client(app)
+    log_in_as(client, owner.email, SPANISH)
+    checked = 0
+    for path in console_pages(app, lively.public_id):
+        response = client.get(path, headers=SPANISH)
+        assert response.status_code == 200, path
+        if not response.content_type.startswith("text/html"):
+            continue
+        html = response.get_data(as_text=True)
+        found = untranslated(html)
+        assert not found, f"{path}:\n{report(found)}"
+        checked += 1
+    assert checked >= 20
+    login = new_client(app).get(f"{CONSOLE}/login", headers=SPANISH).get_data(as_text=True)
+    assert untranslated(login) == [], report(untranslated(login))

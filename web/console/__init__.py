@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from apiflask import APIBlueprint
 from flask import Flask, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -39,6 +40,7 @@ from web.console import (
 )
 from web.console.language import console_language_links, remember_console_language, role_name
 from web.console.pages import JSON_SUFFIX, wants_json
+from web.console.script_messages import script_messages
 from web.extensions import csrf, login_manager
 from web.facilitator_sessions import init_sessions
 from web.group_names import group_label
@@ -77,6 +79,7 @@ bp.add_app_template_filter(group_label)
 bp.add_app_template_filter(console_time, "console_time")
 bp.add_app_template_global(console_language_links, "console_language_links")
 bp.add_app_template_global(role_name, "role_name")
+bp.add_app_template_global(script_messages, "script_messages")
 csrf.exempt(bp)  # checked in _require_login, after the login check
 
 
@@ -109,6 +112,7 @@ def _require_login():
         # before any form is read; the services still check the role each action needs.
         conversation, _role = services.conversation_for(current_user.id, conversation_id)
         g.time_zone = conversation.time_zone  # times on these pages: web.local_times
+        g.conversation = conversation
     return None
 
 
@@ -135,7 +139,9 @@ def _refused(error: DeliberationError):
 def _csrf_failed(error: CSRFError):
     if wants_json():
         return jsonify(error=error.description, code="csrf_failed"), 400
-    message = "The form expired or came from elsewhere. Go back, reload the page and try again."
+    message = gettext(
+        "The form expired or came from elsewhere. Go back, reload the page and try again."
+    )
     return render_template(
         "console/error.html", status=400, code="csrf_failed", message=message
     ), 400

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import unquote, urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from deliberation import services
@@ -60,7 +61,7 @@ def login():
         try:
             facilitator = services.authenticate_facilitator(form.email.data, form.password.data)
         except Forbidden:
-            flash("Wrong email or password.", "error")
+            flash(gettext("Wrong email or password."), "error")
         else:
             start_session(facilitator)
             adopt_language_at_login(facilitator)
@@ -72,7 +73,7 @@ def login():
 
 def logout():
     end_every_session(facilitator_id())
-    flash("Logged out.", "info")
+    flash(gettext("Logged out."), "info")
     return redirect(url_for("console.login"))
 
 
@@ -85,7 +86,7 @@ def change_password():
             flash(_password_refusal(refusal), "error")
         else:
             renew_session(facilitator_id())
-            flash("Password changed.", "info")
+            flash(gettext("Password changed."), "info")
             return redirect(url_for("console.conversations"))
     else:
         flash_form_errors(form)
@@ -94,5 +95,7 @@ def change_password():
 
 def _password_refusal(refusal: Forbidden | Invalid) -> str:
     if refusal.code == "password_wrong":
-        return "The current password is wrong."
+        return gettext("The current password is wrong.")
+    if refusal.code == "password_short":
+        return gettext("The new password needs at least 10 characters.")
     return str(refusal).capitalize() + "."
