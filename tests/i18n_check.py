@@ -127,7 +127,9 @@ def visible_text(html: str, page_language: str | None = None) -> list[str]:
 @cache
 def _pattern(msgid: str) -> re.Pattern[str]:
     """The msgid as a whole phrase, any placeholder standing for some text."""
-    literals = [r"\s+".join(map(re.escape, re.split(r"\s+", part))) for part in _PLACEHOLDER.split(msgid)]
+    literals = [
+        r"\s+".join(map(re.escape, re.split(r"\s+", part))) for part in _PLACEHOLDER.split(msgid)
+    ]
     # Not part of a longer word, an address or a path ("owner" in "owner@example.org").
     return re.compile(r"(?<![\w%@/.-])" + r".+?".join(literals) + r"(?![\w@/-])")
 

@@ -14,7 +14,7 @@ from deliberation.models import Facilitator
 from deliberation.recompute import run_once
 from tests.conftest import IsolatedClient
 from tests.i18n_check import report, untranslated, visible_text
-from tests.web.conftest import CONSOLE, PASSWORD, csrf_token, join
+from tests.web.conftest import CONSOLE, PASSWORD, csrf_token
 
 SPANISH = {"Accept-Language": "es-MX,es;q=0.9"}
 ENGLISH = {"Accept-Language": "en-US,en;q=0.9"}
@@ -138,12 +138,11 @@ def lively(app, owner, conversation, seeds):
     cid = conversation.public_id
     moderator = services.create_facilitator("moderadora@example.org", PASSWORD)
     services.grant_role(owner.id, cid, moderator.email, "moderator")
-    client = new_client(app)
     for index in range(12):
-        joined = join(client, cid)
+        pid = services.join_conversation(cid, sector="comercio" if index % 2 else None).pid
         for tid in seeds:
-            services.cast_vote(cid, joined["pid"], tid, (index + tid) % 3 - 1)
-    services.submit_statement(cid, joined["pid"], "Que la policía rinda cuentas cada mes.")
+            services.cast_vote(cid, pid, tid, 1 if (index * (tid + 1)) % 3 else -1)
+    services.submit_statement(cid, pid, "Que la policía rinda cuentas cada mes.")
     services.create_invite_code(owner.id, cid, sector="comercio")
     run_once("fast")
     services.promote_statement(owner.id, cid, seeds[0], subcommittee="justicia")
@@ -184,3 +183,25 @@ def test_every_console_page_is_spanish_for_a_spanish_browser(app, owner, lively)
     assert checked >= 20
     login = new_client(app).get(f"{CONSOLE}/login", headers=SPANISH).get_data(as_text=True)
     assert untranslated(login) == [], report(untranslated(login))
+
+
+@pytest.mark.parametrize("app", ["sqlite"], indirect=True)
+def test_the_projector_speaks_the_facilitators_language(app, owner, lively):
+    base = f"{CONSOLE}/c/{lively.public_id}"
+    for language, words, absent in (
+        ("es", ("de acuerdo", "en desacuerdo", "pasa", "Todos", "Participantes"), "agree"),
+        ("en", ("agree", "disagree", "pass", "All", "Participants"), "de acuerdo"),
+    ):
+        client = new_client(app)
+        client.set_cookie("mesa_language", language)
+        log_in_as(client, owner.email)
+        spotlight = client.get(f"{base}/fragments/spotlight?tid=0").get_data(as_text=True)
+        counts = client.get(f"{base}/fragments/counts?size=large").get_data(as_text=True)
+        shown = " ".join(visible_text(spotlight + counts, language))
+        for word in words:
+            assert re.search(rf"\b{word}\b", shown), (language, word, shown)
+        assert not re.search(rf"\b{absent}\b", shown), (language, shown)
+        projector = client.get(f"{base}/projector").get_data(as_text=True)
+        assert page_language(projector) == language
+        if language == "es":
+            assert untranslated(spotlight + counts + projector) == []

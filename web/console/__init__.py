@@ -29,6 +29,7 @@ from deliberation.errors import DeliberationError
 from web.console import (
     agenda,
     auth,
+    conversation_texts,
     conversations,
     coordination,
     live,
@@ -65,6 +66,7 @@ bp = APIBlueprint(
 for module in (
     auth,
     conversations,
+    conversation_texts,
     statements,
     moderation,
     sharing,

@@ -13,6 +13,7 @@ from deliberation import services
 from deliberation.errors import Conflict, Invalid, NotFound
 from deliberation.models import Role
 from deliberation.polis_io import json_export, polis_csv_export
+from web.console.conversation_texts import text_forms
 from web.console.forms import ConversationForm
 from web.console.language import role_name
 from web.console.pages import facilitator_id, flash_form_errors, participant_link
@@ -92,7 +93,11 @@ def settings(conversation_id: str):
     else:
         form.fill_from(conversation)
     return render_template(
-        "console/conversation_form.html", form=form, conversation=conversation, role=role
+        "console/conversation_form.html",
+        form=form,
+        conversation=conversation,
+        role=role,
+        text_forms=text_forms(conversation),
     )
 
 

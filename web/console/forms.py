@@ -173,3 +173,15 @@ class SeedUploadForm(FlaskForm):
 class TranslationForm(FlaskForm):
     language = HiddenField(validators=[DataRequired()])
     text = TextAreaField(_l("Translation"), validators=[DataRequired(), Length(max=10_000)])
+
+
+class ConversationTextsForm(FlaskForm):
+    """The conversation's texts in one more language (web.console.conversation_texts), its
+    fields prefixed with the language so that each language's form has its own ids."""
+
+    topic = StringField(_l("Topic"), validators=[Length(max=300)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=10_000)])
+    sector_names = TextAreaField(
+        _l("Sector names"),
+        description=_l("One per line, in the order of the sectors; a blank line keeps the name."),
+    )
