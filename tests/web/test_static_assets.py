@@ -10,7 +10,6 @@ import pytest
 
 from tests.web.conftest import API, PASSWORD
 
-
 pytestmark = pytest.mark.parametrize("app", ["sqlite"], indirect=True)
 
 GZIP = {"Accept-Encoding": "gzip, deflate, br"}
