@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
 from flask import Flask, g, request, url_for
 from flask.wrappers import Response
 from flask_babel import Babel, get_locale
@@ -105,8 +106,18 @@ def sector_name(conversation: Conversation, sector: str | None) -> str | None:
     return conversation.sector_name(sector, current_language())
 
 
+def language_name(tag: str) -> str:
+    """A language tag as the reader names it ("en" is "inglés" to a Spanish reader); the tag
+    itself when Babel does not know it."""
+    try:
+        return Locale.parse(tag, sep="-").get_display_name(current_language()) or tag
+    except (ValueError, UnknownLocaleError):
+        return tag
+
+
 def init_i18n(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", LANGUAGES[0])
     babel.init_app(app, locale_selector=select_language)
     app.add_template_global(current_language)
     app.add_template_global(sector_name)
+    app.add_template_global(language_name)

@@ -24,6 +24,32 @@ const VOTE_STYLE = [
   [_("passed"), "#7b8494"],
 ];
 
+// Plotly's own words (its toolbar's tooltips), registered once as a Plotly locale named as the
+// page's language; English is Plotly's own.
+let plotlyLanguage = null;
+function plotlyLocale() {
+  const language = document.documentElement.lang || "en";
+  if (language !== "en" && plotlyLanguage !== language) {
+    const dictionary = {
+      Zoom: _("Zoom"),
+      Pan: _("Pan"),
+      "Zoom in": _("Zoom in"),
+      "Zoom out": _("Zoom out"),
+      Autoscale: _("Autoscale"),
+      "Reset axes": _("Reset axes"),
+      "Reset view": _("Reset view"),
+      "Share chart...": _("Share chart..."),
+      "Toggle Spike Lines": _("Toggle Spike Lines"),
+      "Show closest data on hover": _("Show closest data on hover"),
+      "Compare data on hover": _("Compare data on hover"),
+      "Double-click to zoom back out": _("Double-click to zoom back out"),
+    };
+    window.Plotly.register({ moduleType: "locale", name: language, dictionary });
+    plotlyLanguage = language;
+  }
+  return language;
+}
+
 // A group as its legend and hover show it: its letter and size.
 const groupName = (group) => _("Group %(group)s", { group: letter(group.id) }) + ` · ${group.size}`;
 
@@ -172,6 +198,7 @@ function draw() {
     uirevision: state.projection, // keep the facilitator's zoom across updates
   };
   const config = {
+    locale: plotlyLocale(),
     displaylogo: false,
     responsive: true,
     scrollZoom: true,
