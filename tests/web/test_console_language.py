@@ -205,3 +205,18 @@ def test_the_projector_speaks_the_facilitators_language(app, owner, lively):
         assert page_language(projector) == language
         if language == "es":
             assert untranslated(spotlight + counts + projector) == []
+
+
+@pytest.mark.parametrize("app", ["sqlite"], indirect=True)
+def test_the_projector_shows_a_statement_in_the_facilitators_language(app, owner, lively):
+    cid = lively.public_id
+    services.translate_statement(owner.id, cid, 0, "en", "More prosecutors, not more soldiers.")
+    for language, text in (
+        ("en", "More prosecutors, not more soldiers."),
+        ("es", "Más fiscales e investigadores, no más soldados."),
+    ):
+        client = new_client(app)
+        client.set_cookie("mesa_language", language)
+        log_in_as(client, owner.email)
+        spotlight = client.get(f"{CONSOLE}/c/{cid}/fragments/spotlight?tid=0")
+        assert f'<p class="spotlight-text">{text}</p>' in spotlight.get_data(as_text=True)
