@@ -220,3 +220,20 @@ def test_the_projector_shows_a_statement_in_the_facilitators_language(app, owner
         log_in_as(client, owner.email)
         spotlight = client.get(f"{CONSOLE}/c/{cid}/fragments/spotlight?tid=0")
         assert f'<p class="spotlight-text">{text}</p>' in spotlight.get_data(as_text=True)
+
+
+def test_a_refusal_reads_in_the_facilitators_language(app, owner, conversation):
+    stranger = services.create_facilitator("ajena@example.org", PASSWORD)
+    page = f"{CONSOLE}/c/{conversation.public_id}/"
+    spanish, english = new_client(app), new_client(app)
+    log_in_as(spanish, stranger.email, SPANISH)
+    log_in_as(english, stranger.email, ENGLISH)
+    refused = spanish.get(page, headers=SPANISH)
+    assert refused.status_code == 403
+    assert "tu rol en esta conversación no lo permite" in refused.get_data(as_text=True)
+    assert untranslated(refused.get_data(as_text=True)) == []
+    # In English, the service's own message, as before.
+    refused = english.get(page, headers=ENGLISH)
+    assert refused.status_code == 403
+    assert "your role in this conversation" not in refused.get_data(as_text=True)
+    assert "Not allowed" in refused.get_data(as_text=True)

@@ -41,6 +41,7 @@ from web.console import (
 )
 from web.console.language import console_language_links, remember_console_language, role_name
 from web.console.pages import JSON_SUFFIX, wants_json
+from web.console.refusals import refusal_text
 from web.console.script_messages import script_messages
 from web.extensions import csrf, login_manager
 from web.facilitator_sessions import init_sessions
@@ -133,7 +134,7 @@ def _refused(error: DeliberationError):
     if wants_json():
         return jsonify(error=str(error), code=error.code), error.http_status
     return render_template(
-        "console/error.html", status=error.http_status, code=error.code, message=str(error)
+        "console/error.html", status=error.http_status, code=error.code, message=refusal_text(error)
     ), error.http_status
 
 
