@@ -158,15 +158,36 @@ def untranslated_in_chunks(
             continue
         pattern = _pattern(msgid)
         for chunk in chunks:
-            if pattern.search(chunk) and not _within_translation(chunk, msgstr):
+            if pattern.search(chunk) and not _within_translation(chunk, msgstr, msgid, language):
                 found.append(Untranslated(msgid, chunk, msgstr))
                 break
     return sorted(found, key=lambda entry: entry.msgid)
 
 
-def _within_translation(chunk: str, msgstr: str) -> bool:
-    """The English words are part of the translation itself (a name both share)."""
-    return bool(msgstr) and _pattern(msgstr).search(chunk) is not None
+def _within_translation(chunk: str, msgstr: str, msgid: str, language: str) -> bool:
+    """The English words are part of translated text: of their own translation (a name both
+    share), or of another message's translation that keeps them ("Community Notes")."""
+    if msgstr and _pattern(msgstr).search(chunk):
+        return True
+    for match in _pattern(msgid).finditer(chunk):
+        # The words around the match, as another translation has them.
+        start, end = max(0, match.start() - 24), min(len(chunk), match.end() + 24)
+        words = chunk[start:end].split()
+        # Words cut by the window's edges are left out.
+        around = " ".join(words[int(start > 0) : len(words) - int(end < len(chunk))])
+        kept = _translations_keeping(msgid, language)
+        if around != match.group(0) and any(around in text for text in kept):
+            continue
+        return False
+    return True
+
+
+@cache
+def _translations_keeping(msgid: str, language: str) -> tuple[str, ...]:
+    pattern = _pattern(msgid)
+    return tuple(
+        " ".join(text.split()) for text in catalogue(language).values() if pattern.search(text)
+    )
 
 
 def report(found: list[Untranslated]) -> str:

@@ -125,6 +125,10 @@ def test_the_check_finds_english_left_on_a_spanish_page(app):
     # What people typed in another language, marked as such, is not interface text.
     quoted = '<html lang="es"><p lang="en">Overview</p><code>Overview</code></html>'
     assert untranslated(quoted) == []
+    # A word the Spanish keeps inside a longer translation (a name) is not English left over.
+    named = "<p>Tomado de la forma en que Community Notes califica las notas.</p>"
+    assert untranslated(named) == []
+    assert [e.msgid for e in untranslated('<html lang="es"><b>Notes</b></html>')] == ["Notes"]
     assert visible_text('<img alt="Log out"><input type="submit" value="Share">') == [
         "Log out",
         "Share",
