@@ -47,6 +47,11 @@ def requested_language() -> str | None:
     return chosen_language() or (cookie if cookie in LANGUAGES else None)
 
 
+def use_account_language(language: str | None) -> None:
+    """A logged-in facilitator's remembered choice, for this request (web.console)."""
+    setattr(g, ACCOUNT_LANGUAGE, language)
+
+
 def select_language() -> str:
     account = g.get(ACCOUNT_LANGUAGE)
     return (

@@ -46,6 +46,7 @@ from web.console.script_messages import script_messages
 from web.extensions import csrf, login_manager
 from web.facilitator_sessions import init_sessions
 from web.group_names import group_label
+from web.i18n import use_account_language
 from web.local_times import console_time
 
 URL_PREFIX = "/console"
@@ -101,7 +102,7 @@ def _require_login():
     check, which would run first and answer a logged-out POST with 400 instead).
     """
     if current_user.is_authenticated:
-        g.account_language = current_user.language  # web.i18n: their choice, on any device
+        use_account_language(current_user.language)  # their choice, on any device
     if request.endpoint not in _PUBLIC_ENDPOINTS and not current_user.is_authenticated:
         if request.path.endswith(JSON_SUFFIX):
             response = jsonify(error="log in to the console first", code="authentication_required")
