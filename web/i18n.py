@@ -29,6 +29,8 @@ LANGUAGE_NAMES = {"es": "Español", "en": "English"}
 LANGUAGE_COOKIE = "mesa_language"
 LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 60 * 60
 LANGUAGE_PARAMETER = "lang"
+# The language of the msgids (the source's), and of the services' messages.
+SOURCE_LANGUAGE = "en"
 # Set by the console for a logged-in facilitator: the language they chose on any device.
 ACCOUNT_LANGUAGE = "account_language"
 

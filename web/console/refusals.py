@@ -11,9 +11,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from deliberation.errors import DeliberationError
-from web.i18n import current_language
+from web.i18n import SOURCE_LANGUAGE, current_language
 
-SOURCE_LANGUAGE = "en"  # of the services' messages
 REFUSALS = {
     "agenda_item_exists": _l("the statement is on the agenda already"),
     "statement_rejected": _l("the statement was rejected"),
