@@ -26,6 +26,7 @@ from web.console.agenda_forms import (
     WithdrawForm,
 )
 from web.console.pages import facilitator_id, flash_form_errors
+from web.console.refusals import refusal_text
 from web.console.subcommittee_filter import grouped, requested_filter
 from web.i18n import current_language
 
@@ -252,7 +253,7 @@ def _attempt(action, success: str) -> None:
     except Forbidden:
         raise
     except DeliberationError as refusal:
-        flash(_("Not done: %(why)s.", why=str(refusal)), "error")
+        flash(_("Not done: %(why)s.", why=refusal_text(refusal)), "error")
     else:
         flash(success, "info")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, jsonify, render_template, request
+from flask import Blueprint, Response, abort, g, jsonify, render_template, request
 from flask_babel import gettext as _
 
 from deliberation import services
@@ -18,6 +18,7 @@ from deliberation.report import opinion_map_points
 from deliberation.services import LiveStamp
 from web.console.pages import facilitator_id, participant_link
 from web.console.topic_filter import findings_of_topic, requested_topic
+from web.i18n import current_language
 from web.report import charts
 
 C = "/c/<conversation:conversation_id>"
@@ -60,7 +61,7 @@ def map_page(conversation_id: str):
         conversation_id,
         counts=services.participation(facilitator_id(), conversation_id),
         findings=findings_of_topic(
-            services.result_findings(facilitator_id(), conversation_id), topic
+            services.result_findings(facilitator_id(), conversation_id, current_language()), topic
         ),
         topics=topics,
         topic=topic,
@@ -71,7 +72,7 @@ def consensus_page(conversation_id: str):
     return _page(
         "console/consensus.html",
         conversation_id,
-        findings=services.result_findings(facilitator_id(), conversation_id),
+        findings=services.result_findings(facilitator_id(), conversation_id, current_language()),
     )
 
 
@@ -138,7 +139,7 @@ def statement_map_json(conversation_id: str, tid: int):
 
 
 def findings_json(conversation_id: str):
-    findings = services.result_findings(facilitator_id(), conversation_id)
+    findings = services.result_findings(facilitator_id(), conversation_id, current_language())
     if findings is None:
         return jsonify(error="no results computed yet", code="results_not_computed"), 404
     return jsonify(findings)
@@ -147,13 +148,14 @@ def findings_json(conversation_id: str):
 def counts_fragment(conversation_id: str):
     return render_template(
         "console/_counts.html",
+        conversation=g.conversation,  # read by the blueprint's before_request
         counts=services.participation(facilitator_id(), conversation_id),
         large=request.args.get("size") == "large",
     )
 
 
 def findings_fragment(conversation_id: str):
-    findings = services.result_findings(facilitator_id(), conversation_id)
+    findings = services.result_findings(facilitator_id(), conversation_id, current_language())
     if request.args.get("topic"):
         topic = requested_topic(services.topic_choices(facilitator_id(), conversation_id))
         findings = findings_of_topic(findings, topic)
@@ -165,7 +167,7 @@ def findings_fragment(conversation_id: str):
 
 
 def group_fragment(conversation_id: str, group_id: int):
-    findings = services.result_findings(facilitator_id(), conversation_id)
+    findings = services.result_findings(facilitator_id(), conversation_id, current_language())
     group = next((g for g in (findings or {}).get("groups", []) if g["id"] == group_id), None)
     if group is None:
         abort(404)
@@ -175,7 +177,7 @@ def group_fragment(conversation_id: str, group_id: int):
 def spotlight_fragment(conversation_id: str):
     """One statement, large, with each group's votes: the chosen `tid`, else the top of
     group-informed consensus."""
-    findings = services.result_findings(facilitator_id(), conversation_id)
+    findings = services.result_findings(facilitator_id(), conversation_id, current_language())
     ranked = [entry["tid"] for entry in (findings or {}).get("group_aware_consensus", [])]
     tid = request.args.get("tid", type=int)
     if tid is None or str(tid) not in (findings or {}).get("statements", {}):
