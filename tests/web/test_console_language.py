@@ -149,7 +149,8 @@ def lively(app, owner, conversation, seeds):
     services.submit_statement(cid, pid, "Que la policía rinda cuentas cada mes.")
     services.create_invite_code(owner.id, cid, sector="comercio")
     run_once("fast")
-    services.promote_statement(owner.id, cid, seeds[0], subcommittee="justicia")
+    justice = services.create_subcommittee(owner.id, cid, "justicia")
+    services.promote_statement(owner.id, cid, seeds[0], subcommittee_id=justice.id)
     services.open_follow_up_round(owner.id, cid, "seis meses después")
     return conversation
 
