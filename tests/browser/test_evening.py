@@ -414,7 +414,7 @@ def test_the_evening(browser, live_server, owner):
     states = dict(database.session.execute(sa.select(Statement.tid, Statement.moderation)).all())
     assert states[accept] is ModerationState.ACCEPTED
     assert states[reject] is ModerationState.REJECTED
-    assert states[proposed[PROPOSALS["queue"]]] is ModerationState.UNMODERATED
+    assert states[proposed[PROPOSALS["queue"]]] is ModerationState.TODO
 
     # 5. The math runs; the open map page draws the groups without a reload.
     assert [o.status for o in run_once("fast")] == ["computed"]
@@ -520,8 +520,8 @@ def test_the_evening(browser, live_server, owner):
         page.context.close()
     desk_context.close()
 
-    assert traffic.failures == []
-    assert traffic.console_errors == []
+    assert not traffic.failures, "\n".join(traffic.failures)
+    assert not traffic.console_errors, "\n".join(traffic.console_errors)
     assert votes_cast >= len(PHONES) * len(SEEDS)
     assert len(traffic.shots) >= 20
     assert_spanish(traffic.spanish_pages, data=[TOPIC, *SECTORS, *SEEDS, *PROPOSALS.values()])
