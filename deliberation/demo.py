@@ -28,6 +28,7 @@ from deliberation.services import (
     create_conversation,
     create_facilitator,
     join_conversation,
+    translate_conversation,
     translate_statement,
 )
 from deliberation.services.subcommittees import create_subcommittee
@@ -72,12 +73,14 @@ class Scenario:
     topic: dict[str, str]
     description: dict[str, str]
     languages: list[str]  # the first is the one statements are written in
-    sectors: list[str]
+    sectors: list[str]  # in the first language: the names stored, and participants' sectors
     groups: list[PlantedGroup]
     statements: list[SeedStatement]
     time_zone: str = "UTC"
     # The table's subcommittees: (name, description) in the statements' language.
     subcommittees: list[tuple[str, str]] = field(default_factory=list)
+    # Each other language's name for each sector: {language: {stored name: name}}.
+    sector_names: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def language(self) -> str:
@@ -121,6 +124,10 @@ def read_scenario(path: Path | str = DEMO_PATH) -> Scenario:
         description=conversation["description"],
         languages=conversation["languages"],
         sectors=[sector[language] for sector in document["sectors"]],
+        sector_names={
+            other: {sector[language]: sector[other] for sector in document["sectors"]}
+            for other in conversation["languages"][1:]
+        },
         groups=groups,
         statements=statements,
         time_zone=conversation.get("time_zone", "UTC"),
@@ -229,20 +236,26 @@ def _write_conversation(
     """The conversation and its seed statements with their translations; (public id, tids)."""
     language = scenario.language
     others = scenario.languages[1:]
-    description = "\n\n".join(
-        [scenario.description[language]]
-        + [f"{scenario.topic[other]}\n{scenario.description[other]}" for other in others]
-    )
     conversation = create_conversation(
         facilitator_id,
         scenario.topic[language],
-        description=description,
+        description=scenario.description[language],
         languages=scenario.languages,
         stakeholder_sectors=scenario.sectors,
         time_zone=scenario.time_zone,
         math_seed=seed,
         reason="demo conversation",
     )
+    for other in others:
+        # Shown to readers of that language (participant pages, console, report, invites).
+        translate_conversation(
+            facilitator_id,
+            conversation.public_id,
+            other,
+            topic=scenario.topic[other],
+            description=scenario.description[other],
+            sector_names=scenario.sector_names.get(other, {}),
+        )
     for name, charter in scenario.subcommittees:
         create_subcommittee(facilitator_id, conversation.public_id, name, charter)
     tids = []

@@ -48,5 +48,6 @@ def register(app) -> None:
     """The figures as template filters and globals, for every blueprint's pages."""
     app.add_template_filter(percent, "percent")
     app.add_template_global(percent, "percent")
+    app.add_template_global(percent_number, "percent_number")
     app.add_template_global(counted_percent, "counted_percent")
     app.add_template_global(estimated_points, "estimated_points")

@@ -5,7 +5,13 @@ Importing this package registers every table on `db.metadata` (Alembic relies on
 
 from deliberation.models.agenda import AgendaItem, AgendaNote, AgendaStatus, GovernmentLevel
 from deliberation.models.audit import AuditEntry
-from deliberation.models.conversation import AccessMode, Conversation, InviteCode, XidAllow
+from deliberation.models.conversation import (
+    AccessMode,
+    Conversation,
+    ConversationTranslation,
+    InviteCode,
+    XidAllow,
+)
 from deliberation.models.facilitator import ApiToken, ConversationRole, Facilitator, Role
 from deliberation.models.follow_up import CarriedOut, FollowUpAnswer, FollowUpRound
 from deliberation.models.math_result import MathKind, MathResult
@@ -27,6 +33,7 @@ __all__ = [
     "CarriedOut",
     "Conversation",
     "ConversationRole",
+    "ConversationTranslation",
     "Facilitator",
     "FollowUpAnswer",
     "FollowUpRound",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from deliberation.db import BigId, JsonDocument, db, string_enum
 from deliberation.identifiers import new_embedding_secret
@@ -63,12 +63,67 @@ class Conversation(db.Model):
     created_ms: Mapped[int] = mapped_column(sa.BigInteger)
     updated_ms: Mapped[int] = mapped_column(sa.BigInteger)
 
+    # Loaded when a page asks for a text in another language, never on the vote's path.
+    translations: Mapped[list[ConversationTranslation]] = relationship(
+        back_populates="conversation",
+        cascade="all, delete-orphan",
+        order_by="ConversationTranslation.language",
+    )
+
     @property
     def accepts_participation(self) -> bool:
         return self.is_open and not self.is_archived
 
+    def translation(self, language: str | None) -> ConversationTranslation | None:
+        if language is None or language == self.primary_language:
+            return None  # the conversation's own columns are in its first language
+        return next((t for t in self.translations if t.language == language), None)
+
+    @property
+    def primary_language(self) -> str | None:
+        return self.languages[0] if self.languages else None
+
+    def topic_in(self, language: str | None) -> str:
+        """The topic to show a reader of `language`: its translation if there is one."""
+        translation = self.translation(language)
+        return (translation and translation.topic) or self.topic
+
+    def description_in(self, language: str | None) -> str:
+        translation = self.translation(language)
+        return (translation and translation.description) or self.description
+
+    def sector_name(self, sector: str | None, language: str | None) -> str | None:
+        """A sector's name for a reader of `language`. Participants and invite codes keep the
+        stored name (the key); only what is shown is translated."""
+        translation = self.translation(language)
+        if sector is None or translation is None:
+            return sector
+        return translation.sector_names.get(sector) or sector
+
     def __repr__(self) -> str:
         return f"<Conversation {self.public_id} {self.topic!r}>"
+
+
+class ConversationTranslation(db.Model):
+    """What the owner typed, in one more language: as `StatementTranslation` is for statements.
+
+    `sector_names` maps each stored sector name to its name in this language.
+    """
+
+    __tablename__ = "conversation_translations"
+    __table_args__ = (sa.UniqueConstraint("conversation_id", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("conversations.id", ondelete="CASCADE")
+    )
+    language: Mapped[str] = mapped_column(sa.String(16))
+    topic: Mapped[str | None] = mapped_column(sa.String(300))
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    sector_names: Mapped[dict[str, str]] = mapped_column(JsonDocument, default=dict)
+    updated_ms: Mapped[int] = mapped_column(sa.BigInteger)
+
+    conversation: Mapped[Conversation] = relationship(back_populates="translations")
 
 
 class InviteCode(db.Model):

@@ -34,6 +34,8 @@ class Facilitator(UserMixin, db.Model):
     # Raised when the person logs out or changes their password: every console session
     # carries the number it started under, and one with an older number is no longer let in.
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The console language this person last chose (web.i18n); None: their browser's.
+    language: Mapped[str | None] = mapped_column(sa.String(16))
 
     def get_id(self) -> str:
         """What Flask-Login keeps in the session cookie: the account and its session version

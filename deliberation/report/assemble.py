@@ -67,8 +67,8 @@ def plenary_report(
     agenda = sources.common_agenda_parts(facilitator_id, conversation_id, language)
     return PlenaryReport(
         conversation_id=conversation.public_id,
-        topic=conversation.topic,
-        description=conversation.description or "",
+        topic=conversation.topic_in(language),
+        description=conversation.description_in(language) or "",
         language=language,
         generated_ms=now_ms(),
         math_version=stamp.version if stamp else None,
@@ -76,7 +76,7 @@ def plenary_report(
         slow_stage_ran=agenda.slow_stage_ran,
         min_sector_cell=agenda.min_sector_cell,
         attribution=(conversation.attribution or "").strip() or None,
-        participation=_participation(conversation, counts),
+        participation=_participation(conversation, counts, language),
         common_agenda=agenda.statements[:AGENDA_LENGTH],
         agenda_ranked=len(agenda.statements),
         groups=_groups(findings, texts, agenda.group_stability),
@@ -135,10 +135,14 @@ class _Texts:
         return self(tid) if tid in self._by_tid else ReportStatement(tid, text, None)
 
 
-def _participation(conversation: Conversation, counts) -> Participation:
+def _participation(conversation: Conversation, counts, language: str) -> Participation:
     width, timeline = participation_timeline(conversation)
     # participation() leaves out the sectors too small to show, and names them apart.
-    shown = tuple((sector, n) for sector, n in counts.sectors if sector is not None or n)
+    shown = tuple(
+        (conversation.sector_name(sector, language), n)
+        for sector, n in counts.sectors
+        if sector is not None or n
+    )
     withheld = len(counts.suppressed_sectors)
     voters = _voters(conversation)
     coordinated = coordination_counts(conversation)

@@ -43,6 +43,7 @@ from deliberation.services.agenda_model import AgendaStatement
 from deliberation.services.audit import audit_log, audit_trail
 from deliberation.services.authorization import MODERATION_ROLES, OPERATOR, OWNER_ONLY, Caller
 from deliberation.services.common_agenda import CommonAgenda, Interval, common_agenda
+from deliberation.services.conversation_translations import translate_conversation
 from deliberation.services.conversations import (
     conversation_for,
     conversations_of,
@@ -75,6 +76,7 @@ from deliberation.services.facilitators import (
     issue_api_token,
     reset_password,
     revoke_api_token,
+    set_facilitator_language,
 )
 from deliberation.services.findings import result_findings
 from deliberation.services.follow_up import (
@@ -287,6 +289,7 @@ __all__ = [
     "reset_password",
     "result_findings",
     "revoke_api_token",
+    "set_facilitator_language",
     "revoke_role",
     "sector_of_invite",
     "rotate_embedding_secret",
@@ -298,6 +301,7 @@ __all__ = [
     "statement_for",
     "statement_on_map",
     "submit_statement",
+    "translate_conversation",
     "translate_statement",
     "update_agenda_item",
     "withdraw_agenda_item",

@@ -21,6 +21,8 @@ that rule lives: such a cell carries `suppressed=True` and no number at all.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from clustering.common_ground import rank_by_consensus
@@ -97,7 +99,7 @@ def common_agenda(
             stability=None,
         )
     texts = statement_texts(conversation, lang)
-    reader = _Reader(source.view, minimum)
+    reader = _Reader(source.view, minimum, lambda name: conversation.sector_name(name, lang))
     tids = reader.votes.tids
     shown = np.array([int(t) in texts for t in tids], dtype=bool)
     ranked = rank_by_consensus(reader.consensus, shown)
@@ -141,7 +143,9 @@ def _interval(low, high) -> Interval | None:
 class _Reader:
     """Turns one result's view into the agenda's values, applying the sector-cell rule."""
 
-    def __init__(self, view: ResultView, minimum: int) -> None:
+    def __init__(
+        self, view: ResultView, minimum: int, sector_name: Callable[[str], str] = str
+    ) -> None:
         self.view = view
         self.minimum = minimum
         self.votes = votes = view.agenda_votes
@@ -165,7 +169,8 @@ class _Reader:
             self.majority = plain_share(self.overall_agree, self.voters)
             self.bridging = agenda.bridging
             self.bridging_low, self.bridging_high = agenda.bridging_low, agenda.bridging_high
-            self.sector_names = agenda.sectors.names
+            # In the reader's language (Conversation.sector_name); stored names stay the keys.
+            self.sector_names = tuple(sector_name(name) for name in agenda.sectors.names)
             self.sector = agenda.sectors
         else:  # before the slow stage: the grouped participants' votes only
             self.consensus_low = self.consensus_high = nothing

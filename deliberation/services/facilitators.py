@@ -14,6 +14,7 @@ from deliberation.errors import Conflict, Forbidden, Invalid, NotFound
 from deliberation.identifiers import new_secret_token, token_digest
 from deliberation.models import ApiToken, Facilitator
 from deliberation.services.authorization import OPERATOR, Caller
+from deliberation.services.settings import VALIDATORS
 
 MIN_PASSWORD_LENGTH = 10
 # werkzeug's default (scrypt). Apps may set PASSWORD_HASH_METHOD: the tests pick a cheap one.
@@ -69,6 +70,17 @@ def change_password(facilitator_id: int, current_password: str, new_password: st
         facilitator.password_hash = _hash_password(new_password)
         # Whoever holds a copy of an old session (a laptop left logged in) is out.
         facilitator.session_version += 1
+
+
+def set_facilitator_language(facilitator_id: int, language: str | None) -> None:
+    """Remember the console language a facilitator chose (None: follow their browser), so that
+    it is theirs on any device they log in from."""
+    if language is not None:
+        language = VALIDATORS["languages"]([language])[0]
+    with unit_of_work():
+        facilitator = get_facilitator(facilitator_id)
+        if facilitator.language != language:
+            facilitator.language = language
 
 
 def reset_password(caller: Caller, email: str, new_password: str | None = None) -> str:

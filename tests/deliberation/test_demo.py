@@ -93,3 +93,28 @@ def test_the_math_finds_the_planted_groups(app):
     assert len(set(found.values())) >= 2
     planted = [evening[pid].group for pid in found]
     assert adjusted_rand_score(planted, list(found.values())) >= 0.7
+
+
+def test_the_demo_keeps_each_language_apart(app):
+    """The topic, the description and the sectors in Spanish, with their English translations
+    (shown to English readers), not the two languages run together."""
+    conversation = get_conversation(load_demo(seed=3, participants=30, report=quiet))
+    scenario = read_scenario()
+    assert conversation.description == scenario.description["es"]
+    assert scenario.description["en"] not in conversation.description
+    assert conversation.description_in("en") == scenario.description["en"]
+    assert conversation.topic_in("en") == scenario.topic["en"]
+    assert conversation.topic_in("es") == scenario.topic["es"]
+    assert conversation.sector_name("gobierno estatal", "en") == "state government"
+    assert conversation.sector_name("gobierno estatal", "es") == "gobierno estatal"
+    english = [conversation.sector_name(s, "en") for s in conversation.stakeholder_sectors]
+    assert english == [sector["en"] for sector in _sectors_of_the_demo()]
+
+
+def _sectors_of_the_demo() -> list[dict[str, str]]:
+    import tomllib
+
+    from deliberation.demo import DEMO_PATH
+
+    with open(DEMO_PATH, "rb") as demo_file:
+        return tomllib.load(demo_file)["sectors"]

@@ -175,6 +175,9 @@ WRITES: dict[str, Call] = {
     "set_statements_meta": lambda f, s: services.set_statements_meta(
         f, s.conversation_id, [0], True
     ),
+    "translate_conversation": lambda f, s: services.translate_conversation(
+        f, s.conversation_id, "en", description="Security round-table, March session"
+    ),
     "translate_statement": lambda f, s: services.translate_statement(
         f, s.conversation_id, 0, "en", "More prosecutors."
     ),
@@ -210,6 +213,7 @@ OWN_ACCOUNT = {
     "get_facilitator",
     "issue_api_token",
     "revoke_api_token",
+    "set_facilitator_language",
 }
 
 

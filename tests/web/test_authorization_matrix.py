@@ -49,6 +49,7 @@ ALLOWED = {
 OWNER_ONLY = {
     "api.conversations.update_conversation",
     "console.settings",
+    "console.translate_conversation",
     "console.team:POST",  # moderators see the team, owners change it
     "console.archive",
     "console.delete",

@@ -30,6 +30,12 @@ from tests.web.conftest import (
 )
 
 
+@pytest.fixture(autouse=True)
+def english_console(client):
+    """These tests read the console's English text; its Spanish is test_console_language's."""
+    client.set_cookie("mesa_language", "en")
+
+
 def post_and_follow(client, path: str, data: dict | None = None, **kwargs):
     """Post, then read the page it redirects to (the IsolatedClient cannot follow redirects)."""
     response = post(client, path, data, **kwargs)

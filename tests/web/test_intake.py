@@ -12,6 +12,12 @@ from tests.web.conftest import join
 from tests.web.test_console import CONSOLE, log_in
 
 
+@pytest.fixture(autouse=True)
+def english_console(client):
+    """These tests read the console's English text; its Spanish is test_console_language's."""
+    client.set_cookie("mesa_language", "en")
+
+
 @pytest.mark.parametrize("text", ["ok", "  sí  ", "+1", "no no", "a b c"])
 def test_a_statement_needs_a_few_words(owner, conversation, seeds, text):
     participant = services.join_conversation(conversation.public_id)

@@ -26,6 +26,13 @@ from deliberation.services import polis_reports
 from tests.deliberation.conftest import make_facilitator, signed_xid
 from tests.web.conftest import CONSOLE, assert_refused, log_in, post
 
+
+@pytest.fixture(autouse=True)
+def english_console(client):
+    """These tests read the console's English text; its Spanish is test_console_language's."""
+    client.set_cookie("mesa_language", "en")
+
+
 V3 = "/api/v3"
 POLIS_MATH_FIXTURE = (
     Path(__file__).resolve().parents[1]

@@ -24,6 +24,13 @@ from web.credentials import csrf_cookie_name, participant_cookie_name
 from web.extensions import limiter
 from web.security import content_security_policy
 
+
+@pytest.fixture(autouse=True)
+def english_console(client):
+    """These tests read the console's English text; its Spanish is test_console_language's."""
+    client.set_cookie("mesa_language", "en")
+
+
 STRICT_POLICY = content_security_policy()
 HEADERS = {
     "X-Content-Type-Options": "nosniff",

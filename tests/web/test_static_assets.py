@@ -18,8 +18,9 @@ MAP_PAGE_BUDGET = 1_500_000  # bytes on the wire: issue 10's ceiling for the con
 
 @pytest.fixture
 def insider(app, owner, conversation):
-    """A client with the owner's console session."""
+    """A client with the owner's console session, reading it in English."""
     client = app.test_client()
+    client.set_cookie("mesa_language", "en")
     login = client.post(f"{API}/session", json={"email": owner.email, "password": PASSWORD})
     assert login.status_code == 200
     return client

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from apiflask import APIBlueprint
 from flask import Flask, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -28,6 +29,7 @@ from deliberation.errors import DeliberationError
 from web.console import (
     agenda,
     auth,
+    conversation_texts,
     conversations,
     coordination,
     live,
@@ -37,7 +39,9 @@ from web.console import (
     statements,
     topics,
 )
+from web.console.language import console_language_links, remember_console_language, role_name
 from web.console.pages import JSON_SUFFIX, wants_json
+from web.console.script_messages import script_messages
 from web.extensions import csrf, login_manager
 from web.facilitator_sessions import init_sessions
 from web.group_names import group_label
@@ -62,6 +66,7 @@ bp = APIBlueprint(
 for module in (
     auth,
     conversations,
+    conversation_texts,
     statements,
     moderation,
     sharing,
@@ -74,6 +79,9 @@ for module in (
     module.register(bp)
 bp.add_app_template_filter(group_label)
 bp.add_app_template_filter(console_time, "console_time")
+bp.add_app_template_global(console_language_links, "console_language_links")
+bp.add_app_template_global(role_name, "role_name")
+bp.add_app_template_global(script_messages, "script_messages")
 csrf.exempt(bp)  # checked in _require_login, after the login check
 
 
@@ -91,6 +99,8 @@ def _require_login():
     Then the CSRF check of every form (the blueprint is exempt from CSRFProtect's automatic
     check, which would run first and answer a logged-out POST with 400 instead).
     """
+    if current_user.is_authenticated:
+        g.account_language = current_user.language  # web.i18n: their choice, on any device
     if request.endpoint not in _PUBLIC_ENDPOINTS and not current_user.is_authenticated:
         if request.path.endswith(JSON_SUFFIX):
             response = jsonify(error="log in to the console first", code="authentication_required")
@@ -104,6 +114,7 @@ def _require_login():
         # before any form is read; the services still check the role each action needs.
         conversation, _role = services.conversation_for(current_user.id, conversation_id)
         g.time_zone = conversation.time_zone  # times on these pages: web.local_times
+        g.conversation = conversation
     return None
 
 
@@ -113,6 +124,7 @@ def _not_cached(response):
     # vendored map library and the other static files may be cached as usual.
     if request.endpoint != "console.static":
         response.headers.setdefault("Cache-Control", "no-store")
+        remember_console_language(response)
     return response
 
 
@@ -129,7 +141,9 @@ def _refused(error: DeliberationError):
 def _csrf_failed(error: CSRFError):
     if wants_json():
         return jsonify(error=error.description, code="csrf_failed"), 400
-    message = "The form expired or came from elsewhere. Go back, reload the page and try again."
+    message = gettext(
+        "The form expired or came from elsewhere. Go back, reload the page and try again."
+    )
     return render_template(
         "console/error.html", status=400, code="csrf_failed", message=message
     ), 400

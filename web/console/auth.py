@@ -5,11 +5,13 @@ from __future__ import annotations
 from urllib.parse import unquote, urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from deliberation import services
 from deliberation.errors import Forbidden, Invalid
 from web.console.forms import LoginForm, PasswordForm
+from web.console.language import adopt_language_at_login
 from web.console.pages import facilitator_id, flash_form_errors
 from web.extensions import limit_logins
 from web.facilitator_sessions import end_every_session, renew_session, start_session
@@ -59,9 +61,10 @@ def login():
         try:
             facilitator = services.authenticate_facilitator(form.email.data, form.password.data)
         except Forbidden:
-            flash("Wrong email or password.", "error")
+            flash(gettext("Wrong email or password."), "error")
         else:
             start_session(facilitator)
+            adopt_language_at_login(facilitator)
             return redirect(_safe_next(form.next.data))
     else:
         flash_form_errors(form)
@@ -70,7 +73,7 @@ def login():
 
 def logout():
     end_every_session(facilitator_id())
-    flash("Logged out.", "info")
+    flash(gettext("Logged out."), "info")
     return redirect(url_for("console.login"))
 
 
@@ -83,7 +86,7 @@ def change_password():
             flash(_password_refusal(refusal), "error")
         else:
             renew_session(facilitator_id())
-            flash("Password changed.", "info")
+            flash(gettext("Password changed."), "info")
             return redirect(url_for("console.conversations"))
     else:
         flash_form_errors(form)
@@ -92,5 +95,7 @@ def change_password():
 
 def _password_refusal(refusal: Forbidden | Invalid) -> str:
     if refusal.code == "password_wrong":
-        return "The current password is wrong."
+        return gettext("The current password is wrong.")
+    if refusal.code == "password_short":
+        return gettext("The new password needs at least 10 characters.")
     return str(refusal).capitalize() + "."

@@ -7,12 +7,15 @@ import json
 import zipfile
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from deliberation import services
 from deliberation.errors import Conflict, Invalid, NotFound
 from deliberation.models import Role
 from deliberation.polis_io import json_export, polis_csv_export
+from web.console.conversation_texts import text_forms
 from web.console.forms import ConversationForm
+from web.console.language import role_name
 from web.console.pages import facilitator_id, flash_form_errors, participant_link
 
 C = "/c/<conversation:conversation_id>"
@@ -47,9 +50,9 @@ def new_conversation():
                 **form.settings(),
             )
         except (Invalid, Conflict) as refusal:
-            flash(f"Not created: {refusal}.", "error")
+            flash(gettext("Not created: %(reason)s.", reason=refusal), "error")
         else:
-            flash("Conversation created. Seed its first statements.", "info")
+            flash(gettext("Conversation created. Seed its first statements."), "info")
             return redirect(url_for("console.statements", conversation_id=conversation.public_id))
     else:
         flash_form_errors(form)
@@ -81,16 +84,20 @@ def settings(conversation_id: str):
                 reason=form.reason.data or None,
             )
         except Invalid as refusal:
-            flash(f"Not saved: {refusal}.", "error")
+            flash(gettext("Not saved: %(reason)s.", reason=refusal), "error")
         else:
-            flash("Settings saved.", "info")
+            flash(gettext("Settings saved."), "info")
             return redirect(url_for("console.settings", conversation_id=conversation_id))
     elif request.method == "POST":
         flash_form_errors(form)
     else:
         form.fill_from(conversation)
     return render_template(
-        "console/conversation_form.html", form=form, conversation=conversation, role=role
+        "console/conversation_form.html",
+        form=form,
+        conversation=conversation,
+        role=role,
+        text_forms=text_forms(conversation),
     )
 
 
@@ -101,15 +108,18 @@ def team(conversation_id: str):
         try:
             if request.form.get("action") == "remove":
                 services.revoke_role(facilitator_id(), conversation_id, email)
-                flash(f"{email} no longer runs this conversation.", "info")
+                flash(gettext("%(email)s no longer runs this conversation.", email=email), "info")
             else:
                 granted = request.form.get("role", Role.MODERATOR.value)
                 services.grant_role(facilitator_id(), conversation_id, email, granted)
-                flash(f"{email} is now {granted}.", "info")
+                message = gettext(
+                    "%(email)s is now %(role)s.", email=email, role=role_name(granted)
+                )
+                flash(message, "info")
         except NotFound as refusal:
             flash(_team_refusal(refusal, email), "error")
         except (Invalid, Conflict) as refusal:
-            flash(f"Not changed: {refusal}.", "error")
+            flash(gettext("Not changed: %(reason)s.", reason=refusal), "error")
         return redirect(url_for("console.team", conversation_id=conversation_id))
     return render_template(
         "console/team.html",
@@ -121,11 +131,12 @@ def team(conversation_id: str):
 
 def _team_refusal(refusal: NotFound, email: str) -> str:
     if refusal.code == "facilitator_not_found":
-        return (
-            f"No facilitator account for {email}. An administrator creates it with "
-            "`flask --app web create-facilitator`."
+        return gettext(
+            "No facilitator account for %(email)s. An administrator creates it with "
+            "`flask --app web create-facilitator`.",
+            email=email,
         )
-    return f"Not changed: {refusal}."
+    return gettext("Not changed: %(reason)s.", reason=refusal)
 
 
 def audit(conversation_id: str):
@@ -156,12 +167,12 @@ def archive(conversation_id: str):
     if request.method == "POST":
         change = _STATUS_CHANGES.get(request.form.get("action", ""))
         if change is None:
-            flash("Unknown action.", "error")
+            flash(gettext("Unknown action."), "error")
         elif "is_archived" in change and request.form.get("confirm") != "yes":
-            flash("Tick the box to confirm.", "error")
+            flash(gettext("Tick the box to confirm."), "error")
         else:
             services.update_conversation(facilitator_id(), conversation_id, change)
-            flash("Done.", "info")
+            flash(gettext("Done."), "info")
         return redirect(url_for("console.archive", conversation_id=conversation_id))
     return render_template("console/archive.html", conversation=conversation, role=role)
 
@@ -172,9 +183,9 @@ def delete(conversation_id: str):
             facilitator_id(), conversation_id, confirmation=request.form.get("confirmation", "")
         )
     except Invalid as refusal:
-        flash(f"Not deleted: {refusal}.", "error")
+        flash(gettext("Not deleted: %(reason)s.", reason=refusal), "error")
         return redirect(url_for("console.archive", conversation_id=conversation_id))
-    flash(f"Conversation {conversation_id} deleted.", "info")
+    flash(gettext("Conversation %(id)s deleted.", id=conversation_id), "info")
     return redirect(url_for("console.conversations"))
 
 

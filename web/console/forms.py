@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -32,24 +33,26 @@ from deliberation.models import AccessMode, Conversation
 from web.local_times import zone_names
 
 ACCESS_MODES = [
-    SelectChoice(AccessMode.LINK.value, "Anyone with the link or QR code"),
-    SelectChoice(AccessMode.INVITE.value, "Only with an invite code (one per sector, say)"),
-    SelectChoice(AccessMode.XID.value, "Only allow-listed external ids (a site that embeds Mesa)"),
+    SelectChoice(AccessMode.LINK.value, _l("Anyone with the link or QR code")),
+    SelectChoice(AccessMode.INVITE.value, _l("Only with an invite code (one per sector, say)")),
+    SelectChoice(
+        AccessMode.XID.value, _l("Only allow-listed external ids (a site that embeds Mesa)")
+    ),
 ]
 DEFAULT_LANGUAGES = "es, en"
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=320)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=320)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1000)])
     next = HiddenField()
 
 
 class PasswordForm(FlaskForm):
-    current = PasswordField("Current password", validators=[DataRequired()])
-    new = PasswordField("New password", validators=[DataRequired(), Length(max=1000)])
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1000)])
     confirm = PasswordField(
-        "New password again", validators=[EqualTo("new", message="the two do not match")]
+        _l("New password again"), validators=[EqualTo("new", message=_l("the two do not match"))]
     )
 
 
@@ -57,51 +60,55 @@ class ConversationForm(FlaskForm):
     """Every setting `create_conversation` and `update_conversation` accept, but archiving
     (which has its own page, with the export offered first)."""
 
-    topic = StringField("Topic", validators=[DataRequired(), Length(max=300)])
-    description = TextAreaField("Description", validators=[Length(max=10_000)])
+    topic = StringField(_l("Topic"), validators=[DataRequired(), Length(max=300)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=10_000)])
     languages = StringField(
-        "Languages",
+        _l("Languages"),
         default=DEFAULT_LANGUAGES,
-        description="Language tags, separated by commas; the first is the statements' own.",
+        description=_l("Language tags, separated by commas; the first is the statements' own."),
     )
     stakeholder_sectors = TextAreaField(
-        "Stakeholder sectors",
-        description="One per line, e.g. business, human rights, municipal government.",
+        _l("Stakeholder sectors"),
+        description=_l("One per line, e.g. business, human rights, municipal government."),
     )
-    subcommittee = StringField("Subcommittee", validators=[Length(max=200)])
-    access_mode = SelectField("Who may take part", choices=ACCESS_MODES, default="link")
-    is_open = BooleanField("Open: participants may vote and add statements", default=True)
-    participants_can_add = BooleanField("Participants may add statements", default=True)
+    subcommittee = StringField(_l("Subcommittee"), validators=[Length(max=200)])
+    access_mode = SelectField(_l("Who may take part"), choices=ACCESS_MODES, default="link")
+    is_open = BooleanField(_l("Open: participants may vote and add statements"), default=True)
+    participants_can_add = BooleanField(_l("Participants may add statements"), default=True)
     strict_moderation = BooleanField(
-        "Strict moderation: new statements are shown only once accepted"
+        _l("Strict moderation: new statements are shown only once accepted")
     )
     statement_max_length = IntegerField(
-        "Longest statement (characters)", default=280, validators=[InputRequired()]
+        _l("Longest statement (characters)"), default=280, validators=[InputRequired()]
     )
-    is_data_open = BooleanField("Open data: the votes may be published (anonymised)")
+    is_data_open = BooleanField(_l("Open data: the votes may be published (anonymised)"))
     retention_days = IntegerField(
-        "Keep participation for (days)",
+        _l("Keep participation for (days)"),
         validators=[Optional(), NumberRange(min=1, max=36_500)],
-        description="Blank: as long as the conversation exists. Older participation is "
-        "deleted by `flask --app web purge-expired` (SECURITY.md).",
+        description=_l(
+            "Blank: as long as the conversation exists. Older participation is "
+            "deleted by `flask --app web purge-expired` (SECURITY.md)."
+        ),
     )
     time_zone = SelectField(
-        "Time zone",
+        _l("Time zone"),
         default="UTC",
-        description="Where the table meets: the console, the report and its exports show "
-        "times on this clock.",
+        description=_l(
+            "Where the table meets: the console, the report and its exports show "
+            "times on this clock."
+        ),
         render_kw={"data-browser-zone": ""},
     )
     attribution = TextAreaField(
-        "Data attribution",
-        description="Credit required by imported data (CC BY), shown beside results.",
+        _l("Data attribution"),
+        description=_l("Credit required by imported data (CC BY), shown beside results."),
     )
     math_seed = IntegerField(
-        "Math seed",
+        _l("Math seed"),
         validators=[Optional()],
-        description="Fixes the random steps of the math; blank draws one at creation.",
+        description=_l("Fixes the random steps of the math; blank draws one at creation."),
     )
-    reason = StringField("Why (kept in the audit log)", validators=[Length(max=1000)])
+    reason = StringField(_l("Why (kept in the audit log)"), validators=[Length(max=1000)])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -153,16 +160,28 @@ def _items(text: str | None, separator: str) -> list[str]:
 
 class SeedForm(FlaskForm):
     statements = TextAreaField(
-        "Seed statements, one per line", validators=[DataRequired(), Length(max=1_000_000)]
+        _l("Seed statements, one per line"), validators=[DataRequired(), Length(max=1_000_000)]
     )
-    language = SelectField("Written in", choices=[])
+    language = SelectField(_l("Written in"), choices=[])
 
 
 class SeedUploadForm(FlaskForm):
-    file = FileField("CSV file with a comment_text column", validators=[FileRequired()])
-    language = SelectField("Written in", choices=[])
+    file = FileField(_l("CSV file with a comment_text column"), validators=[FileRequired()])
+    language = SelectField(_l("Written in"), choices=[])
 
 
 class TranslationForm(FlaskForm):
     language = HiddenField(validators=[DataRequired()])
-    text = TextAreaField("Translation", validators=[DataRequired(), Length(max=10_000)])
+    text = TextAreaField(_l("Translation"), validators=[DataRequired(), Length(max=10_000)])
+
+
+class ConversationTextsForm(FlaskForm):
+    """The conversation's texts in one more language (web.console.conversation_texts), its
+    fields prefixed with the language so that each language's form has its own ids."""
+
+    topic = StringField(_l("Topic"), validators=[Length(max=300)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=10_000)])
+    sector_names = TextAreaField(
+        _l("Sector names"),
+        description=_l("One per line, in the order of the sectors; a blank line keeps the name."),
+    )

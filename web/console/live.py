@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, jsonify, render_template, request
+from flask import Blueprint, Response, abort, g, jsonify, render_template, request
 from flask_babel import gettext as _
 
 from deliberation import services
@@ -139,6 +139,7 @@ def findings_json(conversation_id: str):
 def counts_fragment(conversation_id: str):
     return render_template(
         "console/_counts.html",
+        conversation=g.conversation,  # read by the blueprint's before_request
         counts=services.participation(facilitator_id(), conversation_id),
         large=request.args.get("size") == "large",
     )

@@ -7,6 +7,7 @@ with a reason, m meta, x select) and sends the same form with fetch, asking for 
 from __future__ import annotations
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import ngettext
 
 from deliberation import services
 from deliberation.errors import Invalid
@@ -79,7 +80,8 @@ def decide(conversation_id: str):
             ],
             counts=services.moderation_counts(facilitator_id(), conversation_id),
         )
-    flash(f"{len(changed)} statement{'s' if len(changed) != 1 else ''} updated.", "info")
+    updated = ngettext("%(num)s statement updated.", "%(num)s statements updated.", len(changed))
+    flash(updated, "info")
     tab = request.form.get("tab")
     return redirect(
         url_for(

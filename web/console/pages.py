@@ -44,4 +44,4 @@ def embed_link(conversation_id: str) -> str:
 def flash_form_errors(form: FlaskForm) -> None:
     for field in form:
         for error in field.errors:
-            flash(f"{field.label.text}: {error}", "error")
+            flash(f"{field.label.text}: {error}", "error")  # both translated: forms use _l

@@ -10,6 +10,7 @@ import re
 
 import segno
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from deliberation import services
 from deliberation.errors import Invalid, NotFound
@@ -61,19 +62,20 @@ def publish_data(conversation_id: str):
     action = request.form.get("action")
     if action in ("open-data", "close-data"):
         services.set_data_open(facilitator_id(), conversation_id, action == "open-data")
-        flash("Data opened to Polis tools." if action == "open-data" else "Data closed.", "info")
+        opened = action == "open-data"
+        flash(gettext("Data opened to Polis tools.") if opened else gettext("Data closed."), "info")
     elif action == "create-report":
         report = services.create_report_id(facilitator_id(), conversation_id)
-        flash(f"Report id {report.report_id} created.", "info")
+        flash(gettext("Report id %(id)s created.", id=report.report_id), "info")
     else:
-        flash("Unknown action.", "error")
+        flash(gettext("Unknown action."), "error")
     return redirect(url_for("console.share", conversation_id=conversation_id) + "#open-data")
 
 
 def rotate_embedding_secret(conversation_id: str):
     """A new embedding secret (owners): the site must sign with it from now on."""
     services.rotate_embedding_secret(facilitator_id(), conversation_id)
-    flash("New embedding secret: give it to the embedding site's developer.", "info")
+    flash(gettext("New embedding secret: give it to the embedding site's developer."), "info")
     return redirect(url_for("console.share", conversation_id=conversation_id) + "#embedding")
 
 
@@ -115,22 +117,23 @@ def _change_access(conversation_id: str, sectors: list[str]) -> None:
         if action == "per-sector":
             for sector in sectors:
                 services.create_invite_code(facilitator_id(), conversation_id, sector=sector)
-            flash(f"Created {len(sectors)} invite codes, one per sector.", "info")
+            created = gettext("Created %(num)s invite codes, one per sector.", num=len(sectors))
+            flash(created, "info")
         elif action == "one":
             sector = request.form.get("sector") or None
             services.create_invite_code(facilitator_id(), conversation_id, sector=sector)
-            flash("Invite code created.", "info")
+            flash(gettext("Invite code created."), "info")
         elif action == "allow-xids":
             xids = [x for x in request.form.get("xids", "").splitlines() if x.strip()]
             added = services.allow_xids(facilitator_id(), conversation_id, xids)
-            flash(f"{added} external ids added to the allow-list.", "info")
+            flash(gettext("%(num)s external ids added to the allow-list.", num=added), "info")
         elif action == "disallow-xid":
             services.disallow_xid(facilitator_id(), conversation_id, request.form.get("xid", ""))
-            flash("External id removed from the allow-list.", "info")
+            flash(gettext("External id removed from the allow-list."), "info")
         else:
-            flash("Unknown action.", "error")
+            flash(gettext("Unknown action."), "error")
     except (Invalid, NotFound) as refusal:
-        flash(f"Not changed: {refusal}.", "error")
+        flash(gettext("Not changed: %(reason)s.", reason=refusal), "error")
 
 
 def invite_sheet(conversation_id: str):

@@ -7,6 +7,8 @@ import csv
 import io
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from wtforms.fields import SelectChoice
 
 from deliberation import services
@@ -20,9 +22,9 @@ C = "/c/<conversation:conversation_id>"
 CSV_COLUMN = "comment_text"  # the column of Polis's seed-statement upload
 # Refusal codes of a seed line, as the facilitator reads them.
 _REFUSALS = {
-    "statement_duplicate": "already a statement",
-    "statement_too_long": "longer than the conversation allows",
-    "statement_empty": "empty",
+    "statement_duplicate": _l("already a statement"),
+    "statement_too_long": _l("longer than the conversation allows"),
+    "statement_empty": _l("empty"),
 }
 
 
@@ -36,7 +38,7 @@ def register(bp: Blueprint) -> None:
 
 
 def _language_choices(conversation: Conversation) -> list[SelectChoice]:
-    return [SelectChoice("", "Not stated")] + [
+    return [SelectChoice("", gettext("Not stated"))] + [
         SelectChoice(tag) for tag in conversation.languages or []
     ]
 
@@ -80,7 +82,7 @@ def upload(conversation_id: str):
         try:
             texts = statements_in_csv(form.file.data.read())
         except Invalid as refusal:
-            flash(f"Nothing added: {refusal}.", "error")
+            flash(gettext("Nothing added: %(reason)s.", reason=refusal), "error")
         else:
             _seed(conversation_id, texts, form.language.data)
     else:
@@ -110,11 +112,12 @@ def _seed(conversation_id: str, texts: list[str], language: str | None) -> SeedR
         facilitator_id(), conversation_id, texts, language=language or None
     )
     if report.added:
-        flash(f"Added {len(report.added)} seed statements.", "info")
+        flash(gettext("Added %(num)s seed statements.", num=len(report.added)), "info")
     for text, code in report.refused:
-        flash(f"Skipped ({_REFUSALS.get(code, code)}): {text}", "error")
+        why = _REFUSALS.get(code, code)
+        flash(gettext("Skipped (%(why)s): %(text)s", why=why, text=text), "error")
     if not report.added and not report.refused:
-        flash("No statements found.", "error")
+        flash(gettext("No statements found."), "error")
     return report
 
 
@@ -128,9 +131,10 @@ def translate(conversation_id: str, tid: int):
                 facilitator_id(), conversation_id, tid, form.language.data, form.text.data
             )
         except Invalid as refusal:
-            flash(f"Not saved: {refusal}.", "error")
+            flash(gettext("Not saved: %(reason)s.", reason=refusal), "error")
         else:
-            flash(f"Translation into {form.language.data} saved.", "info")
+            saved = gettext("Translation into %(language)s saved.", language=form.language.data)
+            flash(saved, "info")
             return redirect(url_for("console.statements", conversation_id=conversation_id))
     else:
         flash_form_errors(form)

@@ -11,19 +11,13 @@ from flask import current_app, g, request, url_for
 from flask.wrappers import Response
 
 from deliberation.models import Statement
-from web.i18n import (
-    LANGUAGE_COOKIE,
-    LANGUAGE_NAMES,
-    LANGUAGE_PARAMETER,
-    LANGUAGES,
-    current_language,
-)
+from web.i18n import LANGUAGE_PARAMETER, current_language, remember_language
+from web.i18n import language_links as language_links_of
 from web.participant.identity import form_token, is_embedded
 from web.participant.join_binding import set_join_cookie
 from web.security import content_security_policy, cookie_secure
 
 STATIC = Path(__file__).parent / "static"
-LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 60 * 60
 # Static files named with their content digest may be cached for good.
 
 
@@ -42,19 +36,11 @@ def page_url(endpoint: str, **values: Any) -> str:
 def language_links() -> list[dict[str, Any]]:
     """The switch: this page again in each language (the conversation page after a POST)."""
     if request.method == "GET" and request.endpoint:
-        endpoint = request.endpoint
-        values = {**request.args.to_dict(), **(request.view_args or {})}
-    else:
-        endpoint = f"{request.blueprint}.conversation_page"
-        values = {"conversation_id": (request.view_args or {}).get("conversation_id")}
-    current = current_language()
-    links = []
-    for code in LANGUAGES:
-        url = url_for(endpoint, **{**values, LANGUAGE_PARAMETER: code})
-        links.append(
-            {"code": code, "name": LANGUAGE_NAMES[code], "url": url, "current": code == current}
-        )
-    return links
+        return language_links_of()
+    conversation_id = (request.view_args or {}).get("conversation_id")
+    return language_links_of(
+        f"{request.blueprint}.conversation_page", {"conversation_id": conversation_id}
+    )
 
 
 def statement_text(statement: Statement) -> str:
@@ -105,17 +91,4 @@ def page_headers(response: Response) -> Response:
 
 
 def _remember_language(response: Response) -> None:
-    chosen = request.args.get(LANGUAGE_PARAMETER)
-    if chosen not in LANGUAGES or request.cookies.get(LANGUAGE_COOKIE) == chosen:
-        return
-    secure = cookie_secure()
-    response.set_cookie(
-        LANGUAGE_COOKIE,
-        chosen,
-        max_age=LANGUAGE_COOKIE_MAX_AGE,
-        path="/",
-        secure=secure,
-        httponly=True,
-        samesite="None" if is_embedded() and secure else "Lax",
-        partitioned=is_embedded() and secure,
-    )
+    remember_language(response, secure=cookie_secure(), embedded=is_embedded())

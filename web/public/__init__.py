@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 from deliberation import services
 from deliberation.errors import NotFound
 from deliberation.identifiers import is_conversation_public_id
-from web.i18n import LANGUAGE_NAMES, LANGUAGE_PARAMETER, LANGUAGES, current_language
+from web.i18n import current_language, language_links
 
 METHODS_PATH = "/methods"
 
@@ -47,7 +47,7 @@ def methods_page():
         "public/methods.html",
         language=current_language(),
         min_group_votes=services.MIN_GROUP_VOTES,
-        language_links=_language_links("public.methods_page"),
+        language_links=language_links("public.methods_page", {}),
     )
     return page, 200, {"Cache-Control": "public, max-age=3600"}
 
@@ -66,7 +66,7 @@ def site_error_page(error: HTTPException):
     page = render_template(
         "public/not_found.html",
         language=current_language(),
-        language_links=_language_links("public.home_page"),
+        language_links=language_links("public.home_page", {}),
     )
     return page, 404
 
@@ -75,24 +75,11 @@ def _render_home(typed: str, invalid: bool, status: int):
     page = render_template(
         "public/home.html",
         language=current_language(),
-        language_links=_language_links("public.home_page"),
+        language_links=language_links("public.home_page", {}),
         typed=typed,
         invalid=invalid,
     )
     return page, status
-
-
-def _language_links(endpoint: str) -> list[dict]:
-    language = current_language()
-    return [
-        {
-            "code": code,
-            "name": LANGUAGE_NAMES[code],
-            "url": url_for(endpoint, **{LANGUAGE_PARAMETER: code}),
-            "current": code == language,
-        }
-        for code in LANGUAGES
-    ]
 
 
 def init_public_pages(app: Flask) -> None:

@@ -1,4 +1,5 @@
 // The consensus page: re-render the lists when a new result is stored.
+import { _ } from "./messages.js";
 import { formatTime, refreshFragment, watchResults } from "./live.js";
 
 const root = document.getElementById("findings");
@@ -13,9 +14,9 @@ watchResults(root.dataset.liveUrl, Number(root.dataset.pollSeconds || 2), async 
   }
   if (stamp.latest) {
     const when = formatTime(stamp.latest.computed_ms);
-    status.textContent = `Results v${stamp.latest.version}, computed ${when}`;
+    status.textContent = _("Results v%(version)s, computed %(when)s", { version: stamp.latest.version, when });
   } else {
-    status.textContent = "Waiting for the first votes";
+    status.textContent = _("Waiting for the first votes");
   }
 });
 

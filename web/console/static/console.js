@@ -1,4 +1,5 @@
 // Every console page: copy buttons, confirmations, printing, local times, spotlight buttons.
+import { _ } from "./messages.js";
 import { localiseTimes, spotlightKey } from "./live.js";
 
 localiseTimes();
@@ -18,7 +19,7 @@ document.addEventListener("click", (event) => {
     const source = document.getElementById(copy.dataset.copy);
     source.select();
     navigator.clipboard?.writeText(source.value).catch(() => document.execCommand("copy"));
-    copy.textContent = "Copied";
+    copy.textContent = _("Copied");
     return;
   }
   if (event.target.closest("[data-print]")) {
@@ -31,7 +32,7 @@ document.addEventListener("click", (event) => {
     const conversation = document.querySelector("[data-conversation]")?.dataset.conversation;
     if (conversation) {
       window.localStorage.setItem(spotlightKey(conversation), spotlight.dataset.spotlight);
-      spotlight.textContent = "On the projector ✓";
+      spotlight.textContent = _("On the projector ✓");
     }
   }
 });

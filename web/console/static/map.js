@@ -1,12 +1,13 @@
 // The live opinion map: participants as WebGL points coloured by group, each group outlined by
 // its convex hull; PCA or UMAP; click a group for what represents it, a statement for where its
 // agreers and disagreers sit. Redrawn when live.json reports a new result, without a reload.
+import { _ } from "./messages.js";
 import { fetchJSON, formatTime, refreshFragment, watchResults } from "./live.js";
 
 const root = document.getElementById("live-map");
 const plot = document.getElementById("map");
 const status = document.getElementById("map-status");
-status.textContent = "Loading the map…"; // written here: without JavaScript nothing is loading
+status.textContent = _("Loading the map…"); // written here: without JavaScript nothing is loading
 const legend = document.getElementById("group-legend");
 const groupPanel = document.getElementById("group-panel");
 const overlayLegend = document.getElementById("overlay-legend");
@@ -17,11 +18,40 @@ const COLOURS = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00
 const UNGROUPED = "#9aa3b2";
 const VOTE_STYLE = [
   // code: [label, colour] as in deliberation.services.opinion_map.VOTE_CODES
-  ["did not vote", "#d5d9e1"],
-  ["agreed", "#2e8540"],
-  ["disagreed", "#c0392b"],
-  ["passed", "#7b8494"],
+  [_("did not vote"), "#d5d9e1"],
+  [_("agreed"), "#2e8540"],
+  [_("disagreed"), "#c0392b"],
+  [_("passed"), "#7b8494"],
 ];
+
+// Plotly's own words (its toolbar's tooltips), registered once as a Plotly locale named as the
+// page's language; English is Plotly's own.
+let plotlyLanguage = null;
+function plotlyLocale() {
+  const language = document.documentElement.lang || "en";
+  if (language !== "en" && plotlyLanguage !== language) {
+    const dictionary = {
+      Zoom: _("Zoom"),
+      Pan: _("Pan"),
+      "Zoom in": _("Zoom in"),
+      "Zoom out": _("Zoom out"),
+      Autoscale: _("Autoscale"),
+      "Reset axes": _("Reset axes"),
+      "Reset view": _("Reset view"),
+      "Share chart...": _("Share chart..."),
+      "Toggle Spike Lines": _("Toggle Spike Lines"),
+      "Show closest data on hover": _("Show closest data on hover"),
+      "Compare data on hover": _("Compare data on hover"),
+      "Double-click to zoom back out": _("Double-click to zoom back out"),
+    };
+    window.Plotly.register({ moduleType: "locale", name: language, dictionary });
+    plotlyLanguage = language;
+  }
+  return language;
+}
+
+// A group as its legend and hover show it: its letter and size.
+const groupName = (group) => _("Group %(group)s", { group: letter(group.id) }) + ` · ${group.size}`;
 
 const state = {
   projection: "pca",
@@ -104,7 +134,7 @@ function hullTraces(map, filled) {
       line: { color: colour(group.id), width: state.group === group.id ? 3 : 1.5 },
       hoveron: "fills",
       hoverinfo: "name",
-      name: `Group ${letter(group.id)} · ${group.size}`,
+      name: groupName(group),
       meta: { group: group.id },
     };
   });
@@ -123,7 +153,7 @@ function groupTraces(map) {
       y: buckets.get(gid).ys,
       marker: { color: colour(gid), size, opacity: dimmed ? 0.2 : 0.85 },
       hoverinfo: "name",
-      name: gid < 0 ? "Not in a group" : `Group ${letter(gid)}`,
+      name: gid < 0 ? _("Not in a group") : _("Group %(group)s", { group: letter(gid) }),
       meta: { group: gid },
     };
   });
@@ -168,6 +198,7 @@ function draw() {
     uirevision: state.projection, // keep the facilitator's zoom across updates
   };
   const config = {
+    locale: plotlyLocale(),
     displaylogo: false,
     responsive: true,
     scrollZoom: true,
@@ -191,7 +222,7 @@ function drawLegend(map) {
       button.setAttribute("aria-pressed", String(state.group === group.id));
       const swatch = document.createElement("span");
       swatch.className = `swatch g${group.id % COLOURS.length}`;
-      button.append(swatch, `Group ${letter(group.id)} · ${group.size}`);
+      button.append(swatch, groupName(group));
       return button;
     }),
   );
@@ -199,18 +230,24 @@ function drawLegend(map) {
 
 function describe(map) {
   const when = formatTime(map.computed_ms);
-  const grouped = `${map.grouped} of ${map.participants} in ${map.groups.length} groups`;
+  const grouped = _("%(grouped)s of %(participants)s in %(groups)s groups", {
+    grouped: map.grouped,
+    participants: map.participants,
+    groups: map.groups.length,
+  });
   const agreement =
     map.projection === "umap" && map.agreement_with_groups != null
-      ? ` · UMAP clusters vs groups: ARI ${map.agreement_with_groups.toFixed(2)}`
+      ? " · " + _("UMAP clusters vs groups: ARI %(ari)s", { ari: map.agreement_with_groups.toFixed(2) })
       : "";
-  return `v${map.version} (${map.kind}) · updated ${when} · ${map.points} points · ${grouped}${agreement}`;
+  const updated = _("updated %(when)s", { when });
+  const points = _("%(points)s points", { points: map.points });
+  return `v${map.version} (${map.kind}) · ${updated} · ${points} · ${grouped}${agreement}`;
 }
 
 function notComputedYet() {
   return state.projection === "umap"
-    ? "The UMAP map comes with the slow recompute; not computed yet."
-    : "No opinion groups yet: they appear a few seconds after the first votes.";
+    ? _("The UMAP map comes with the slow recompute; not computed yet.")
+    : _("No opinion groups yet: they appear a few seconds after the first votes.");
 }
 
 // The newest result this projection is drawn from, as live.json last said (undefined before
@@ -237,12 +274,12 @@ async function loadMap() {
     status.textContent =
       error.code === "results_not_computed"
         ? notComputedYet()
-        : `The map could not be loaded: ${error.message}`;
+        : _("The map could not be loaded: %(error)s", { error: error.message });
     draw();
     return;
   }
   if (!state.map.available) {
-    status.textContent = `UMAP not available: ${state.map.reason}`;
+    status.textContent = _("UMAP not available: %(reason)s", { reason: state.map.reason });
   } else {
     status.textContent = describe(state.map);
   }
@@ -264,12 +301,12 @@ async function loadStatement(tid, redraw = true) {
     const item = document.querySelector(`.statement-item[data-tid="${tid}"] .statement-text`);
     const text = item ? item.textContent.trim() : `#${tid}`;
     const { agree, disagree } = answer.counts;
-    overlayTitle.textContent = `${text} — ${agree} agreed, ${disagree} disagreed:`;
+    overlayTitle.textContent = text + " — " + _("%(agree)s agreed, %(disagree)s disagreed:", { agree, disagree });
     overlayLegend.hidden = false;
     for (const element of document.querySelectorAll(".statement-item.selected")) element.classList.remove("selected");
     for (const element of document.querySelectorAll(`.statement-item[data-tid="${tid}"]`)) element.classList.add("selected");
   } catch (error) {
-    status.textContent = `Votes on #${tid} could not be loaded: ${error.message}`;
+    status.textContent = _("Votes on #%(tid)s could not be loaded: %(error)s", { tid, error: error.message });
     return;
   }
   if (redraw) draw();
@@ -286,7 +323,10 @@ async function showGroup(gid) {
   if (gid === null || gid < 0) return;
   state.group = state.group === gid ? null : gid;
   if (state.group === null) {
-    groupPanel.innerHTML = '<p class="muted">Click a group on the map to see what represents it.</p>';
+    const hint = document.createElement("p");
+    hint.className = "muted";
+    hint.textContent = _("Click a group on the map to see what represents it.");
+    groupPanel.replaceChildren(hint);
   } else {
     groupPanel.dataset.fragment = root.dataset.groupUrl.replace("{gid}", gid);
     await refreshFragment(groupPanel);

@@ -1,6 +1,7 @@
 // Moderating from the keyboard: j/k move, a accept, r reject (type a reason, Enter), m meta,
 // t back to to-do, x select, Shift+A / Shift+R act on the selected. Decisions are the page's own
 // form, sent with fetch; rows that leave the tab disappear and the next one is current.
+import { _ } from "./messages.js";
 import { csrfToken, fetchJSON } from "./live.js";
 
 const form = document.getElementById("moderation");
@@ -31,7 +32,7 @@ async function decide(action, tids, reason = "") {
   body.append("tab", tab);
   body.append("reason", reason);
   for (const tid of tids) body.append("tid", tid);
-  status.textContent = "Saving…";
+  status.textContent = _("Saving…");
   try {
     const answer = await fetchJSON(endpoint, {
       method: "POST",
@@ -40,7 +41,7 @@ async function decide(action, tids, reason = "") {
     });
     applyAnswer(answer, action);
   } catch (error) {
-    status.textContent = `Not saved: ${error.message}`;
+    status.textContent = _("Not saved: %(error)s", { error: error.message });
   }
 }
 
@@ -53,7 +54,7 @@ function applyAnswer(answer, action) {
     row.querySelector(".meta-badge").hidden = !statement.is_meta;
     const metaButton = row.querySelector("button.meta");
     metaButton.value = `${statement.is_meta ? "not-meta" : "meta"}:${statement.tid}`;
-    metaButton.textContent = statement.is_meta ? "Not meta" : "Meta";
+    metaButton.textContent = statement.is_meta ? _("Not meta") : "Meta";
     row.querySelector('input[name="tid"]').checked = false;
     if (statement.moderation !== tab) leaving.push(row);
   }
@@ -69,7 +70,12 @@ function applyAnswer(answer, action) {
     if (badge) badge.textContent = count;
   }
   const n = answer.statements.length;
-  status.textContent = `${n} statement${n === 1 ? "" : "s"}: ${action}. ${answer.counts[tab]} left in this tab.`;
+  const done = { accept: _("accepted"), reject: _("rejected"), todo: _("to do"), meta: "meta", "not-meta": _("Not meta") };
+  status.textContent = _("Statements changed: %(n)s (%(action)s). Left in this tab: %(left)s.", {
+    n,
+    action: done[action] || action,
+    left: answer.counts[tab],
+  });
   document.getElementById("queue-empty").hidden = items().length > 0;
   setCurrent(index);
 }
@@ -79,7 +85,7 @@ const selected = () => [...form.querySelectorAll('input[name="tid"]:checked')].m
 function startRejecting(row) {
   const reason = row.querySelector(".reason");
   reason.dataset.rejecting = "true";
-  reason.placeholder = "Reason for rejecting, then Enter (Esc cancels)";
+  reason.placeholder = _("Reason for rejecting, then Enter (Esc cancels)");
   reason.focus();
 }
 
@@ -96,7 +102,7 @@ form.addEventListener("keydown", (event) => {
     row.focus();
   } else if (event.key === "Escape") {
     reason.dataset.rejecting = "";
-    reason.placeholder = "Reason";
+    reason.placeholder = _("Reason");
     row.focus();
   }
 });
@@ -145,7 +151,7 @@ form.addEventListener("submit", (event) => {
   } else if (selected().length) {
     decide(form.elements.action.value, selected(), form.elements.reason.value.trim());
   } else {
-    status.textContent = "Select statements first (x, or the boxes).";
+    status.textContent = _("Select statements first (x, or the boxes).");
   }
 });
 
