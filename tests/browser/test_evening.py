@@ -473,7 +473,7 @@ def test_the_evening(browser, live_server, owner):
     expect(desk.locator("#round-control input[name=round_id]")).to_be_attached()
     traffic.step(desk, "console-follow-up-open", axe=True)
     answered = 0
-    for page, _camp, person, kind in browser_phones[::3]:
+    for page, _camp, person, kind in [p for p in browser_phones if p[2] in (0, 3, 5, 8)]:
         page.goto(f"{base}/c/{cid}/follow-up")
         question = page.locator('fieldset[data-tid="0"]')
         question.locator('input[name="vote-0"][value="1"]').check()

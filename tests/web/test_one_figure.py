@@ -189,3 +189,12 @@ def test_the_participants_group_page_and_the_report_print_the_same_shares(
     assert "points apart (estimated)" in report
     spanish = client.get(f"{CONSOLE}/c/{cid}/report?lang=es").get_data(as_text=True)
     assert "puntos de distancia (estimado)" in spanish
+
+
+def test_methods_explain_shares_and_estimates_in_both_languages(client):
+    english = unescape(client.get("/methods?lang=en").get_data(as_text=True))
+    assert 'id="shares-and-estimates"' in english
+    assert "“≈” and the word “estimated”" in english
+    spanish = unescape(client.get("/methods?lang=es").get_data(as_text=True))
+    assert "Proporciones y estimaciones" in spanish
+    assert "«≈» y la palabra «estimado»" in spanish
