@@ -21,9 +21,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from gettext import GNUTranslations
 from html.parser import HTMLParser
 from pathlib import Path
+
+from babel.messages.mofile import read_mo
 
 TRANSLATIONS = Path(__file__).resolve().parents[1] / "web" / "translations"
 # Attributes people read (or hear from a screen reader) as text.
@@ -48,20 +49,20 @@ class Untranslated:
 
 @cache
 def catalogue(language: str = "es") -> dict[str, str]:
-    """Compiled msgid -> msgstr of `language` (plural forms as two entries), only where the
-    translation differs from the English: a msgid equal to its msgstr cannot be told apart."""
+    """Compiled msgid -> msgstr of `language` (a plural entry as its singular and its plural
+    msgid), only where the translation differs from the English: a msgid equal to its msgstr
+    cannot be told apart from it."""
     path = TRANSLATIONS / language / "LC_MESSAGES" / "messages.mo"
     with path.open("rb") as file:
-        compiled = GNUTranslations(file)
+        compiled = read_mo(file)
     messages: dict[str, str] = {}
-    for key, value in compiled._catalog.items():  # noqa: SLF001 (no public listing exists)
-        if isinstance(key, tuple):  # (msgid, n): plural forms; key[0] is the singular msgid
-            continue
-        if not key or not value:
-            continue
-        for msgid in key.split("\x00"):  # "singular\x00plural" for plural entries
-            if msgid != value and _WORD.search(_PLACEHOLDER.sub("", msgid)):
-                messages[msgid] = value.split("\x00")[0]
+    for message in compiled:
+        ids = message.id if isinstance(message.id, (tuple, list)) else (message.id,)
+        strings = message.string if isinstance(message.string, (tuple, list)) else (message.string,)
+        for index, msgid in enumerate(ids):
+            msgstr = strings[min(index, len(strings) - 1)] if strings else ""
+            if msgid and msgstr and msgid != msgstr and _WORD.search(_PLACEHOLDER.sub("", msgid)):
+                messages[msgid] = msgstr
     return messages
 
 
@@ -157,15 +158,36 @@ def untranslated_in_chunks(
             continue
         pattern = _pattern(msgid)
         for chunk in chunks:
-            if pattern.search(chunk) and not _within_translation(chunk, msgstr):
+            if pattern.search(chunk) and not _within_translation(chunk, msgstr, msgid, language):
                 found.append(Untranslated(msgid, chunk, msgstr))
                 break
     return sorted(found, key=lambda entry: entry.msgid)
 
 
-def _within_translation(chunk: str, msgstr: str) -> bool:
-    """The English words are part of the translation itself (a name both share)."""
-    return bool(msgstr) and _pattern(msgstr).search(chunk) is not None
+def _within_translation(chunk: str, msgstr: str, msgid: str, language: str) -> bool:
+    """The English words are part of translated text: of their own translation (a name both
+    share), or of another message's translation that keeps them ("Community Notes")."""
+    if msgstr and _pattern(msgstr).search(chunk):
+        return True
+    for match in _pattern(msgid).finditer(chunk):
+        # The words around the match, as another translation has them.
+        start, end = max(0, match.start() - 24), min(len(chunk), match.end() + 24)
+        words = chunk[start:end].split()
+        # Words cut by the window's edges are left out.
+        around = " ".join(words[int(start > 0) : len(words) - int(end < len(chunk))])
+        kept = _translations_keeping(msgid, language)
+        if around != match.group(0) and any(around in text for text in kept):
+            continue
+        return False
+    return True
+
+
+@cache
+def _translations_keeping(msgid: str, language: str) -> tuple[str, ...]:
+    pattern = _pattern(msgid)
+    return tuple(
+        " ".join(text.split()) for text in catalogue(language).values() if pattern.search(text)
+    )
 
 
 def report(found: list[Untranslated]) -> str:

@@ -29,6 +29,8 @@ LANGUAGE_NAMES = {"es": "Español", "en": "English"}
 LANGUAGE_COOKIE = "mesa_language"
 LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 60 * 60
 LANGUAGE_PARAMETER = "lang"
+# The language of the msgids (the source's), and of the services' messages.
+SOURCE_LANGUAGE = "en"
 # Set by the console for a logged-in facilitator: the language they chose on any device.
 ACCOUNT_LANGUAGE = "account_language"
 
@@ -45,6 +47,11 @@ def requested_language() -> str | None:
     """A language the reader picked: the ?lang= of a switch link, else the remembered cookie."""
     cookie = request.cookies.get(LANGUAGE_COOKIE)
     return chosen_language() or (cookie if cookie in LANGUAGES else None)
+
+
+def use_account_language(language: str | None) -> None:
+    """A logged-in facilitator's remembered choice, for this request (web.console)."""
+    setattr(g, ACCOUNT_LANGUAGE, language)
 
 
 def select_language() -> str:

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from clustering.result_view import ResultView
 from clustering.spread import MIN_SEEN_PER_GROUP, agree_spread, pass_shares
 from deliberation.db import db
-from deliberation.models import Conversation, Statement
+from deliberation.models import Conversation, Statement, StatementTranslation
 from deliberation.services.authorization import (
     MODERATION_ROLES,
     Caller,
@@ -143,9 +143,12 @@ def _mentioned(findings: dict[str, Any]) -> set[int]:
     return tids
 
 
-def result_findings(facilitator_id: Caller, conversation_id: str) -> dict[str, Any] | None:
-    """The findings of the newest result with each statement's text, for a conversation's
-    owners and moderators; None before the first recompute."""
+def result_findings(
+    facilitator_id: Caller, conversation_id: str, lang: str | None = None
+) -> dict[str, Any] | None:
+    """The findings of the newest result with each statement's text (its translation into
+    `lang` where there is one), for a conversation's owners and moderators; None before the
+    first recompute."""
     conversation = find_conversation(conversation_id)
     require_role_or_operator(facilitator_id, conversation, MODERATION_ROLES)
     stamp = latest_math_stamp(conversation)
@@ -157,10 +160,12 @@ def result_findings(facilitator_id: Caller, conversation_id: str) -> dict[str, A
         ("findings",),
         lambda: build_findings(stored_result(conversation, stamp), stamp),
     )
-    return _with_texts(conversation, findings)
+    return _with_texts(conversation, findings, lang)
 
 
-def _with_texts(conversation: Conversation, findings: dict[str, Any]) -> dict[str, Any]:
+def _with_texts(
+    conversation: Conversation, findings: dict[str, Any], lang: str | None
+) -> dict[str, Any]:
     """Texts are read afresh (a translation or a moderation may be newer than the result)."""
     tids = [int(tid) for tid in findings["statements"]]
     rows = db.session.execute(
@@ -171,4 +176,16 @@ def _with_texts(conversation: Conversation, findings: dict[str, Any]) -> dict[st
     statements = {str(tid): dict(entry) for tid, entry in findings["statements"].items()}
     for tid, text, moderation, is_meta in rows:
         statements[str(tid)].update(text=text, moderation=moderation.value, is_meta=is_meta)
+    if lang is not None:
+        translated = db.session.execute(
+            sa.select(Statement.tid, StatementTranslation.text)
+            .join(StatementTranslation, StatementTranslation.statement_id == Statement.id)
+            .where(
+                Statement.conversation_id == conversation.id,
+                Statement.tid.in_(tids),
+                StatementTranslation.language == lang,
+            )
+        )
+        for tid, text in translated:
+            statements[str(tid)]["text"] = text
     return {**findings, "statements": statements}

@@ -152,7 +152,8 @@ def test_printable_page_in_the_console_runs_under_the_csp(
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.goto(f"{base}/c/{conversation_id}/report?lang=en")
-    expect(page.locator("h1")).to_contain_text("Mesa de seguridad")
+    # The demo's topic in the report's language (issue 14, point 1: its English translation).
+    expect(page.locator("h1")).to_contain_text("Security round-table")
     assert page.locator("svg.chart").count() >= 3  # timeline, agreement bars, map
     expect(page.get_by_role("button", name="Print")).to_be_visible()
     assert_accessible(page, "console report")

@@ -101,8 +101,9 @@ def test_a_facilitator_maps_a_topic_to_a_subcommittee(desktop, live_server, owne
     page.context.add_cookies([{"name": "mesa_language", "value": language, "url": live_server.url}])
     base = f"{live_server.url}/console"
     page.goto(f"{base}/login")
-    page.get_by_label("Email").fill(owner.email)
-    page.get_by_label("Password").fill(PASSWORD)
+    # The login page is in the cookie's language too (issue 14): its fields by name.
+    page.locator("input[name=email]").fill(owner.email)
+    page.locator("input[name=password]").fill(PASSWORD)
     page.locator("form button[type=submit]").click()
     page.goto(f"{base}/c/{conversation.public_id}/topics")
 

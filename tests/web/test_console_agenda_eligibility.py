@@ -42,7 +42,8 @@ def test_a_queued_statement_is_listed_apart_and_its_promotion_refused(
     response = post(client, f"{CONSOLE}/c/{cid}/agenda/promote", {"tid": str(queued.tid)})
     assert response.status_code == 302
     page = client.get(f"{CONSOLE}/c/{cid}/agenda?lang=es").get_data(as_text=True)
-    assert f"No se hizo: statement {queued.tid} is waiting for moderation" in page
+    # In the page's language (issue 14, point 1), no longer the service's English message.
+    assert "No se hizo: la afirmación aún espera moderación" in page
     assert _items() == []
 
 

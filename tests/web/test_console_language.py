@@ -125,6 +125,10 @@ def test_the_check_finds_english_left_on_a_spanish_page(app):
     # What people typed in another language, marked as such, is not interface text.
     quoted = '<html lang="es"><p lang="en">Overview</p><code>Overview</code></html>'
     assert untranslated(quoted) == []
+    # A word the Spanish keeps inside a longer translation (a name) is not English left over.
+    named = "<p>Tomado de la forma en que Community Notes califica las notas.</p>"
+    assert untranslated(named) == []
+    assert [e.msgid for e in untranslated('<html lang="es"><b>Notes</b></html>')] == ["Notes"]
     assert visible_text('<img alt="Log out"><input type="submit" value="Share">') == [
         "Log out",
         "Share",
@@ -205,3 +209,35 @@ def test_the_projector_speaks_the_facilitators_language(app, owner, lively):
         assert page_language(projector) == language
         if language == "es":
             assert untranslated(spotlight + counts + projector) == []
+
+
+@pytest.mark.parametrize("app", ["sqlite"], indirect=True)
+def test_the_projector_shows_a_statement_in_the_facilitators_language(app, owner, lively):
+    cid = lively.public_id
+    services.translate_statement(owner.id, cid, 0, "en", "More prosecutors, not more soldiers.")
+    for language, text in (
+        ("en", "More prosecutors, not more soldiers."),
+        ("es", "Más fiscales e investigadores, no más soldados."),
+    ):
+        client = new_client(app)
+        client.set_cookie("mesa_language", language)
+        log_in_as(client, owner.email)
+        spotlight = client.get(f"{CONSOLE}/c/{cid}/fragments/spotlight?tid=0")
+        assert f'<p class="spotlight-text">{text}</p>' in spotlight.get_data(as_text=True)
+
+
+def test_a_refusal_reads_in_the_facilitators_language(app, owner, conversation):
+    stranger = services.create_facilitator("ajena@example.org", PASSWORD)
+    page = f"{CONSOLE}/c/{conversation.public_id}/"
+    spanish, english = new_client(app), new_client(app)
+    log_in_as(spanish, stranger.email, SPANISH)
+    log_in_as(english, stranger.email, ENGLISH)
+    refused = spanish.get(page, headers=SPANISH)
+    assert refused.status_code == 403
+    assert "tu rol en esta conversación no lo permite" in refused.get_data(as_text=True)
+    assert untranslated(refused.get_data(as_text=True)) == []
+    # In English, the service's own message, as before.
+    refused = english.get(page, headers=ENGLISH)
+    assert refused.status_code == 403
+    assert "your role in this conversation" not in refused.get_data(as_text=True)
+    assert "Not allowed" in refused.get_data(as_text=True)

@@ -41,10 +41,12 @@ from web.console import (
 )
 from web.console.language import console_language_links, remember_console_language, role_name
 from web.console.pages import JSON_SUFFIX, wants_json
+from web.console.refusals import refusal_text
 from web.console.script_messages import script_messages
 from web.extensions import csrf, login_manager
 from web.facilitator_sessions import init_sessions
 from web.group_names import group_label
+from web.i18n import use_account_language
 from web.local_times import console_time
 
 URL_PREFIX = "/console"
@@ -100,7 +102,7 @@ def _require_login():
     check, which would run first and answer a logged-out POST with 400 instead).
     """
     if current_user.is_authenticated:
-        g.account_language = current_user.language  # web.i18n: their choice, on any device
+        use_account_language(current_user.language)  # their choice, on any device
     if request.endpoint not in _PUBLIC_ENDPOINTS and not current_user.is_authenticated:
         if request.path.endswith(JSON_SUFFIX):
             response = jsonify(error="log in to the console first", code="authentication_required")
@@ -133,7 +135,7 @@ def _refused(error: DeliberationError):
     if wants_json():
         return jsonify(error=str(error), code=error.code), error.http_status
     return render_template(
-        "console/error.html", status=error.http_status, code=error.code, message=str(error)
+        "console/error.html", status=error.http_status, code=error.code, message=refusal_text(error)
     ), error.http_status
 
 

@@ -28,6 +28,7 @@ from web.console.agenda_forms import (
     WithdrawForm,
 )
 from web.console.pages import facilitator_id, flash_form_errors
+from web.console.refusals import refusal_text
 from web.i18n import current_language
 
 C = "/c/<conversation:conversation_id>"
@@ -241,7 +242,7 @@ def _attempt(action, success: str) -> None:
     except Forbidden:
         raise
     except DeliberationError as refusal:
-        flash(_("Not done: %(why)s.", why=str(refusal)), "error")
+        flash(_("Not done: %(why)s.", why=refusal_text(refusal)), "error")
     else:
         flash(success, "info")
 

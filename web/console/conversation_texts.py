@@ -13,6 +13,7 @@ from deliberation.errors import Invalid
 from deliberation.models import Conversation
 from web.console.forms import ConversationTextsForm
 from web.console.pages import facilitator_id, flash_form_errors
+from web.console.refusals import refusal_text
 
 C = "/c/<conversation:conversation_id>"
 
@@ -69,7 +70,7 @@ def translate_conversation(conversation_id: str):
                 sector_names=dict(zip(sectors, (name.strip() for name in names), strict=False)),
             )
         except Invalid as refusal:
-            flash(gettext("Not saved: %(reason)s.", reason=refusal), "error")
+            flash(gettext("Not saved: %(reason)s.", reason=refusal_text(refusal)), "error")
         else:
             flash(gettext("Texts in %(language)s saved.", language=language), "info")
     else:

@@ -17,6 +17,7 @@ from web.console.conversation_texts import text_forms
 from web.console.forms import ConversationForm
 from web.console.language import role_name
 from web.console.pages import facilitator_id, flash_form_errors, participant_link
+from web.console.refusals import refusal_text
 
 C = "/c/<conversation:conversation_id>"
 
@@ -50,7 +51,7 @@ def new_conversation():
                 **form.settings(),
             )
         except (Invalid, Conflict) as refusal:
-            flash(gettext("Not created: %(reason)s.", reason=refusal), "error")
+            flash(gettext("Not created: %(reason)s.", reason=refusal_text(refusal)), "error")
         else:
             flash(gettext("Conversation created. Seed its first statements."), "info")
             return redirect(url_for("console.statements", conversation_id=conversation.public_id))
@@ -84,7 +85,7 @@ def settings(conversation_id: str):
                 reason=form.reason.data or None,
             )
         except Invalid as refusal:
-            flash(gettext("Not saved: %(reason)s.", reason=refusal), "error")
+            flash(gettext("Not saved: %(reason)s.", reason=refusal_text(refusal)), "error")
         else:
             flash(gettext("Settings saved."), "info")
             return redirect(url_for("console.settings", conversation_id=conversation_id))
@@ -119,7 +120,7 @@ def team(conversation_id: str):
         except NotFound as refusal:
             flash(_team_refusal(refusal, email), "error")
         except (Invalid, Conflict) as refusal:
-            flash(gettext("Not changed: %(reason)s.", reason=refusal), "error")
+            flash(gettext("Not changed: %(reason)s.", reason=refusal_text(refusal)), "error")
         return redirect(url_for("console.team", conversation_id=conversation_id))
     return render_template(
         "console/team.html",
@@ -136,7 +137,7 @@ def _team_refusal(refusal: NotFound, email: str) -> str:
             "`flask --app web create-facilitator`.",
             email=email,
         )
-    return gettext("Not changed: %(reason)s.", reason=refusal)
+    return gettext("Not changed: %(reason)s.", reason=refusal_text(refusal))
 
 
 def audit(conversation_id: str):
@@ -183,7 +184,7 @@ def delete(conversation_id: str):
             facilitator_id(), conversation_id, confirmation=request.form.get("confirmation", "")
         )
     except Invalid as refusal:
-        flash(gettext("Not deleted: %(reason)s.", reason=refusal), "error")
+        flash(gettext("Not deleted: %(reason)s.", reason=refusal_text(refusal)), "error")
         return redirect(url_for("console.archive", conversation_id=conversation_id))
     flash(gettext("Conversation %(id)s deleted.", id=conversation_id), "info")
     return redirect(url_for("console.conversations"))

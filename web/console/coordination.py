@@ -11,6 +11,7 @@ from deliberation.errors import Invalid
 from deliberation.models import Role
 from deliberation.services import OWNER_ONLY, CoordinationReview
 from web.console.pages import facilitator_id
+from web.console.refusals import refusal_text
 
 C = "/c/<conversation:conversation_id>"
 MAP_SIZE = 320  # the SVG's side, in its own units
@@ -60,7 +61,7 @@ def _act(conversation_id: str):
             changed = services.include_in_math(facilitator_id(), conversation_id, pids, reason)
             flash(_("%(num)s participants counted in the math again.", num=changed), "info")
     except Invalid as refusal:
-        flash(_("Not changed: %(reason)s.", reason=str(refusal)), "error")
+        flash(_("Not changed: %(reason)s.", reason=refusal_text(refusal)), "error")
     return redirect(url_for("console.coordination", conversation_id=conversation_id))
 
 

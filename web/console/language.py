@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, request
+from flask import request
 from flask.wrappers import Response
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,7 +18,6 @@ from flask_login import current_user
 from deliberation import services
 from deliberation.models import Facilitator, Role
 from web.i18n import (
-    ACCOUNT_LANGUAGE,
     chosen_language,
     language_links,
     remember_language,
@@ -59,4 +58,3 @@ def adopt_language_at_login(facilitator: Facilitator) -> None:
     chosen = requested_language()
     if chosen is not None and facilitator.language != chosen:
         services.set_facilitator_language(facilitator.id, chosen)
-    g.setdefault(ACCOUNT_LANGUAGE, facilitator.language)

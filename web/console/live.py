@@ -17,6 +17,7 @@ from deliberation import services
 from deliberation.report import opinion_map_points
 from deliberation.services import LiveStamp
 from web.console.pages import facilitator_id, participant_link
+from web.i18n import current_language
 from web.report import charts
 
 C = "/c/<conversation:conversation_id>"
@@ -55,7 +56,7 @@ def map_page(conversation_id: str):
         "console/map.html",
         conversation_id,
         counts=services.participation(facilitator_id(), conversation_id),
-        findings=services.result_findings(facilitator_id(), conversation_id),
+        findings=services.result_findings(facilitator_id(), conversation_id, current_language()),
     )
 
 
@@ -63,7 +64,7 @@ def consensus_page(conversation_id: str):
     return _page(
         "console/consensus.html",
         conversation_id,
-        findings=services.result_findings(facilitator_id(), conversation_id),
+        findings=services.result_findings(facilitator_id(), conversation_id, current_language()),
     )
 
 
@@ -130,7 +131,7 @@ def statement_map_json(conversation_id: str, tid: int):
 
 
 def findings_json(conversation_id: str):
-    findings = services.result_findings(facilitator_id(), conversation_id)
+    findings = services.result_findings(facilitator_id(), conversation_id, current_language())
     if findings is None:
         return jsonify(error="no results computed yet", code="results_not_computed"), 404
     return jsonify(findings)
@@ -148,13 +149,13 @@ def counts_fragment(conversation_id: str):
 def findings_fragment(conversation_id: str):
     return render_template(
         "console/_findings.html",
-        findings=services.result_findings(facilitator_id(), conversation_id),
+        findings=services.result_findings(facilitator_id(), conversation_id, current_language()),
         compact=request.args.get("compact") == "1",
     )
 
 
 def group_fragment(conversation_id: str, group_id: int):
-    findings = services.result_findings(facilitator_id(), conversation_id)
+    findings = services.result_findings(facilitator_id(), conversation_id, current_language())
     group = next((g for g in (findings or {}).get("groups", []) if g["id"] == group_id), None)
     if group is None:
         abort(404)
@@ -164,7 +165,7 @@ def group_fragment(conversation_id: str, group_id: int):
 def spotlight_fragment(conversation_id: str):
     """One statement, large, with each group's votes: the chosen `tid`, else the top of
     group-informed consensus."""
-    findings = services.result_findings(facilitator_id(), conversation_id)
+    findings = services.result_findings(facilitator_id(), conversation_id, current_language())
     ranked = [entry["tid"] for entry in (findings or {}).get("group_aware_consensus", [])]
     tid = request.args.get("tid", type=int)
     if tid is None or str(tid) not in (findings or {}).get("statements", {}):

@@ -16,10 +16,9 @@ from pathlib import Path
 from babel.messages.extract import extract
 from flask_babel import gettext
 
-from web.i18n import current_language
+from web.i18n import SOURCE_LANGUAGE, current_language
 
 STATIC = Path(__file__).parent / "static"
-SOURCE_LANGUAGE = "en"  # of the msgids
 
 
 @cache

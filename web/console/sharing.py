@@ -17,6 +17,7 @@ from deliberation.errors import Invalid, NotFound
 from deliberation.models import Role
 from deliberation.polis_io import REPORT_CSV_FILES
 from web.console.pages import embed_link, facilitator_id, participant_link, public_url
+from web.console.refusals import refusal_text
 
 C = "/c/<conversation:conversation_id>"
 _INVITE_CODE = re.compile(r"^[a-z0-9]{1,32}$")
@@ -133,7 +134,7 @@ def _change_access(conversation_id: str, sectors: list[str]) -> None:
         else:
             flash(gettext("Unknown action."), "error")
     except (Invalid, NotFound) as refusal:
-        flash(gettext("Not changed: %(reason)s.", reason=refusal), "error")
+        flash(gettext("Not changed: %(reason)s.", reason=refusal_text(refusal)), "error")
 
 
 def invite_sheet(conversation_id: str):

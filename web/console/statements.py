@@ -8,7 +8,6 @@ import io
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
 from wtforms.fields import SelectChoice
 
 from deliberation import services
@@ -17,15 +16,11 @@ from deliberation.models import Conversation
 from deliberation.services import SeedReport
 from web.console.forms import SeedForm, SeedUploadForm, TranslationForm
 from web.console.pages import facilitator_id, flash_form_errors
+from web.console.refusals import REFUSALS, refusal_text
 
 C = "/c/<conversation:conversation_id>"
 CSV_COLUMN = "comment_text"  # the column of Polis's seed-statement upload
 # Refusal codes of a seed line, as the facilitator reads them.
-_REFUSALS = {
-    "statement_duplicate": _l("already a statement"),
-    "statement_too_long": _l("longer than the conversation allows"),
-    "statement_empty": _l("empty"),
-}
 
 
 def register(bp: Blueprint) -> None:
@@ -82,7 +77,7 @@ def upload(conversation_id: str):
         try:
             texts = statements_in_csv(form.file.data.read())
         except Invalid as refusal:
-            flash(gettext("Nothing added: %(reason)s.", reason=refusal), "error")
+            flash(gettext("Nothing added: %(reason)s.", reason=refusal_text(refusal)), "error")
         else:
             _seed(conversation_id, texts, form.language.data)
     else:
@@ -114,7 +109,7 @@ def _seed(conversation_id: str, texts: list[str], language: str | None) -> SeedR
     if report.added:
         flash(gettext("Added %(num)s seed statements.", num=len(report.added)), "info")
     for text, code in report.refused:
-        why = _REFUSALS.get(code, code)
+        why = REFUSALS.get(code, code)
         flash(gettext("Skipped (%(why)s): %(text)s", why=why, text=text), "error")
     if not report.added and not report.refused:
         flash(gettext("No statements found."), "error")
@@ -131,7 +126,7 @@ def translate(conversation_id: str, tid: int):
                 facilitator_id(), conversation_id, tid, form.language.data, form.text.data
             )
         except Invalid as refusal:
-            flash(gettext("Not saved: %(reason)s.", reason=refusal), "error")
+            flash(gettext("Not saved: %(reason)s.", reason=refusal_text(refusal)), "error")
         else:
             saved = gettext("Translation into %(language)s saved.", language=form.language.data)
             flash(saved, "info")

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from deliberation import services
 from deliberation.errors import DeliberationError, Forbidden, Invalid
 from web.console.pages import facilitator_id
+from web.console.refusals import refusal_text
 
 C = "/c/<conversation:conversation_id>"
 
@@ -43,7 +44,7 @@ def map_to_subcommittee(conversation_id: str):
     except Forbidden:
         raise  # the blueprint answers 403
     except DeliberationError as refusal:
-        flash(_("Not done: %(why)s.", why=str(refusal)), "error")
+        flash(_("Not done: %(why)s.", why=refusal_text(refusal)), "error")
     return redirect(url_for("console.topics", conversation_id=conversation_id))
 
 
@@ -58,7 +59,7 @@ def add_subcommittee(conversation_id: str):
     except Forbidden:
         raise
     except DeliberationError as refusal:
-        flash(_("Not done: %(why)s.", why=str(refusal)), "error")
+        flash(_("Not done: %(why)s.", why=refusal_text(refusal)), "error")
     return redirect(url_for("console.topics", conversation_id=conversation_id))
 
 
