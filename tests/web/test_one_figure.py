@@ -186,6 +186,12 @@ def test_the_participants_group_page_and_the_report_print_the_same_shares(
                 and r["tid"] == str(entry.tid)
             ]
             assert exported == [pytest.approx(entry.n_success / entry.n_trials, abs=1e-6)]
+    document = client.get(f"{CONSOLE}/c/{cid}/report.json").get_json()
+    for group in document["groups"]:
+        for stance in group["stances"]:
+            assert stance["share"] == pytest.approx(stance["count"] / stance["n"])
+            assert stance["count"] <= stance["n"]
+    assert any(group["stances"] for group in document["groups"])
     assert "points apart (estimated)" in report
     spanish = client.get(f"{CONSOLE}/c/{cid}/report?lang=es").get_data(as_text=True)
     assert "puntos de distancia (estimado)" in spanish
