@@ -216,11 +216,15 @@ def compute_topics(conversation: Conversation) -> dict:
         statement_features(view, text=text, covote=affinity if view == "both" else None), text
     )
     ids = [row.id for row in subcommittees]
-    charters = text.transform([f"{row.name}. {row.description}" for row in subcommittees])
-    topic_choice = best_subcommittee(topic_fit(model.term_weights_, charters))
-    statement_choice = best_subcommittee(
-        statement_scores(text.matrix, charters, covote=affinity if view == "both" else None)
-    )
+    if ids:
+        charters = text.transform([f"{row.name}. {row.description}" for row in subcommittees])
+        topic_choice = best_subcommittee(topic_fit(model.term_weights_, charters))
+        statement_choice = best_subcommittee(
+            statement_scores(text.matrix, charters, covote=affinity if view == "both" else None)
+        )
+    else:  # nothing to suggest (scikit-learn refuses to normalise zero charters)
+        topic_choice = np.full(model.n_topics_, -1)
+        statement_choice = np.full(len(tids), -1)
     topics = []
     for k in range(model.n_topics_):
         members = np.flatnonzero(model.membership_[:, k])

@@ -21,6 +21,7 @@ Console elements are found by URL, name and CSS, not by their wording, which is 
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -291,7 +292,7 @@ def map_page_weight(browser, base: str, email: str, cid: str, traffic: Traffic) 
     return weight
 
 
-def test_the_evening(browser, live_server, owner):
+def test_the_evening(browser, live_server, owner, caplog):
     base, traffic = live_server.url, Traffic()
     live_server.app.config["MESA_MIN_SECTOR_CELL"] = 1
     for old in SHOTS.glob("*.png"):
@@ -529,6 +530,8 @@ def test_the_evening(browser, live_server, owner):
 
     assert not traffic.failures, "\n".join(traffic.failures)
     assert not traffic.console_errors, "\n".join(traffic.console_errors)
+    # Nor did the server log an error (the math and the topics run in the test's thread).
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
     assert votes_cast >= len(PHONES) * len(SEEDS)
     assert len(traffic.shots) >= 20
     assert_spanish(traffic.spanish_pages)

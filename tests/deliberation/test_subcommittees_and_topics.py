@@ -165,6 +165,16 @@ def test_bad_requests_change_nothing(owner, conversation, table):
     ]
 
 
+def test_a_conversation_without_subcommittees_gets_topics_and_no_suggestions(owner, conversation):
+    """Found by the evening browser test: with no subcommittee to compare, topics failed."""
+    for text in POLICE + JUSTICE:
+        services.add_seed_statement(owner.id, conversation.public_id, text)
+    assert refresh_stale_topics() == 1
+    topics = latest_topics(conversation.public_id)
+    assert sorted({tid for topic in topics.topics for tid in topic.tids}) == list(range(8))
+    assert [t.suggested_subcommittee_id for t in topics.topics] == [None] * len(topics.topics)
+
+
 def test_a_conversation_with_too_few_statements_gets_no_topics(owner, conversation):
     services.add_seed_statement(owner.id, conversation.public_id, "Una sola idea.")
     assert refresh_stale_topics() == 0
