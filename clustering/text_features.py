@@ -134,6 +134,8 @@ def text_features(texts: Sequence[str], min_df: int = 1) -> TextFeatures:
     )
 
     def transform(new: Sequence[str]) -> sp.csr_matrix:
+        if not new:  # scikit-learn refuses zero samples (a conversation with no subcommittee)
+            return sp.csr_matrix((0, len(terms)))
         return sp.csr_matrix(vectoriser.transform([analyse(t) for t in new]))
 
     return TextFeatures(matrix, terms, labels, transform, tuple(analysed))

@@ -19,6 +19,7 @@ from web.commands import register_commands
 from web.console import init_console
 from web.credentials import load_facilitator
 from web.extensions import csrf, db, limiter, login_manager, migrate
+from web.figures import register as register_figures
 from web.i18n import init_i18n
 from web.participant import init_participant_pages
 from web.polis_api import init_polis_api
@@ -92,6 +93,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     init_api(app)
     init_i18n(app)
+    register_figures(app)
     init_participant_pages(app)
     init_public_pages(app)
     init_console(app)

@@ -231,7 +231,7 @@ def _groups(
                 Stance(
                     texts(entry["tid"]),
                     entry["repful_for"] == "agree",
-                    entry["p_success"],
+                    entry["n_success"],
                     entry["n_trials"],
                 )
                 for entry in group["representative"]

@@ -35,6 +35,10 @@ CSV_HEADER = (
 def report_document(report: PlenaryReport) -> dict[str, Any]:
     """The report as JSON-ready values (dates as ISO text)."""
     document = _plain(dataclasses.asdict(report))
+    # A stance's share is the plain count / n (a property, which asdict leaves out).
+    for group, shown in zip(document["groups"], report.groups, strict=True):
+        for stance, entry in zip(group["stances"], shown.stances, strict=True):
+            stance["share"] = entry.share
     document["common_agenda"] = [_agenda_entry(entry) for entry in report.common_agenda]
     return {"format": FORMAT, **document}
 

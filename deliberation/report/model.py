@@ -33,13 +33,19 @@ class Share:
 
 @dataclass(frozen=True)
 class Stance:
-    """A statement that sets a group apart: most of its voters `agree`d (or disagreed), `share`
-    of them, out of `n`."""
+    """A statement that sets a group apart: most of its voters `agree`d (or disagreed), `count`
+    of them out of the `n` who voted on it."""
 
     statement: ReportStatement
     agrees: bool
-    share: float
+    count: int
     n: int
+
+    @property
+    def share(self) -> float:
+        """The plain share count / n, the number the counts beside it give (web.figures); the
+        math's smoothed p-success, which only ranks, is not printed."""
+        return self.count / self.n if self.n else 0.0
 
 
 @dataclass(frozen=True)

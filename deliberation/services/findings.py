@@ -76,7 +76,12 @@ def build_findings(view: ResultView, stamp: MathStamp) -> dict[str, Any]:
         ][:LIST_LENGTH],
         "majority": {
             side: [
-                {"tid": e.tid, "p_success": e.p_success, "n_trials": e.n_trials}
+                {
+                    "tid": e.tid,
+                    "p_success": e.p_success,
+                    "n_success": e.n_success,
+                    "n_trials": e.n_trials,
+                }
                 for e in view.majority[side]
             ]
             for side in ("agree", "disagree")

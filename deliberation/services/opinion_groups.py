@@ -24,11 +24,17 @@ STATEMENTS_PER_LIST = 5
 @dataclass(frozen=True)
 class GroupStance:
     """A statement that sets a group apart (Polis's repness): `agrees` says which way the group
-    leans, `share` how many of its voters voted so (p-success, with a Beta(1,1) prior)."""
+    leans; `count` of the `voted` members who voted on it voted so."""
 
     statement: Statement
     agrees: bool
-    share: float
+    count: int
+    voted: int
+
+    @property
+    def share(self) -> float:
+        """The plain share count / voted, as every page prints it (web.figures)."""
+        return self.count / self.voted if self.voted else 0.0
 
 
 @dataclass(frozen=True)
@@ -135,7 +141,7 @@ def _groups(view: ResultView, statements: dict[int, Statement]) -> list[GroupSum
     votes = view.group_votes
     for gid, size in zip(votes.group_ids.tolist(), votes.sizes.tolist(), strict=True):
         stances = [
-            GroupStance(statements[entry.tid], entry.agrees, entry.p_success)
+            GroupStance(statements[entry.tid], entry.agrees, entry.n_success, entry.n_trials)
             for entry in view.repness.get(gid, ())
             if entry.tid in statements
         ]

@@ -52,6 +52,14 @@ def test_display_label_is_the_most_frequent_surface_word():
     assert features.transform(["Las policías"]).nnz == 1
 
 
+def test_transforming_no_texts_gives_no_rows():
+    """A conversation without subcommittees has no charters to compare: zero rows, not an error
+    (it stopped every such conversation's topics, seen in the evening browser test)."""
+    features = text_features(["Más fiscales en cada colonia.", "Alumbrado en los parques."])
+    empty = features.transform([])
+    assert empty.shape == (0, len(features.terms))
+
+
 def test_npmi_is_one_for_terms_always_together_minus_one_for_never_zero_if_independent():
     presence = sp.csr_matrix(
         np.array(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from markupsafe import Markup, escape
 
 from deliberation.report.model import MapPoints, Share, TimeBucket
+from web.figures import percent, percent_number
 from web.group_names import group_label
 from web.local_times import clock
 
@@ -23,10 +24,6 @@ LABEL_CHARACTERS = 30
 
 def _colour(group_id: int) -> str:
     return GROUP_COLOURS[group_id % len(GROUP_COLOURS)] if group_id >= 0 else UNGROUPED_COLOUR
-
-
-def _percent(share: float) -> str:
-    return f"{round(100 * share)}%"
 
 
 def share_bars(shares: tuple[Share, ...], title: str) -> Markup:
@@ -49,10 +46,10 @@ def share_bars(shares: tuple[Share, ...], title: str) -> Markup:
     y = 2
     for share, lines, row_h in zip(shares, labels, heights, strict=True):
         length = round(bar_w * share.agree_share, 1)
-        figures = _percent(share.agree_share)
+        figures = percent(share.agree_share)
         if share.interval:
             low, high = share.interval
-            figures += f" [{round(100 * low)}–{_percent(high)}]"
+            figures += f" [{percent_number(low)}–{percent(high)}]"
         figures += f" · n={share.n}"
         bar_y = y + (row_h - row) // 2  # the bar beside the middle of a wrapped name
         spans = "".join(

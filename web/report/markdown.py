@@ -11,6 +11,7 @@ from flask_babel import force_locale, gettext, ngettext
 
 from deliberation.report import PlenaryReport
 from deliberation.report.model import Share
+from web.figures import estimated_points
 from web.report.render import (
     LEVEL_LABELS,
     STATUS_LABELS,
@@ -157,8 +158,9 @@ def _lines(report: PlenaryReport) -> list[str]:  # noqa: C901 - one section afte
                 if stance.agrees
                 else gettext("%(share)s disagree", share=share)
             )
+            counts = gettext("%(count)s of %(voted)s", count=stance.count, voted=stance.n)
             out.append(
-                f"- **{said}** (n={stance.n}): {escape_markdown(stance.statement.text)} "
+                f"- **{said}** ({counts}): {escape_markdown(stance.statement.text)} "
                 f"(#{stance.statement.tid})"
             )
         out.append("")
@@ -166,8 +168,12 @@ def _lines(report: PlenaryReport) -> list[str]:  # noqa: C901 - one section afte
     out += [f"## {gettext('What divides')}", ""]
     for entry in report.divisive:
         by_group = ", ".join(f"{s.label} {percent(s.agree_share)}" for s in entry.groups)
+        apart = gettext(
+            "Groups %(points)s points apart (estimated)", points=estimated_points(entry.spread)
+        )
         out.append(
             f"- {escape_markdown(entry.statement.text)} (#{entry.statement.tid}): {by_group}"
+            f" · {apart}"
         )
     if not report.divisive:
         out.append(gettext("Needs two groups or more."))

@@ -13,6 +13,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from deliberation.report import PlenaryReport
+from web.figures import percent
 from web.local_times import moment
 from web.report import charts
 
@@ -38,10 +39,6 @@ LEVEL_LABELS = {
 @cache
 def _inline_css() -> str:
     return REPORT_CSS.read_text(encoding="utf-8")
-
-
-def percent(share: float | None) -> str:
-    return "—" if share is None else f"{round(100 * share)}%"
 
 
 def interval(bounds: tuple[float, float] | None, as_percent: bool = True) -> str:

@@ -244,7 +244,27 @@ function describe(map) {
   return `v${map.version} (${map.kind}) · ${updated} · ${points} · ${grouped}${agreement}`;
 }
 
+function notComputedYet() {
+  return state.projection === "umap"
+    ? _("The UMAP map comes with the slow recompute; not computed yet.")
+    : _("No opinion groups yet: they appear a few seconds after the first votes.");
+}
+
+// The newest result this projection is drawn from, as live.json last said (undefined before
+// its first answer).
+function relevantResult(stamp) {
+  if (!stamp) return undefined;
+  return state.projection === "umap" ? stamp.latest_slow : stamp.latest;
+}
+
 async function loadMap() {
+  if (state.stamp && !relevantResult(state.stamp)) {
+    // Nothing computed for this projection yet: say so, without asking for a map that is not there.
+    state.map = null;
+    status.textContent = notComputedYet();
+    draw();
+    return;
+  }
   const url = new URL(root.dataset.mapUrl, window.location.href);
   url.searchParams.set("projection", state.projection);
   try {
@@ -253,9 +273,7 @@ async function loadMap() {
     state.map = null;
     status.textContent =
       error.code === "results_not_computed"
-        ? state.projection === "umap"
-          ? _("The UMAP map comes with the slow recompute; not computed yet.")
-          : _("No opinion groups yet: they appear a few seconds after the first votes.")
+        ? notComputedYet()
         : _("The map could not be loaded: %(error)s", { error: error.message });
     draw();
     return;
@@ -319,10 +337,12 @@ async function showGroup(gid) {
 async function onStamp(stamp) {
   const previous = state.stamp;
   state.stamp = stamp;
-  const relevant = state.projection === "umap" ? stamp.latest_slow : stamp.latest;
+  const relevant = relevantResult(stamp);
   const newResult = (stamp.latest && stamp.latest.version) !== (previous && previous.latest && previous.latest.version);
   const jobs = [];
-  if (!relevant || !state.map || relevant.version !== state.map.version) jobs.push(loadMap());
+  if (relevant ? !state.map || relevant.version !== state.map.version : !previous || relevantResult(previous)) {
+    jobs.push(loadMap());
+  }
   if (previous && newResult) {
     jobs.push(refreshFragment(document.getElementById("findings-compact")));
     if (state.group !== null) jobs.push(refreshFragment(groupPanel));
