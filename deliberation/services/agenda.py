@@ -42,7 +42,7 @@ from deliberation.services.authorization import (
     require_role_or_operator,
 )
 from deliberation.services.lookup import find_conversation, find_statement
-from deliberation.services.subcommittees import statement_placements
+from deliberation.services.subcommittees import find_subcommittee, statement_placements
 
 STATUS_ORDER = tuple(AgendaStatus)
 ALLOWED_TRANSITIONS: dict[AgendaStatus, frozenset[AgendaStatus]] = {
@@ -389,13 +389,7 @@ def _subcommittee(conversation: Conversation, subcommittee_id: int | None) -> Su
     """The conversation's subcommittee `subcommittee_id` (None: none); 404 for another's."""
     if subcommittee_id is None:
         return None
-    found = db.session.get(Subcommittee, subcommittee_id)
-    if found is None or found.conversation_id != conversation.id:
-        raise NotFound(
-            f"no subcommittee {subcommittee_id} in {conversation.public_id}",
-            code="subcommittee_not_found",
-        )
-    return found
+    return find_subcommittee(conversation, subcommittee_id)
 
 
 def _item_for(conversation: Conversation, tid: int) -> AgendaItem | None:

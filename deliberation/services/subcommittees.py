@@ -78,7 +78,8 @@ def _subcommittees(conversation: Conversation) -> list[Subcommittee]:
     )
 
 
-def _find_subcommittee(conversation: Conversation, subcommittee_id: int) -> Subcommittee:
+def find_subcommittee(conversation: Conversation, subcommittee_id: int) -> Subcommittee:
+    """The conversation's subcommittee `subcommittee_id`; NotFound for another conversation's."""
     subcommittee = db.session.get(Subcommittee, subcommittee_id)
     if subcommittee is None or subcommittee.conversation_id != conversation.id:
         raise NotFound(
@@ -104,7 +105,7 @@ def assign_statement(
         statement = find_statement(conversation, tid)
         target = None
         if subcommittee_id is not None:
-            target = _find_subcommittee(conversation, subcommittee_id).id
+            target = find_subcommittee(conversation, subcommittee_id).id
         before = _assign(statement, target, facilitator_id)
         if before != target:
             record_audit(
@@ -132,7 +133,7 @@ def map_topic(
     with unit_of_work():
         conversation = find_conversation(conversation_id)
         require_role(facilitator_id, conversation, MODERATION_ROLES)
-        target = _find_subcommittee(conversation, subcommittee_id).id
+        target = find_subcommittee(conversation, subcommittee_id).id
         topics = latest_topics(conversation_id)
         if topics is None or not 0 <= topic_index < len(topics.topics):
             raise NotFound(f"no topic {topic_index} in {conversation_id}", code="topic_not_found")

@@ -1,8 +1,9 @@
 """Restart PostgreSQL under load: the app recovers by itself, with errors only in the outage.
 
 The test starts its own throwaway server (.ci/start-postgres.sh on a free port), never the one
-the other tests share. Connections the restart broke are found by the pool's pre-ping and
-replaced; requests that arrive while the server is down fail, and phones retry them with the
+the other tests share. Connections the restart broke are found by the pool (a ping of those idle
+for over a second, deliberation.db; a busy one fails its request and the pool is then discarded)
+and replaced; requests that arrive while the server is down fail, and phones retry them with the
 same client vote id, so every vote still lands exactly once.
 """
 
