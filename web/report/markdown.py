@@ -240,7 +240,10 @@ def _subcommittee_lines(report: PlenaryReport) -> list[str]:
         out += ["", f"**{gettext('What divides')}**"]
         out += [
             f"- {escape_markdown(entry.statement.text)} (#{entry.statement.tid}): "
-            + gettext("Groups %(points)s points apart", points=round(100 * entry.spread))
+            + gettext(
+                "Groups %(points)s points apart (estimated)",
+                points=estimated_points(entry.spread),
+            )
             for entry in section.divisive
         ] or ["- " + gettext("None of the report's divisive statements.")]
     return out
