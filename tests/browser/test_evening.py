@@ -56,6 +56,7 @@ MAP_PAGE_LIMIT = 1_500_000  # bytes on the wire (issue 14 point 8)
 
 TOPIC = "Mesa de Seguridad de Ciudad Juárez: ¿qué pedimos para nuestras colonias?"
 SECTORS = ["comercio", "organización de la sociedad civil", "gobierno municipal"]
+SUBCOMMITTEES = ["Acceso a la justicia", "Transparencia"]
 SEEDS = [
     "Más fiscales e investigadores, no más soldados.",
     "Hace falta más presencia militar en las calles.",
@@ -322,6 +323,14 @@ def test_the_evening(browser, live_server, owner, caplog):
     seed_form.locator("button[type=submit]").click()
     expect(desk.locator("table.statements tbody tr")).to_have_count(len(SEEDS))
     traffic.step(desk, "console-seeds", axe=True)
+    # The table's subcommittees, on the topics page, for the agenda items to belong to.
+    desk.goto(f"{base}/console/c/{cid}/topics")
+    for name in SUBCOMMITTEES:
+        subcommittee_form = desk.locator('form[action$="/subcommittees"]')
+        subcommittee_form.locator("input[name=name]").fill(name)
+        subcommittee_form.locator("button[type=submit]").click()
+        expect(desk.locator("li strong", has_text=name)).to_be_visible()
+    traffic.step(desk, "console-subcommittees", axe=True)
 
     # 2. One invite code per sector, and the sheet to print.
     desk.goto(f"{base}/console/c/{cid}/invites")
@@ -450,9 +459,9 @@ def test_the_evening(browser, live_server, owner, caplog):
     assert database.session.scalar(sa.select(sa.func.count()).select_from(AgendaItem)) == 0
 
     # Promote the two statements both camps agree on most.
-    for tid, subcommittee in ((0, "Acceso a la justicia"), (2, "Transparencia")):
+    for tid, subcommittee in zip((0, 2), SUBCOMMITTEES, strict=True):
         row = desk.locator(f'table.candidates tr[data-tid="{tid}"]')
-        row.locator("input[name=subcommittee]").fill(subcommittee)
+        row.locator("select[name=subcommittee]").select_option(label=subcommittee)
         row.locator(f'button[data-promote="{tid}"]').click()
         expect(desk.locator(f"#item-{tid}")).to_be_visible()
     assert len(confirmations) == 3  # the refused one asked too
