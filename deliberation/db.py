@@ -177,6 +177,9 @@ def unit_of_work() -> Iterator[sa.orm.Session]:
 
 _prebuilt: dict[tuple[Callable, str], sa.Executable] = {}
 
+# Each database's INSERT, with its `on_conflict_do_*`: what an upsert is built from.
+DIALECT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
 
 def upsert_statement(build: Callable[[Callable], sa.Executable]) -> sa.Executable:
     """An INSERT ... ON CONFLICT for the session's database, built once and then reused.
@@ -188,10 +191,7 @@ def upsert_statement(build: Callable[[Callable], sa.Executable]) -> sa.Executabl
     dialect = db.session.get_bind().dialect.name
     key = (build, dialect)
     if key not in _prebuilt:
-        if dialect == "postgresql":
-            _prebuilt[key] = build(postgresql.insert)
-        elif dialect == "sqlite":
-            _prebuilt[key] = build(sqlite.insert)
-        else:
+        if dialect not in DIALECT_INSERTS:
             raise NotImplementedError(f"no upsert for {dialect}")
+        _prebuilt[key] = build(DIALECT_INSERTS[dialect])
     return _prebuilt[key]

@@ -16,12 +16,8 @@ from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
-from deliberation.db import db
-
-# The dialect's INSERT, for statements with ON CONFLICT clauses.
-INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+from deliberation.db import DIALECT_INSERTS, db
 
 
 class _Compiled(NamedTuple):
@@ -38,11 +34,6 @@ class HotStatement:
     def __init__(self, build: Callable[[Callable], sa.Executable]):
         self._build = build
         self._compiled: dict[str, _Compiled] = {}
-
-    def rows(self, parameters: Mapping[str, Any]) -> list:
-        """Every row, as named tuples of the statement's column labels."""
-        cursor, compiled = self._run(parameters)
-        return [compiled.row(*values) for values in cursor.fetchall()]
 
     def first(self, parameters: Mapping[str, Any]):
         """The first row (a named tuple for a SELECT, a plain one for a RETURNING), or None."""
@@ -75,7 +66,7 @@ class HotStatement:
         return cursor, compiled
 
     def _compile(self, dialect: sa.Dialect) -> _Compiled:
-        statement = self._build(INSERTS[dialect.name])
+        statement = self._build(DIALECT_INSERTS[dialect.name])
         compiled = statement.compile(dialect=dialect)
         positions = compiled.positiontup
         defaults = {

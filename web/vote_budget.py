@@ -41,9 +41,10 @@ _SELF_LIMITED = "mesa_spends_vote_budget"
 
 
 def self_limited(view):
-    """Mark a view that calls `spend_vote` itself: Flask-Limiter leaves it alone."""
+    """Mark a view that calls `spend_vote` itself: Flask-Limiter leaves it alone (the request
+    filter below stops it before it resolves any limit, default or decorated)."""
     setattr(view, _SELF_LIMITED, True)
-    return limiter.exempt(view)
+    return view
 
 
 @limiter.request_filter

@@ -197,6 +197,7 @@ class RoutingState:
     statements: tuple[ShownStatement, ...]
     weights: tuple[float, ...]
     built_at: float
+    priorities: Mapping[int, float] = field(default_factory=dict, repr=False)
 
     def draw(self, voted: Iterable[int], rng: random.Random) -> NextStatement:
         """A weighted draw among the visible statements not in `voted`."""
@@ -224,7 +225,7 @@ class _RoutingStates:
         now = time.monotonic()
         if state is not None and state.key == key and now - state.built_at < STATE_MAX_AGE_S:
             return state
-        state = _build_state(conversation_pk, key, now)
+        state = _build_state(conversation_pk, key, now, previous=state)
         with self._lock:
             self._states.pop(conversation_pk, None)
             if len(self._states) >= self.size:
@@ -288,15 +289,23 @@ def draw_next(
     return state.draw(voted, rng or _shared_random)
 
 
-def _build_state(conversation_pk: int, key: RoutingKey, now: float) -> RoutingState:
-    _public_id, _version, result_id, strict = key
+def _build_state(
+    conversation_pk: int, key: RoutingKey, now: float, previous: RoutingState | None = None
+) -> RoutingState:
+    """The state as of `key`; a new statement or moderation keeps the previous state's
+    priorities (a result never changes once stored), which are read again only with a new
+    result."""
+    public_id, _version, result_id, strict = key
     query = _VISIBLE_TO_STRICT if strict else _VISIBLE
     rows = db.session.execute(query, {"conversation_id": conversation_pk}).all()
     translated: dict[int, dict[str, str]] = {}
     if rows:
         for row in db.session.execute(_TRANSLATIONS, {"conversation_id": conversation_pk}):
             translated.setdefault(row.statement_id, {})[row.language] = row.text
-    priorities = _priorities(result_id)
+    if previous is not None and previous.key[0] == public_id and previous.key[2] == result_id:
+        priorities = previous.priorities
+    else:
+        priorities = _priorities(result_id)
     statements = tuple(
         ShownStatement(
             tid=row.tid,
@@ -310,7 +319,7 @@ def _build_state(conversation_pk: int, key: RoutingKey, now: float) -> RoutingSt
         for row in rows
     )
     weights = tuple(routing_weight(priorities.get(shown.tid)) for shown in statements)
-    return RoutingState(key, statements, weights, now)
+    return RoutingState(key, statements, weights, now, priorities)
 
 
 def _priorities(result_id: int | None) -> dict[int, float]:

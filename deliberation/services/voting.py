@@ -64,7 +64,7 @@ def cast_vote(
     (`Conflict`); unknown conversation, participant or statement (`NotFound`).
     """
     with unit_of_work():
-        receipt, _context = _cast(conversation_id, pid, tid, vote, client_vote_id)
+        receipt, _context, _voted = _cast(conversation_id, pid, tid, vote, client_vote_id)
     return receipt
 
 
@@ -90,13 +90,7 @@ def cast_vote_and_draw_next(
     one transaction fewer per vote, and the check cannot race a privacy erase.
     """
     with unit_of_work():
-        if db.session.get_bind().dialect.name == "postgresql":
-            receipt, context, voted = _cast_in_one_round_trip(
-                conversation_id, pid, tid, vote, client_vote_id, token
-            )
-        else:
-            receipt, context = _cast(conversation_id, pid, tid, vote, client_vote_id, token)
-            voted = None  # the draw reads them
+        receipt, context, voted = _cast(conversation_id, pid, tid, vote, client_vote_id, token)
         key = routing_key(
             conversation_id,
             context.statements_version,
@@ -107,8 +101,16 @@ def cast_vote_and_draw_next(
 
 
 def _cast(conversation_id, pid, tid, vote, client_vote_id, token=None):
-    """The vote receipt, and the context row the rules were checked against; in the caller's
-    unit of work."""
+    """The vote receipt, the context row the rules were checked against, and the participant's
+    votes after this one where the database read them with the rest (None: the draw reads
+    them); in the caller's unit of work. PostgreSQL does it all in one statement."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return _cast_in_one_round_trip(conversation_id, pid, tid, vote, client_vote_id, token)
+    return (*_cast_in_steps(conversation_id, pid, tid, vote, client_vote_id, token), None)
+
+
+def _cast_in_steps(conversation_id, pid, tid, vote, client_vote_id, token):
+    """`_cast` on SQLite: the context row, then the writes."""
     vote = _vote_value(vote)
     client_vote_id = _clean_client_vote_id(client_vote_id)
     context = _VOTE_CONTEXT.first(
@@ -124,8 +126,7 @@ def _cast(conversation_id, pid, tid, vote, client_vote_id, token=None):
 
 
 def _cast_in_one_round_trip(conversation_id, pid, tid, vote, client_vote_id, token):
-    """`_cast` on PostgreSQL (`_CAST_IN_ONE_STATEMENT`); also the participant's votes after
-    this one, for the draw."""
+    """`_cast` on PostgreSQL (`_CAST_IN_ONE_STATEMENT`)."""
     vote = _vote_value(vote)
     client_vote_id = _clean_client_vote_id(client_vote_id)
     created_ms = now_ms()
