@@ -16,7 +16,7 @@ from web.i18n import LANGUAGE_PARAMETER, current_language, remember_language
 from web.i18n import language_links as language_links_of
 from web.participant.identity import form_token, is_embedded
 from web.participant.join_binding import set_join_cookie
-from web.security import content_security_policy, cookie_secure
+from web.security import content_security_policy
 
 STATIC = Path(__file__).parent / "static"
 # Static files named with their content digest may be cached for good.
@@ -89,4 +89,4 @@ def page_headers(response: Response) -> Response:
 
 
 def _remember_language(response: Response) -> None:
-    remember_language(response, secure=cookie_secure(), embedded=is_embedded())
+    remember_language(response, embedded=is_embedded())
