@@ -82,7 +82,7 @@ def page_headers(response: Response) -> Response:
     response.headers.setdefault("Cache-Control", "no-store")
     set_join_cookie(response)
     if is_embedded():
-        ancestors = current_app.config.get("MESA_EMBED_FRAME_ANCESTORS", "*")
+        ancestors = current_app.config["MESA_EMBED_FRAME_ANCESTORS"]
         response.headers["Content-Security-Policy"] = content_security_policy(ancestors)
     _remember_language(response)
     return response
