@@ -23,7 +23,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from deliberation.errors import NotFound
 from deliberation.models import Facilitator
 from deliberation.services import get_facilitator
-from web.security import cookie_secure
+from web.security import cookie_flags
 
 PARTICIPANT_TOKEN_PREFIX = "p."
 _TOKEN_SALT = "mesa.participant-token"
@@ -107,14 +107,10 @@ def set_participant_cookies(
     gets a jar of its own, which browsers keep even where they block third-party cookies. On
     plain HTTP the cookies stay Lax.
     """
-    secure = cookie_secure()
-    framed = secure and samesite == "None"
     common = {
         "max_age": PARTICIPANT_COOKIE_MAX_AGE,
         "path": "/",
-        "secure": secure,
-        "samesite": samesite if secure else "Lax",
-        "partitioned": framed,
+        **cookie_flags(framed=samesite == "None"),
     }
     response.set_cookie(participant_cookie_name(conversation_id), token, httponly=True, **common)
     response.set_cookie(

@@ -27,7 +27,7 @@ DEFAULT_IDLE_SECONDS = 30 * 60
 
 
 def idle_lifetime(config: Any) -> timedelta:
-    return timedelta(seconds=int(config.get("MESA_CONSOLE_IDLE_SECONDS", DEFAULT_IDLE_SECONDS)))
+    return timedelta(seconds=int(config["MESA_CONSOLE_IDLE_SECONDS"]))
 
 
 def start_session(facilitator: Facilitator) -> None:

@@ -22,6 +22,7 @@ from flask.wrappers import Response
 from flask_babel import Babel, get_locale
 
 from deliberation.models import Conversation
+from web.security import cookie_flags
 
 # Spanish first: the table's language, and the default when the browser asks for neither.
 LANGUAGES = ("es", "en")
@@ -87,7 +88,7 @@ def language_links(
     ]
 
 
-def remember_language(response: Response, *, secure: bool, embedded: bool = False) -> None:
+def remember_language(response: Response, *, embedded: bool = False) -> None:
     """Keep a switch link's choice in the language cookie for the reader's next pages.
 
     In a third-party frame (`embedded`, over HTTPS) the cookie must be SameSite=None and
@@ -101,10 +102,8 @@ def remember_language(response: Response, *, secure: bool, embedded: bool = Fals
         chosen,
         max_age=LANGUAGE_COOKIE_MAX_AGE,
         path="/",
-        secure=secure,
         httponly=True,
-        samesite="None" if embedded and secure else "Lax",
-        partitioned=embedded and secure,
+        **cookie_flags(embedded),
     )
 
 

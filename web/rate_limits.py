@@ -96,7 +96,7 @@ def _parse(name: str, value: Any) -> None:
 
 
 def address_limit(config: Mapping[str, Any]) -> str | None:
-    setting = config.get("MESA_RATE_LIMIT_PER_ADDRESS", False)
+    setting = config["MESA_RATE_LIMIT_PER_ADDRESS"]
     if setting is True:
         return DEFAULT_PER_ADDRESS_LIMIT
     return setting or None
@@ -104,7 +104,7 @@ def address_limit(config: Mapping[str, Any]) -> str | None:
 
 def _join_limit(config: Mapping[str, Any]) -> str | None:
     """The one place the join limit is read: a limit, True for the default, False for none."""
-    setting = config.get(JOINS_SETTING, DEFAULT_JOIN_LIMIT)
+    setting = config[JOINS_SETTING]
     if setting is True:
         return DEFAULT_JOIN_LIMIT
     return setting or None
@@ -125,7 +125,7 @@ def login_limit() -> str:
 
 
 def _login_address_limit(config: Mapping[str, Any]) -> str:
-    return config.get("MESA_RATE_LIMIT_LOGIN_PER_ADDRESS", DEFAULT_LOGIN_PER_ADDRESS_LIMIT)
+    return config["MESA_RATE_LIMIT_LOGIN_PER_ADDRESS"]
 
 
 def login_address_limit() -> str:

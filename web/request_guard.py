@@ -87,9 +87,7 @@ def render_refusal(error: HTTPException):
 
 
 def init_request_guard(app: Flask) -> None:
-    app.config["MAX_CONTENT_LENGTH"] = int(
-        app.config.get("MESA_MAX_CONTENT_LENGTH", DEFAULT_MAX_CONTENT_LENGTH)
-    )
+    app.config["MAX_CONTENT_LENGTH"] = int(app.config["MESA_MAX_CONTENT_LENGTH"])
     app.before_request(guard_request)
     app.register_error_handler(RefusedRequest, render_refusal)
     app.register_error_handler(RequestEntityTooLarge, render_refusal)

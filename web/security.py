@@ -63,6 +63,22 @@ def cookie_secure() -> bool:
     return request.is_secure or bool(current_app.config["SESSION_COOKIE_SECURE"])
 
 
+def cookie_flags(framed: bool) -> dict[str, object]:
+    """`secure`, `samesite` and `partitioned` for a cookie the app sets.
+
+    A cookie for a page in a third-party frame (`framed`) must be SameSite=None to come back,
+    which browsers honour only over HTTPS; it is then Partitioned (CHIPS), so that each
+    embedding site's frame gets a jar of its own. Otherwise (and on plain HTTP) it is Lax.
+    """
+    secure = cookie_secure()
+    partitioned = framed and secure
+    return {
+        "secure": secure,
+        "samesite": "None" if partitioned else "Lax",
+        "partitioned": partitioned,
+    }
+
+
 class _SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie session, with `Secure` decided per request rather than once."""
 

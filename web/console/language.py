@@ -23,7 +23,6 @@ from web.i18n import (
     remember_language,
     requested_language,
 )
-from web.security import cookie_secure
 
 ROLE_NAMES = {Role.OWNER: _l("owner"), Role.MODERATOR: _l("moderator")}
 
@@ -47,7 +46,7 @@ def console_language_links() -> list[dict[str, Any]]:
 
 
 def remember_console_language(response: Response) -> None:
-    remember_language(response, secure=cookie_secure())
+    remember_language(response)
     chosen = chosen_language()
     if chosen is not None and current_user.is_authenticated and current_user.language != chosen:
         services.set_facilitator_language(current_user.id, chosen)

@@ -23,7 +23,7 @@ from flask.wrappers import Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from web.credentials import signing_keys
-from web.security import cookie_secure
+from web.security import cookie_flags
 
 _SALT = "mesa.embed-join"
 # Long enough for a page left open through a meeting, short enough that a copied form expires.
@@ -64,16 +64,13 @@ def set_join_cookie(response: Response) -> None:
     if drawn is None:
         return
     conversation_id, nonce = drawn
-    secure = cookie_secure()
     response.set_cookie(
         join_cookie_name(conversation_id),
         nonce,
         max_age=JOIN_TOKEN_MAX_AGE,
         path=f"/embed/{conversation_id}",
-        secure=secure,
         httponly=True,
-        samesite="None" if secure else "Lax",
-        partitioned=secure,
+        **cookie_flags(framed=True),
     )
 
 

@@ -16,7 +16,7 @@ from web.i18n import LANGUAGE_PARAMETER, current_language, remember_language
 from web.i18n import language_links as language_links_of
 from web.participant.identity import form_token, is_embedded
 from web.participant.join_binding import set_join_cookie
-from web.security import content_security_policy, cookie_secure
+from web.security import content_security_policy
 
 STATIC = Path(__file__).parent / "static"
 # Static files named with their content digest may be cached for good.
@@ -82,11 +82,11 @@ def page_headers(response: Response) -> Response:
     response.headers.setdefault("Cache-Control", "no-store")
     set_join_cookie(response)
     if is_embedded():
-        ancestors = current_app.config.get("MESA_EMBED_FRAME_ANCESTORS", "*")
+        ancestors = current_app.config["MESA_EMBED_FRAME_ANCESTORS"]
         response.headers["Content-Security-Policy"] = content_security_policy(ancestors)
     _remember_language(response)
     return response
 
 
 def _remember_language(response: Response) -> None:
-    remember_language(response, secure=cookie_secure(), embedded=is_embedded())
+    remember_language(response, embedded=is_embedded())
