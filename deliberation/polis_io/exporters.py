@@ -47,10 +47,10 @@ from deliberation.services.lookup import find_conversation
 from deliberation.services.math_results import latest_math_result
 from deliberation.services.subcommittees import (
     StatementPlacement,
-    list_subcommittees,
-    statement_placements,
+    placements_of,
+    subcommittees_of,
 )
-from deliberation.services.topics import TopicsView, latest_topics
+from deliberation.services.topics import TopicsView, topics_of
 
 POLIS_CSV_FILES = (
     "summary.csv",
@@ -483,15 +483,15 @@ class _Snapshot:
 
     @cached_property
     def topics(self) -> TopicsView | None:
-        return latest_topics(self.conversation.public_id)
+        return topics_of(self.conversation)
 
     @cached_property
     def subcommittees(self) -> list:
-        return list_subcommittees(self.conversation.public_id)
+        return subcommittees_of(self.conversation)
 
     @cached_property
     def placements(self) -> dict[int, StatementPlacement]:
-        return statement_placements(self.conversation.public_id)
+        return placements_of(self.conversation, self.topics)
 
     def statement_topics(self, tid: int) -> list[tuple[int, str, float]]:
         """(topic index, name, weight) of each topic the statement belongs to, heaviest first.

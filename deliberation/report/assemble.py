@@ -42,7 +42,8 @@ from deliberation.services.findings import result_findings
 from deliberation.services.lookup import find_conversation
 from deliberation.services.math_results import latest_math_stamp
 from deliberation.services.participation import participation
-from deliberation.services.subcommittees import list_subcommittees, statement_placements
+from deliberation.services.subcommittees import placements_of, subcommittees_of
+from deliberation.services.topics import topics_of
 
 LANGUAGES = ("es", "en")
 # A plenary reads the top of the ranking; the rest is in the console's agenda page.
@@ -92,19 +93,19 @@ def plenary_report(
         snapshot=sources.snapshot_stamp(facilitator_id, conversation_id),
         opinion_map=map_points(conversation, stamp) if stamp else None,
         time_zone=conversation.time_zone,
-        subcommittees=_subcommittee_sections(conversation_id, agenda, agenda_items),
+        subcommittees=_subcommittee_sections(conversation, agenda, agenda_items),
     )
 
 
 def _subcommittee_sections(
-    conversation_id: str, agenda: sources.AgendaParts, items: tuple[AgendaEntry, ...]
+    conversation: Conversation, agenda: sources.AgendaParts, items: tuple[AgendaEntry, ...]
 ) -> tuple[SubcommitteeSection, ...]:
     """The report's parts cut by subcommittee: nothing here is computed anew, each statement is
     only placed (see `SubcommitteeSection`)."""
-    subcommittees = list_subcommittees(conversation_id)
+    subcommittees = subcommittees_of(conversation)
     if not subcommittees:
         return ()
-    placements = statement_placements(conversation_id)
+    placements = placements_of(conversation, topics_of(conversation))
 
     def place(tid: int) -> int | None:
         placement = placements.get(tid)

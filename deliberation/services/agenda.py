@@ -42,7 +42,8 @@ from deliberation.services.authorization import (
     require_role_or_operator,
 )
 from deliberation.services.lookup import find_conversation, find_statement
-from deliberation.services.subcommittees import find_subcommittee, statement_placements
+from deliberation.services.subcommittees import find_subcommittee, placements_of
+from deliberation.services.topics import topics_of
 
 STATUS_ORDER = tuple(AgendaStatus)
 ALLOWED_TRANSITIONS: dict[AgendaStatus, frozenset[AgendaStatus]] = {
@@ -132,7 +133,7 @@ def promote_statement(
             raise Conflict(f"statement {tid} is on the agenda already", code="agenda_item_exists")
         if suggest:
             # The statement's subcommittee, assigned or suggested by its topics (issue 17).
-            placement = statement_placements(conversation_id).get(tid)
+            placement = placements_of(conversation, topics_of(conversation)).get(tid)
             fields["subcommittee_id"] = placement.subcommittee_id if placement else None
         subcommittee = _subcommittee(conversation, fields["subcommittee_id"])
         stamp = now_ms()

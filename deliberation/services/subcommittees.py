@@ -43,7 +43,7 @@ def create_subcommittee(
             raise Invalid(f"a subcommittee needs a name of 1 to {NAME_LENGTH} characters")
         if len(description) > DESCRIPTION_LENGTH:
             raise Invalid(f"a description has at most {DESCRIPTION_LENGTH} characters")
-        existing = _subcommittees(conversation)
+        existing = subcommittees_of(conversation)
         if any(s.name.casefold() == name.casefold() for s in existing):
             raise Invalid(f"there is already a subcommittee {name!r}", code="duplicate_name")
         subcommittee = Subcommittee(
@@ -65,10 +65,10 @@ def create_subcommittee(
 
 
 def list_subcommittees(conversation_id: str) -> list[Subcommittee]:
-    return _subcommittees(find_conversation(conversation_id))
+    return subcommittees_of(find_conversation(conversation_id))
 
 
-def _subcommittees(conversation: Conversation) -> list[Subcommittee]:
+def subcommittees_of(conversation: Conversation) -> list[Subcommittee]:
     return list(
         db.session.scalars(
             sa.select(Subcommittee)
@@ -234,7 +234,7 @@ def subcommittee_choices(facilitator_id: int, conversation_id: str) -> Subcommit
     conversation = find_conversation(conversation_id)
     require_role(facilitator_id, conversation, MODERATION_ROLES)
     return SubcommitteeChoices(
-        tuple(_subcommittees(conversation)), statement_placements(conversation_id)
+        tuple(subcommittees_of(conversation)), placements_of(conversation, topics_of(conversation))
     )
 
 

@@ -19,7 +19,11 @@ from deliberation.models import LatestVote, Statement, Subcommittee
 from deliberation.services.authorization import MODERATION_ROLES, require_role
 from deliberation.services.lookup import find_conversation
 from deliberation.services.math_results import latest_math_stamp, stored_result
-from deliberation.services.subcommittees import StatementPlacement, placements_of
+from deliberation.services.subcommittees import (
+    StatementPlacement,
+    placements_of,
+    subcommittees_of,
+)
 from deliberation.services.topics import Topic, TopicsView, topics_of
 
 # A statement with fewer agree-or-disagree votes says nothing yet about agreement or division.
@@ -86,13 +90,7 @@ class TopicsPage:
 def topics_page(facilitator_id: int, conversation_id: str) -> TopicsPage:
     conversation = find_conversation(conversation_id)
     require_role(facilitator_id, conversation, MODERATION_ROLES)
-    subcommittees = tuple(
-        db.session.scalars(
-            sa.select(Subcommittee)
-            .where(Subcommittee.conversation_id == conversation.id)
-            .order_by(Subcommittee.position, Subcommittee.id)
-        )
-    )
+    subcommittees = tuple(subcommittees_of(conversation))
     topics = topics_of(conversation)
     if topics is None:
         return TopicsPage((), subcommittees, None, None)
