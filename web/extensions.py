@@ -8,6 +8,7 @@ from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
 from deliberation.db import db
+from web import limit_storage  # noqa: F401  (memory:// is SweptMemoryStorage from here on)
 from web.rate_limits import (
     JOINS_SCOPE,
     LOGIN_ADDRESS_SCOPE,
