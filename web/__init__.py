@@ -30,6 +30,7 @@ from web.secret_keys import refuse_weak_secret_keys
 from web.security import init_security
 from web.settings import app_settings, settings_command
 from web.static_assets import init_app as init_static_assets
+from web.vote_budget import skip_limiter_for_self_limited_views
 
 # Fixed choices, not settings: the operator's settings are web.settings.SETTINGS.
 FIXED: dict[str, Any] = {
@@ -91,6 +92,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.user_loader(load_facilitator)
     csrf.init_app(app)
     limiter.init_app(app)
+    skip_limiter_for_self_limited_views(app)
     init_api(app)
     init_i18n(app)
     register_figures(app)

@@ -49,4 +49,3 @@ class SweptMemoryStorage(MemoryStorage):
     def __setstate__(self, state: dict) -> None:
         super().__setstate__(state)
         self._sweeping = threading.Lock()
-

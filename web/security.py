@@ -8,8 +8,8 @@ headers a view set are never overwritten here.
 from __future__ import annotations
 
 from flask import Flask, current_app, request
-from flask.sessions import SecureCookieSessionInterface
-from flask.wrappers import Response
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
+from flask.wrappers import Request, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 # One year, as browsers' HSTS preload lists expect.
@@ -43,14 +43,18 @@ _HEADERS = {
 
 
 def add_security_headers(response: Response) -> Response:
-    framed = "Content-Security-Policy" in response.headers
-    for name, value in _HEADERS.items():
-        response.headers.setdefault(name, value)
-    if not framed:
+    # One pass over the headers a view set, rather than a `setdefault` scan per header: every
+    # response goes through here, a vote's included.
+    present = {name.lower() for name in response.headers.keys()}
+    wanted = list(_HEADERS.items())
+    if "content-security-policy" not in present:
         # For browsers that predate frame-ancestors; the embed route's own policy drops it.
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        wanted.append(("X-Frame-Options", "DENY"))
     if request.is_secure:
-        response.headers.setdefault("Strict-Transport-Security", f"max-age={HSTS_MAX_AGE}")
+        wanted.append(("Strict-Transport-Security", f"max-age={HSTS_MAX_AGE}"))
+    response.headers.extend(
+        [(name, value) for name, value in wanted if name.lower() not in present]
+    )
     return response
 
 
@@ -80,10 +84,28 @@ def cookie_flags(framed: bool) -> dict[str, object]:
 
 
 class _SessionInterface(SecureCookieSessionInterface):
-    """Flask's signed-cookie session, with `Secure` decided per request rather than once."""
+    """Flask's signed-cookie session, with `Secure` decided per request rather than once.
+
+    A request without the session cookie (a phone voting with its bearer token, most API
+    calls) gets an empty session without Flask building a signing serializer, and an empty
+    session nobody touched is not looked at again when the response is saved: what Flask
+    would do in both cases, for less of a vote's CPU.
+    """
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return cookie_secure()
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if self.get_cookie_name(app) not in request.cookies and app.secret_key:
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        if not session and not session.modified:
+            if session.accessed:  # as Flask does; Flask-Login looks at every session
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)
 
 
 def trusted_proxy_hops(app: Flask) -> int:

@@ -20,7 +20,7 @@ import functools
 import math
 import time
 
-from flask import current_app, request
+from flask import Flask, current_app, request
 from limits import RateLimitItem, parse_many
 from werkzeug.exceptions import TooManyRequests
 
@@ -51,6 +51,42 @@ def self_limited(view):
 def _spends_its_own_budget() -> bool:
     view = current_app.view_functions.get(request.endpoint or "")
     return getattr(view, _SELF_LIMITED, False)
+
+
+def skip_limiter_for_self_limited_views(app: Flask) -> None:
+    """Leave Flask-Limiter's per-request hooks out of views that spend their own budget.
+
+    The request filter above makes its check find no limit for a vote, but only after it has
+    looked the view up, built its name and weighed its meta limits and exemptions: a tenth of
+    a vote's CPU in the app (`loadtest.vote_profile`); its after-request hook then looks for
+    headers to add and its teardown resets what the check never set. This wraps the three
+    hooks `limiter.init_app(app)` registered, so a vote enters none of them; call it after that.
+    """
+    hooks = [  # (where Flask keeps them, which one, is it an after-request hook)
+        (app.before_request_funcs, limiter._check_request_limit.__eq__, False),
+        (app.after_request_funcs, _is_limiters_partial, True),
+        (app.teardown_request_funcs, limiter._Limiter__release_context.__eq__, False),
+    ]
+    for registry, is_the_hook, passes_on_response in hooks:
+        # None of them is there when limits are off (RATELIMIT_ENABLED=false).
+        app_wide = registry.get(None, [])
+        for position, hook in enumerate(app_wide):
+            if is_the_hook(hook) is True:
+                app_wide[position] = _unless_self_limited(hook, passes_on_response)
+
+
+def _is_limiters_partial(hook) -> bool:
+    return isinstance(hook, functools.partial) and hook.args == (limiter,)
+
+
+def _unless_self_limited(hook, passes_on_response: bool):
+    @functools.wraps(hook)
+    def hook_unless_self_limited(*args):
+        if _spends_its_own_budget():
+            return args[0] if passes_on_response else None  # an after-request hook's response
+        return hook(*args)
+
+    return hook_unless_self_limited
 
 
 @functools.lru_cache(maxsize=16)

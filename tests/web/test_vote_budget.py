@@ -97,3 +97,22 @@ def test_the_per_address_limit_counts_votes_too_one_budget_for_page_and_api(
     keys = list(limiter.storage.storage)
     assert any("votes-address" in key for key in keys)
     assert not any("127.0.0.1" in key for key in keys)
+
+
+def test_votes_skip_flask_limiters_hooks_which_still_limit_other_routes(
+    app, client, conversation, seeds
+):
+    app.config["MESA_RATE_LIMIT_JOINS"] = "2/minute"
+    joined = join(client, conversation.public_id)
+    voted = client.post(
+        votes_url(conversation.public_id),
+        json={"tid": seeds[0], "vote": 1},
+        headers=bearer(joined["token"]),
+    )
+    assert voted.status_code == 200
+    assert "X-RateLimit-Limit" not in voted.headers  # the hooks that add them were skipped
+    second = client.post(f"{API}/conversations/{conversation.public_id}/participants", json={})
+    assert second.status_code in (200, 201)
+    assert second.headers["X-RateLimit-Limit"] == "2"
+    third = client.post(f"{API}/conversations/{conversation.public_id}/participants", json={})
+    assert third.status_code == 429

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from apiflask import Schema, fields
@@ -24,13 +25,20 @@ class PlainText(fields.String):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
-        if "\x00" in text:
+        if not storable(text):
             raise self.make_error("unstorable")
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            raise self.make_error("unstorable") from None
         return text
+
+
+def storable(text: str) -> bool:
+    """No NUL character and no unpaired surrogate: what `PlainText` accepts of a string."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def language_tag(**kwargs: Any) -> PlainText:
@@ -59,6 +67,19 @@ class ReadingLanguage(Schema):
     language = language_tag(
         metadata={"description": "Show statements in this language where translated"},
     )
+
+
+def plain_reading_language(query: Mapping[str, Any]) -> dict[str, str] | None:
+    """What `ReadingLanguage` loads from a query string with no argument or one plain
+    `language`; None for anything else, which the schema decides (web.api.hot_input)."""
+    if not query:
+        return {}
+    if query.keys() != {"language"} or len(query.getlist("language")) != 1:
+        return None
+    language = query["language"]
+    if 1 <= len(language) <= MAX_LANGUAGE_TAG_LENGTH and storable(language):
+        return {"language": language}
+    return None
 
 
 class StatementForReader(Schema):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from apiflask import APIBlueprint, Schema, fields
 from apiflask.validators import Length, OneOf, Range
 from flask import Response, current_app
@@ -10,7 +12,14 @@ from deliberation import services
 from deliberation.services import NextStatement, VoteReceipt
 from web.api.auth import PARTICIPANT, PARTICIPANT_TOKEN, access
 from web.api.converters import MAX_TID
-from web.api.schemas import PlainText, ReadingLanguage, StatementForReader
+from web.api.hot_input import hot_input
+from web.api.schemas import (
+    PlainText,
+    ReadingLanguage,
+    StatementForReader,
+    plain_reading_language,
+    storable,
+)
 from web.vote_budget import self_limited, spend_vote
 
 bp = APIBlueprint("voting", __name__, tag="Voting")
@@ -69,18 +78,44 @@ def next_statement(conversation_id, participant, reading):
     return answer(upcoming(next_up, reading.get("language")))
 
 
+MAX_CLIENT_VOTE_ID_LENGTH = 64
+VOTE_VALUES = (-1, 0, 1)
+
+
 class Ballot(Schema):
     tid = fields.Integer(required=True, strict=True, validate=Range(0, MAX_TID))
     vote = fields.Integer(
         required=True,
         strict=True,
-        validate=OneOf([-1, 0, 1]),
+        validate=OneOf(VOTE_VALUES),
         metadata={"description": "1 agree, -1 disagree, 0 pass (not sure)"},
     )
     client_vote_id = PlainText(
-        validate=Length(min=1, max=64),
+        validate=Length(min=1, max=MAX_CLIENT_VOTE_ID_LENGTH),
         metadata={"description": "Made by the device; a retried request with it counts once"},
     )
+
+
+_BALLOT_FIELDS = frozenset(Ballot._declared_fields)
+
+
+def plain_ballot(body: Any) -> dict | None:
+    """What `Ballot` loads from a body that is plainly valid (whole numbers that are not
+    booleans, a short storable vote id); None for anything else, which the schema decides."""
+    if type(body) is not dict or not body.keys() <= _BALLOT_FIELDS:
+        return None
+    tid, vote = body.get("tid"), body.get("vote")
+    if type(tid) is not int or not 0 <= tid <= MAX_TID:
+        return None
+    if type(vote) is not int or vote not in VOTE_VALUES:
+        return None
+    if "client_vote_id" in body and not _plain_vote_id(body["client_vote_id"]):
+        return None
+    return dict(body)
+
+
+def _plain_vote_id(value: Any) -> bool:
+    return type(value) is str and 1 <= len(value) <= MAX_CLIENT_VOTE_ID_LENGTH and storable(value)
 
 
 class Receipt(Schema):
@@ -93,6 +128,10 @@ class Receipt(Schema):
     )
 
 
+BALLOT = Ballot()
+READING_LANGUAGE = ReadingLanguage()
+
+
 class VoteResult(Schema):
     vote = fields.Nested(Receipt, required=True)
     next = fields.Nested(UpcomingStatement, required=True)
@@ -101,8 +140,8 @@ class VoteResult(Schema):
 @bp.post("/conversations/<conversation:conversation_id>/votes")
 @self_limited
 @access(PARTICIPANT_TOKEN, errors=[400, 409, 429])
-@bp.input(Ballot, arg_name="ballot")
-@bp.input(ReadingLanguage, location="query", arg_name="reading")
+@hot_input(bp, BALLOT, plain_ballot, arg_name="ballot")
+@hot_input(bp, READING_LANGUAGE, plain_reading_language, location="query", arg_name="reading")
 @bp.output(VoteResult)
 def cast_vote(conversation_id, participant, ballot, reading):
     """Vote on a statement
