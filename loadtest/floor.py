@@ -1,6 +1,7 @@
 """How far Mesa is from the floor: the same load against Mesa and against a bare Flask app.
 
     python -m loadtest.floor [--rates 150,300,500] [--duration 15] [--database-url URL] [--redis]
+                             [--pairs 1]
 
 At each rate, the generator runs for --duration seconds against `loadtest.floor_app` (four
 routes in bare Flask, one INSERT per vote) and then against Mesa with its recompute worker,
@@ -10,6 +11,10 @@ It prints, for each, the achieved rate, p99 vote latency, the server's CPU per v
 generator's own CPU per vote, and the ratio of the servers' CPU. On a machine whose cores the
 generator and the servers share, the CPU per vote bounds the rate: a server can sustain at most
 about (cores - generator's share) / (its CPU per vote) votes per second.
+
+With --pairs N, each rate runs N pairs (bare, then Mesa) one after the other and ends with the
+median of the N ratios: on a shared or virtual machine a neighbour's burst can move one run's
+CPU per vote by a fifth, and it rarely hits every pair.
 
 Mesa counts its rate limits in each process's memory, as a one-process deployment does; with
 --redis it counts them in a redis-server of its own, as a several-process deployment must, and
@@ -21,6 +26,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import statistics
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -57,11 +63,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mesa-redis-")))
             redis = stack.enter_context(local_redis(folder))
         for rate in rates:
-            _compare(Profile(rate=rate, duration_s=args.duration), args.database_url, redis)
+            profile = Profile(rate=rate, duration_s=args.duration)
+            ratios = [_compare(profile, args.database_url, redis) for _ in range(args.pairs)]
+            if len(ratios) > 1:
+                listed = ", ".join(f"{ratio:.2f}" for ratio in ratios)
+                print(
+                    f"Mesa / bare at {rate:g} votes/s, {len(ratios)} pairs: {listed}; "
+                    f"median {statistics.median(ratios):.2f}x",
+                    flush=True,
+                )
     return 0
 
 
-def _compare(profile: Profile, database_url: str | None, redis: LocalRedis | None) -> None:
+def _compare(profile: Profile, database_url: str | None, redis: LocalRedis | None) -> float:
+    """One pair of runs, bare then Mesa; Mesa's server CPU per vote over the bare app's."""
     floor_report = _floor_run(profile, database_url)
     floor_cpu = floor_report.cpu_ms_per_vote(floor_report.watched_cpu_s["server"])
     _row(profile.rate, "bare Flask", floor_report)
@@ -83,6 +98,7 @@ def _compare(profile: Profile, database_url: str | None, redis: LocalRedis | Non
             cpu = run.cpu_ms_per_vote(run.watched_cpu_s.get(watched))
             if cpu is not None:
                 print(f"{name}: {watched} CPU per vote {cpu:.3f} ms", flush=True)
+    return ratio
 
 
 def _floor_run(profile: Profile, database_url: str | None) -> Report:
@@ -144,6 +160,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = command_parser("python -m loadtest.floor", __doc__)
     parser.add_argument("--rates", default="150,300,500", help="votes/s, comma-separated")
     parser.add_argument("--duration", type=float, default=15.0, help="seconds per run")
+    parser.add_argument(
+        "--pairs", type=int, default=1, help="pairs of runs per rate; the median ratio ends them"
+    )
     parser.add_argument(
         "--redis", action="store_true", help="Mesa's rate limits in a redis-server of its own"
     )
