@@ -89,7 +89,8 @@ def cast_vote_and_draw_next(
     whose token signature is verified need not identify the participant first: one query and
     one transaction fewer per vote, and the check cannot race a privacy erase.
     """
-    with unit_of_work():
+    # On PostgreSQL the vote's only write is one statement (`_CAST_IN_ONE_STATEMENT`).
+    with unit_of_work(one_statement=True):
         receipt, context, voted = _cast(conversation_id, pid, tid, vote, client_vote_id, token)
         key = routing_key(
             conversation_id,
