@@ -25,21 +25,34 @@ from pathlib import Path
 from loadtest import command_parser
 from loadtest.layers import vote_servers
 
-# (label, file suffix, function name): each stage's entry point, whose cumulative time is the
-# stage's. None of them calls another, so their shares add up.
+# (label, [(file suffix, function name), ...]): each stage's entry points, whose cumulative
+# times are the stage's. None of them calls another, so their shares add up.
 STAGES = (
-    ("Flask before_request hooks (request guard, limiter)", "flask/app.py", "preprocess_request"),
-    ("token check (web.api.auth, web.recognition)", "web/api/auth.py", "_genuine_token"),
-    ("input parsing (webargs, marshmallow)", "webargs/core.py", "parse"),
-    ("vote budget (web.vote_budget)", "web/vote_budget.py", "spend_vote"),
+    (
+        "Flask before_request hooks (request guard, JSON check, CSRF)",
+        [("flask/app.py", "preprocess_request")],
+    ),
+    ("token check (web.api.auth, web.recognition)", [("web/api/auth.py", "_genuine_token")]),
+    (
+        "input checks (web.api.hot_input's plain checks; webargs for the rest)",
+        [
+            ("web/api/voting.py", "plain_ballot"),
+            ("web/api/schemas.py", "plain_reading_language"),
+            ("webargs/core.py", "parse"),
+            ("apiflask/schema_adapters/marshmallow.py", "load_location_data"),
+        ],
+    ),
+    ("vote budget (web.vote_budget)", [("web/vote_budget.py", "spend_vote")]),
     (
         "rules, writes and draw (deliberation.services.voting)",
-        "deliberation/services/voting.py",
-        "cast_vote_and_draw_next",
+        [("deliberation/services/voting.py", "cast_vote_and_draw_next")],
     ),
-    ("answer's JSON (web.api.voting.answer)", "web/api/voting.py", "answer"),
-    ("Flask after_request hooks (headers)", "flask/app.py", "process_response"),
-    ("teardown (session closed)", "flask/app.py", "do_teardown_appcontext"),
+    ("answer's JSON (web.api.voting.answer)", [("web/api/voting.py", "answer")]),
+    (
+        "Flask after_request hooks (headers, session)",
+        [("flask/app.py", "process_response")],
+    ),
+    ("teardown (session closed)", [("flask/app.py", "do_teardown_appcontext")]),
 )
 
 
@@ -61,8 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("| stage | share of the request's CPU |")
     print("|---|---|")
     accounted = 0.0
-    for label, suffix, function in STAGES:
-        spent = _cumulative(stats, suffix, function)
+    for label, entry_points in STAGES:
+        spent = sum(_cumulative(stats, suffix, function) for suffix, function in entry_points)
         accounted += spent
         print(f"| {label} | {spent / total:.0%} |")
     print(
