@@ -48,8 +48,10 @@ from deliberation.services.topics import topics_of
 LANGUAGES = ("es", "en")
 # A plenary reads the top of the ranking; the rest is in the console's agenda page.
 AGENDA_LENGTH = 12
-# A subcommittee's section shows its first few statements by group-informed consensus.
+# A subcommittee's section shows its first few statements by group-informed consensus, and
+# its first few by divisiveness (ranked among its own, not only the report's top ten).
 SUBCOMMITTEE_CONSENSUS_LENGTH = 3
+SUBCOMMITTEE_DIVISIVE_LENGTH = 3
 
 
 def plenary_report(
@@ -121,7 +123,9 @@ def _subcommittee_sections(
                 for entry in agenda.statements
                 if entry.consensus is not None and place(entry.tid) == sub.id
             )[:SUBCOMMITTEE_CONSENSUS_LENGTH],
-            divisive=tuple(d for d in agenda.divisive if place(d.statement.tid) == sub.id),
+            divisive=tuple(d for d in agenda.divisive_ranking if place(d.statement.tid) == sub.id)[
+                :SUBCOMMITTEE_DIVISIVE_LENGTH
+            ],
         )
         for sub in subcommittees
     ]

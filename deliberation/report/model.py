@@ -95,8 +95,9 @@ class AgendaEntry:
 class SubcommitteeSection:
     """One subcommittee's slice of the report (issue 17): its agenda items, the statements of
     its topics the groups agree on most (its first few in the common agenda's ranking), and
-    those of the report's divisive statements that are its. A statement is a subcommittee's when
-    a facilitator assigned it there, else when its topics suggest it (the topics page)."""
+    its most divisive (its first few in the ranking of every statement by divisiveness). A
+    statement is a subcommittee's when a facilitator assigned it there, else when its topics
+    suggest it (the topics page)."""
 
     id: int | None  # None: the agenda items and statements no subcommittee takes yet
     name: str

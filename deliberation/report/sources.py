@@ -28,6 +28,7 @@ from deliberation.services.snapshots import latest_snapshot
 class AgendaParts:
     statements: tuple[AgendaStatement, ...] = ()
     divisive: tuple[Divisive, ...] = ()
+    divisive_ranking: tuple[Divisive, ...] = ()  # every shown statement; `divisive` its top
     uncertain: tuple[Uncertain, ...] = ()
     stability: float | None = None
     group_stability: dict[int, float] = field(default_factory=dict)
@@ -38,12 +39,14 @@ class AgendaParts:
 def common_agenda_parts(facilitator_id: Caller, conversation_id: str, language: str) -> AgendaParts:
     agenda = common_agenda(facilitator_id, conversation_id, lang=language)
     stability = agenda.stability
+    ranking = tuple(
+        Divisive(_statement(entry), entry.spread, _group_shares(entry.groups))
+        for entry in agenda.divisive_ranking
+    )
     return AgendaParts(
         statements=tuple(entry.shown_shares() for entry in agenda.statements),
-        divisive=tuple(
-            Divisive(_statement(entry), entry.spread, _group_shares(entry.groups))
-            for entry in agenda.divisive
-        ),
+        divisive=ranking[: len(agenda.divisive)],
+        divisive_ranking=ranking,
         uncertain=tuple(
             Uncertain(_statement(entry), entry.reason, entry.value) for entry in agenda.uncertain
         ),

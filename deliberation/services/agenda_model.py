@@ -8,7 +8,7 @@ is a 90% interval `(low, high)` (see the common agenda's module doc for how each
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from clustering.result_view import Interval
@@ -200,6 +200,9 @@ class CommonAgenda:
     divisive: tuple[DivisiveStatement, ...]
     uncertain: tuple[UncertainStatement, ...]
     stability: Stability | None
+    # Every shown statement by divisiveness, `divisive` being its first few: a subcommittee's
+    # report section ranks its own statements from it. Not in `to_dict` (exports, the CLI).
+    divisive_ranking: tuple[DivisiveStatement, ...] = field(default=(), repr=False)
 
     @property
     def computed_at(self) -> dt.datetime | None:
@@ -214,7 +217,8 @@ class CommonAgenda:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, for exports and the CLI: intervals as [low, high], and a suppressed
         sector cell as {"sector": name, "suppressed": true}, with no number keys at all."""
-        document = asdict(self)
+        document = asdict(replace(self, divisive_ranking=()))
+        del document["divisive_ranking"]
         document["computed_at"] = self.computed_at.isoformat() if self.computed_at else None
         for statement in document["statements"]:
             statement["sectors"] = [

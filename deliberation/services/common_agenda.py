@@ -104,7 +104,7 @@ def common_agenda(
     shown = np.array([int(t) in texts for t in tids], dtype=bool)
     ranked = rank_by_consensus(reader.consensus, shown)
     statements = tuple(reader.statement(i, texts[int(tids[i])]) for i in ranked)
-    divisive = tuple(
+    divisive_ranking = tuple(
         DivisiveStatement(
             tid=int(tids[i]),
             text=texts[int(tids[i])][0],
@@ -112,7 +112,7 @@ def common_agenda(
             spread=float(reader.spread[i]),
             groups=reader.group_shares(i),
         )
-        for i in rank_divisive(reader.votes.agree, reader.votes.seen, ~shown)[:DIVISIVE_LENGTH]
+        for i in rank_divisive(reader.votes.agree, reader.votes.seen, ~shown)
         if len(reader.votes.group_ids) > 1
     )
     agenda = source.view.agenda
@@ -128,9 +128,10 @@ def common_agenda(
         resamples=params.get("resamples"),
         sectors=reader.sector_names,
         statements=statements,
-        divisive=divisive,
+        divisive=divisive_ranking[:DIVISIVE_LENGTH],
         uncertain=reader.uncertain(statements),
         stability=reader.stability(),
+        divisive_ranking=divisive_ranking,
     )
 
 

@@ -98,3 +98,39 @@ def test_the_markdown_report_has_the_section_too(client, owner, conversation, vo
     justice = section.split("### Acceso a la justicia", 1)[1].split("###", 1)[0]
     assert "(#4)" in justice and "**Where the groups agree**" in justice
     assert "### No subcommittee" in section
+
+
+def test_a_subcommittee_ranks_its_own_divisive_statements_beyond_the_reports_top_ten(
+    owner,
+    conversation,
+    table,  # noqa: F811
+):
+    """Twelve police statements split the camps; the justice ones split them less. The report's
+    ten most divisive are all police ones, yet justice still gets its own most divisive."""
+    police, justice = table
+    cid = conversation.public_id
+    for number in range(6):
+        services.add_seed_statement(owner.id, cid, f"Más patrullas en la colonia {number}.")
+    # tids 0-3 and 8-13: police; 4-7: justice.
+    police_tids = [*range(4), *range(8, 14)]
+    for camp in (1, -1):
+        for voter in range(6):
+            pid = join(conversation).pid
+            for tid in range(14):
+                if tid in police_tids:
+                    services.cast_vote(cid, pid, tid, camp)
+                else:  # justice: a mild split, one camp's voters half agree
+                    services.cast_vote(cid, pid, tid, 1 if camp == 1 or voter % 2 else -1)
+    run_once("fast")
+    refresh_stale_topics()
+    for tid in range(14):
+        assign_statement(owner.id, cid, tid, justice if 4 <= tid < 8 else police)
+    report = plenary_report(owner.id, cid, "es")
+    sections = {s.id: s for s in report.subcommittees}
+    top_ten = {d.statement.tid for d in report.divisive}
+    assert len(top_ten) == 10 and top_ten <= set(police_tids)
+    justice_divisive = [d.statement.tid for d in sections[justice].divisive]
+    assert len(justice_divisive) == 3 and set(justice_divisive) <= {4, 5, 6, 7}
+    assert len(sections[police].divisive) == 3
+    spreads = [d.spread for d in sections[justice].divisive]
+    assert spreads == sorted(spreads, reverse=True)
