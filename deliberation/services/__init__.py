@@ -174,7 +174,7 @@ from deliberation.services.subcommittees import (
     subcommittee_choices,
 )
 from deliberation.services.topic_names import rename_topic
-from deliberation.services.topics_page import topic_choices, topics_page
+from deliberation.services.topics_page import TopicFilter, topic_choices, topic_filter, topics_page
 from deliberation.services.voting import VoteReceipt, cast_vote, cast_vote_and_draw_next
 
 __all__ = [
@@ -190,6 +190,8 @@ __all__ = [
     "topics_page",
     "rename_topic",
     "topic_choices",
+    "topic_filter",
+    "TopicFilter",
     "DEFAULT_MIN_SECTOR_CELL",
     "DEFAULT_PASSWORD_HASH_METHOD",
     "DEFAULT_XID_SIGNATURE_MAX_AGE",

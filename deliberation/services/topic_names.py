@@ -25,7 +25,7 @@ from deliberation.services.authorization import MODERATION_ROLES, require_role
 from deliberation.services.lookup import find_conversation
 
 if TYPE_CHECKING:
-    from deliberation.services.topics import TopicsView
+    from deliberation.services.topics import Topic, TopicsView
 
 KEPT_AT = 0.5
 NAME_LENGTH = 200
@@ -64,6 +64,18 @@ def _matches(topics: TopicsView, rows: list[TopicName]) -> dict[int, TopicName]:
             taken[index] = row
             used.add(row.id)
     return taken
+
+
+def successor(named: frozenset[int], topics: TopicsView) -> Topic | None:
+    """The topic of `topics` that statements `named` (a topic of an older computation) became,
+    by the rule names follow: the closest by Jaccard at KEPT_AT or above (the lower index
+    among equals); None when none is that close."""
+    best = None
+    for topic in topics.topics:
+        overlap = jaccard(named, frozenset(topic.tids))
+        if overlap >= KEPT_AT and (best is None or overlap > best[0]):
+            best = (overlap, topic)
+    return best[1] if best is not None else None
 
 
 def with_given_names(conversation_pk: int, topics: TopicsView) -> TopicsView:

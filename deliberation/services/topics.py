@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from clustering.subcommittees import charter_text
 from clustering.topic_document import TopicInputs, topic_document
 from deliberation.db import db, now_ms, unit_of_work
+from deliberation.errors import NotFound
 from deliberation.math_inputs import latest_votes
 from deliberation.models import (
     Conversation,
@@ -224,6 +225,20 @@ def _votes(conversation: Conversation, tids: list[int]) -> sp.csr_matrix | None:
     return sp.csr_matrix(
         (records.votes[keep].astype(np.float64), (rows, cols)), shape=(len(pids), len(tids))
     )
+
+
+def stored_topic_tids(conversation: Conversation, version: int, index: int) -> frozenset[int]:
+    """The statements of topic `index` in the conversation's topics of `version` (every
+    computation is kept); NotFound when there is no such computation or topic."""
+    stored = db.session.scalar(
+        sa.select(TopicResult).where(
+            TopicResult.conversation_id == conversation.id, TopicResult.version == version
+        )
+    )
+    topics = stored.document["topics"] if stored is not None else []
+    if not 0 <= index < len(topics):
+        raise NotFound(f"no topic {index} in topics {version}", code="topic_not_found")
+    return frozenset(int(tid) for tid in topics[index]["tids"])
 
 
 def latest_topics(conversation_id: str) -> TopicsView | None:

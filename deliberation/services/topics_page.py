@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from clustering.groups import group_label
 from clustering.result_view import GroupVotes
 from deliberation.db import db
+from deliberation.errors import NotFound
 from deliberation.models import LatestVote, Statement, Subcommittee
 from deliberation.services.authorization import MODERATION_ROLES, require_role
 from deliberation.services.lookup import find_conversation
@@ -24,7 +25,8 @@ from deliberation.services.subcommittees import (
     placements_of,
     subcommittees_of,
 )
-from deliberation.services.topics import Topic, TopicsView, topics_of
+from deliberation.services.topic_names import successor
+from deliberation.services.topics import Topic, TopicsView, stored_topic_tids, topics_of
 
 # A statement with fewer agree-or-disagree votes says nothing yet about agreement or division.
 MIN_VOTES = 5
@@ -113,6 +115,43 @@ def topics_page(facilitator_id: int, conversation_id: str) -> TopicsPage:
     return TopicsPage(
         tuple(rows), subcommittees, topics.version, topics.view, stamp.version if stamp else None
     )
+
+
+@dataclass(frozen=True)
+class TopicFilter:
+    """A page's topic filter: the newest topics to choose from (`version`: theirs, None before
+    any), the topic chosen (None: all), and `lost`: the request named a topic of older topics
+    that no newest topic continues, so all are shown."""
+
+    choices: tuple[Topic, ...]
+    version: int | None
+    chosen: Topic | None
+    lost: bool = False
+
+
+def topic_filter(
+    facilitator_id: int, conversation_id: str, index: int | None, version: int | None = None
+) -> TopicFilter:
+    """The filter of a page that names topic `index` of the topics of `version` (the newest
+    when None). The worker recomputes topics whenever statements arrive, and numbers them
+    anew; a filter made on older topics follows its topic as a facilitator's name does
+    (`topic_names.successor`), so a moderation queue kept open through the evening keeps
+    showing the same subject. NotFound: no such topic. Owners and moderators."""
+    conversation = find_conversation(conversation_id)
+    require_role(facilitator_id, conversation, MODERATION_ROLES)
+    newest = topics_of(conversation)
+    choices = newest.topics if newest is not None else ()
+    newest_version = newest.version if newest is not None else None
+    if index is None:
+        return TopicFilter(choices, newest_version, None)
+    if newest is None or (version is not None and version > newest.version):
+        raise NotFound(f"no topic {index} here", code="topic_not_found")
+    if version is None or version == newest.version:
+        if not 0 <= index < len(choices):
+            raise NotFound(f"no topic {index} here", code="topic_not_found")
+        return TopicFilter(choices, newest.version, choices[index])
+    followed = successor(stored_topic_tids(conversation, version, index), newest)
+    return TopicFilter(choices, newest.version, followed, lost=followed is None)
 
 
 def topic_choices(facilitator_id: int, conversation_id: str) -> tuple[Topic, ...]:

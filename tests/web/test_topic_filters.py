@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+import sqlalchemy as sa
+
 from deliberation import services
 from deliberation.recompute import run_once
 from deliberation.services.topics import latest_topics
@@ -48,7 +50,7 @@ def test_the_maps_statement_explorer_keeps_one_topics_statements(client, owner, 
     shown = _explorer_tids(page)
     assert shown and shown <= set(police.tids)
     # The fragment the page polls keeps the filter.
-    assert f"compact=1&amp;topic={police.index}" in page
+    assert f"compact=1&amp;topic={police.index}&amp;topics={latest_topics(cid).version}" in page
     fragment = client.get(
         f"{CONSOLE}/c/{cid}/fragments/findings?compact=1&topic={justice.index}"
     ).get_data(as_text=True)
@@ -70,13 +72,20 @@ def test_the_moderation_queue_keeps_one_topics_statements(client, owner, convers
     html = only.get_data(as_text=True)
     assert queued(html) == set(justice.tids) & set(range(8))
     # The tabs and the decision keep the filter.
-    assert f"tab=todo&amp;topic={justice.index}" in html
+    version = latest_topics(cid).version
+    assert f"tab=todo&amp;topic={justice.index}&amp;topics={version}" in html
     response = post(
         client,
         f"{CONSOLE}/c/{cid}/moderation",
         {"row": "meta:4", "tab": tab, "topic": str(justice.index)},
     )
     assert response.location.endswith(f"tab={tab}&topic={justice.index}")
+    kept = post(
+        client,
+        f"{CONSOLE}/c/{cid}/moderation",
+        {"row": "meta:4", "tab": tab, "topic": str(justice.index), "topics": "3"},
+    )
+    assert kept.location.endswith(f"tab={tab}&topic={justice.index}&topics=3")
     assert client.get(f"{CONSOLE}/c/{cid}/moderation?topic=-1").status_code == 400
     assert client.get(f"{CONSOLE}/c/{cid}/moderation?topic=12").status_code == 404
 
@@ -132,3 +141,80 @@ def test_the_topics_page_shows_each_groups_agreement(client, owner, conversation
     spanish = client.get(f"{CONSOLE}/c/{cid}/topics").get_data(as_text=True)
     assert "Proporciones en bruto, sin suavizar" in spanish
     assert POLICE[0] in spanish and JUSTICE[0] in spanish
+
+
+def _store_recomputed_topics(cid: str, topics: list[dict]) -> int:
+    """A newer computation of the conversation's topics, as the worker would store it after
+    statements arrived: the newest document with `topics` in place of its own."""
+    from deliberation.db import db, now_ms, unit_of_work
+    from deliberation.models import Conversation, TopicResult
+
+    conversation = db.session.scalar(sa.select(Conversation).where(Conversation.public_id == cid))
+    newest = db.session.scalar(
+        sa.select(TopicResult)
+        .where(TopicResult.conversation_id == conversation.id)
+        .order_by(TopicResult.version.desc())
+    )
+    with unit_of_work() as session:
+        stored = TopicResult(
+            conversation_id=conversation.id,
+            version=newest.version + 1,
+            statements_updated_ms=newest.statements_updated_ms,
+            statement_count=newest.statement_count,
+            document={**newest.document, "topics": topics},
+            created_ms=now_ms(),
+        )
+        session.add(stored)
+    return stored.version
+
+
+def test_a_filter_follows_its_topic_when_the_topics_are_computed_again(client, owner, conversation):
+    cid, police, justice = _voted(client, owner, conversation)
+    version = latest_topics(cid).version
+    before = latest_topics(cid)
+    document_topics = [
+        {
+            "name": t.name,
+            "terms": list(t.terms),
+            "coherence": t.coherence,
+            "tids": list(t.tids),
+            "suggested_subcommittee_id": t.suggested_subcommittee_id,
+        }
+        for t in before.topics
+    ]
+    # The worker numbers its topics anew: the same topics, in the other order.
+    newer = _store_recomputed_topics(cid, list(reversed(document_topics)))
+    police_now = next(t for t in latest_topics(cid).topics if 0 in t.tids)
+    assert police_now.index != police.index  # the old number now names another topic
+
+    page = client.get(f"{CONSOLE}/c/{cid}/map?topic={police.index}&topics={version}")
+    html = page.get_data(as_text=True)
+    shown = _explorer_tids(html)
+    assert shown and shown <= set(police.tids)
+    assert f"compact=1&amp;topic={police_now.index}&amp;topics={newer}" in html
+    assert 'id="topic-filter-lost"' not in html
+    queue = client.get(
+        f"{CONSOLE}/c/{cid}/moderation?tab=accepted&topic={police.index}&topics={version}"
+    ).get_data(as_text=True)
+    assert set(re.findall(r'class="queue-item" data-tid="(\d+)"', queue)) == {
+        str(t) for t in police.tids if t < 8
+    }
+    # Without `topics`, the number is the newest topics' (as links made before this change).
+    plain = client.get(f"{CONSOLE}/c/{cid}/map?topic={police.index}").get_data(as_text=True)
+    assert _explorer_tids(plain) <= set(justice.tids)
+
+    # Topics that split the police statements: none continues the topic, all are shown.
+    halves = [
+        {**document_topics[0], "tids": [0, 1, 4, 5]},
+        {**document_topics[0], "tids": [2, 3, 6, 7]},
+    ]
+    _store_recomputed_topics(cid, halves)
+    lost = client.get(f"{CONSOLE}/c/{cid}/map?topic={police.index}&topics={version}")
+    assert lost.status_code == 200
+    html = lost.get_data(as_text=True)
+    assert 'id="topic-filter-lost"' in html
+    assert _explorer_tids(html) & set(justice.tids) and _explorer_tids(html) & set(police.tids)
+
+    assert client.get(f"{CONSOLE}/c/{cid}/map?topic=0&topics=x").status_code == 400
+    assert client.get(f"{CONSOLE}/c/{cid}/map?topic=0&topics=999").status_code == 404
+    assert client.get(f"{CONSOLE}/c/{cid}/map?topic=9&topics={version}").status_code == 404

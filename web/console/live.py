@@ -54,17 +54,18 @@ def _page(template: str, conversation_id: str, **context):
 
 def map_page(conversation_id: str):
     """The live map; `?topic=` keeps the statement lists beside it to one topic's."""
-    topics = services.topic_choices(facilitator_id(), conversation_id)
-    topic = requested_topic(topics)
+    chosen = requested_topic(facilitator_id(), conversation_id)
     return _page(
         "console/map.html",
         conversation_id,
         counts=services.participation(facilitator_id(), conversation_id),
         findings=findings_of_topic(
-            services.result_findings(facilitator_id(), conversation_id, current_language()), topic
+            services.result_findings(facilitator_id(), conversation_id, current_language()),
+            chosen.chosen,
         ),
-        topics=topics,
-        topic=topic,
+        topic_state=chosen,
+        topics=chosen.choices,
+        topic=chosen.chosen,
     )
 
 
@@ -157,8 +158,9 @@ def counts_fragment(conversation_id: str):
 def findings_fragment(conversation_id: str):
     findings = services.result_findings(facilitator_id(), conversation_id, current_language())
     if request.args.get("topic"):
-        topic = requested_topic(services.topic_choices(facilitator_id(), conversation_id))
-        findings = findings_of_topic(findings, topic)
+        findings = findings_of_topic(
+            findings, requested_topic(facilitator_id(), conversation_id).chosen
+        )
     return render_template(
         "console/_findings.html",
         findings=findings,

@@ -13,7 +13,7 @@ from deliberation import services
 from deliberation.errors import Invalid
 from deliberation.models import ModerationState
 from web.console.pages import facilitator_id, wants_json
-from web.console.topic_filter import requested_topic
+from web.console.topic_filter import filter_arguments, requested_topic
 
 C = "/c/<conversation:conversation_id>"
 TABS = [state.value for state in ModerationState]
@@ -38,8 +38,8 @@ def queue(conversation_id: str):
     if tab not in TABS:
         tab = ModerationState.TODO.value
     statements = services.moderation_queue(facilitator_id(), conversation_id, tab)
-    topics = services.topic_choices(facilitator_id(), conversation_id)
-    topic = requested_topic(topics)
+    chosen = requested_topic(facilitator_id(), conversation_id)
+    topic = chosen.chosen
     if topic is not None:
         members = set(topic.tids)
         statements = [s for s in statements if s.tid in members]
@@ -52,7 +52,8 @@ def queue(conversation_id: str):
         counts=services.moderation_counts(facilitator_id(), conversation_id),
         votes=services.statement_vote_counts(facilitator_id(), conversation_id),
         similar=services.similar_in_queue(facilitator_id(), conversation_id, statements),
-        topics=topics,
+        topic_state=chosen,
+        topics=chosen.choices,
         topic=topic,
     )
 
@@ -91,13 +92,12 @@ def decide(conversation_id: str):
     updated = ngettext("%(num)s statement updated.", "%(num)s statements updated.", len(changed))
     flash(updated, "info")
     tab = request.form.get("tab")
-    topic = request.form.get("topic", "")
     return redirect(
         url_for(
             "console.queue",
             conversation_id=conversation_id,
             tab=tab if tab in TABS else ModerationState.TODO.value,
-            topic=topic if topic.isdigit() and len(topic) <= 6 else None,
+            **filter_arguments(request.form.get("topic"), request.form.get("topics")),
         )
     )
 
