@@ -46,6 +46,11 @@ class SweptMemoryStorage(MemoryStorage):
         finally:
             self._sweeping.release()
 
+    def __getstate__(self) -> dict:
+        state = super().__getstate__()
+        del state["_sweeping"]  # a lock, as limits leaves out its own
+        return state
+
     def __setstate__(self, state: dict) -> None:
         super().__setstate__(state)
         self._sweeping = threading.Lock()

@@ -3,6 +3,7 @@ forgotten, and memory:// gets them in the app."""
 
 from __future__ import annotations
 
+import pickle
 import threading
 import time
 
@@ -50,3 +51,13 @@ def test_expired_counters_are_forgotten_by_a_later_hit():
     storage.incr("kept", expiry=60)
     assert "short-lived" not in storage.storage
     assert storage.get("kept") == 3
+
+
+def test_the_storage_survives_pickling_with_its_counts():
+    storage = storage_from_string("memory://")
+    storage.incr("kept", expiry=60)
+    copy = pickle.loads(pickle.dumps(storage))
+    assert isinstance(copy, SweptMemoryStorage)
+    assert copy.get("kept") == 1
+    copy.incr("kept", expiry=60)  # its sweep lock is a new one
+    assert copy.get("kept") == 2
