@@ -174,8 +174,14 @@ from deliberation.services.subcommittees import (
     subcommittee_choices,
 )
 from deliberation.services.topic_names import rename_topic
-from deliberation.services.topics_page import TopicFilter, topic_choices, topic_filter, topics_page
-from deliberation.services.voting import VoteReceipt, cast_vote, cast_vote_and_draw_next
+from deliberation.services.topics_page import TopicFilter, topic_filter, topics_page
+from deliberation.services.voting import (
+    MAX_CLIENT_VOTE_ID_LENGTH,
+    VOTE_VALUES,
+    VoteReceipt,
+    cast_vote,
+    cast_vote_and_draw_next,
+)
 
 __all__ = [
     "AgendaStatement",
@@ -189,7 +195,6 @@ __all__ = [
     "similar_to_draft",
     "topics_page",
     "rename_topic",
-    "topic_choices",
     "topic_filter",
     "TopicFilter",
     "DEFAULT_MIN_SECTOR_CELL",
@@ -229,6 +234,8 @@ __all__ = [
     "SeedReport",
     "SnapshotView",
     "Verification",
+    "MAX_CLIENT_VOTE_ID_LENGTH",
+    "VOTE_VALUES",
     "VoteReceipt",
     "accepted_statements",
     "add_agenda_note",

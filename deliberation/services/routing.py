@@ -18,9 +18,9 @@ import math
 import random
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -38,6 +38,7 @@ from deliberation.models import (
 )
 
 _shared_random = random.Random()
+T = TypeVar("T")
 
 # A state older than this is rebuilt even if its versions did not move: a bound on the harm of
 # a write that moved no version (every ORM write does, see deliberation.models.statement).
@@ -143,7 +144,7 @@ class ShownStatement:
     is_meta: bool
     created_ms: int
     translated: Mapping[str, str] = field(default_factory=dict)
-    _for_reader: dict[str | None, dict[str, Any]] = field(
+    _shown: dict[tuple[Callable, str | None], Any] = field(
         default_factory=dict, compare=False, repr=False
     )
 
@@ -155,20 +156,13 @@ class ShownStatement:
         """The language `text_in(language)` is in (None when unknown)."""
         return language if language in self.translated else self.language
 
-    def for_reader(self, language: str | None) -> dict[str, Any]:
-        """The API's `StatementForReader` for a reader of `language`, built once per language.
-        The caller must not change it."""
-        shown = self._for_reader.get(language)
+    def shown_as(self, build: Callable[[ShownStatement, str | None], T], language: str | None) -> T:
+        """`build(self, language)` (the API's answer for a reader of `language`), built once per
+        builder and language in this process and then shared: the caller must not change it."""
+        key = (build, language)
+        shown = self._shown.get(key)
         if shown is None:
-            shown = {
-                "tid": self.tid,
-                "text": self.text_in(language),
-                "language": self.shown_language(language),
-                "is_seed": self.is_seed,
-                "is_meta": self.is_meta,
-                "created_ms": self.created_ms,
-            }
-            self._for_reader[language] = shown
+            shown = self._shown[key] = build(self, language)
         return shown
 
 

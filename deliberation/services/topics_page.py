@@ -154,15 +154,6 @@ def topic_filter(
     return TopicFilter(choices, newest.version, followed, lost=followed is None)
 
 
-def topic_choices(facilitator_id: int, conversation_id: str) -> tuple[Topic, ...]:
-    """The newest topics (with the names facilitators gave them), for a page's topic filter;
-    empty before the worker has computed any. Owners and moderators."""
-    conversation = find_conversation(conversation_id)
-    require_role(facilitator_id, conversation, MODERATION_ROLES)
-    topics = topics_of(conversation)
-    return topics.topics if topics else ()
-
-
 def group_agreement(votes: GroupVotes | None, tids: tuple[int, ...]) -> tuple[GroupAgreement, ...]:
     """Each group's agree, disagree and seen votes summed over the statements `tids`."""
     if votes is None or not len(votes.group_ids):

@@ -32,6 +32,7 @@ from deliberation.services.routing import (
 )
 
 MAX_CLIENT_VOTE_ID_LENGTH = 64
+VOTE_VALUES = (-1, 0, 1)  # agree, disagree, pass as stored (the votes tables' CHECK)
 
 
 @dataclass(frozen=True)
@@ -322,15 +323,12 @@ def _cast_in_one_statement(insert) -> sa.Select:
         .returning(history.c.conversation_id, history.c.pid)
         .cte("appended")
     )
-    latest = insert(LatestVote.__table__)
     replaced = (
-        latest.from_select(
-            list(_VOTE_COLUMNS),
-            sa.select(appended.c.conversation_id, appended.c.pid, *vote_values),
-        )
-        .on_conflict_do_update(
-            index_elements=["conversation_id", "pid", "tid"],
-            set_={"vote": latest.excluded.vote, "created_ms": latest.excluded.created_ms},
+        _replacing_standing_vote(
+            insert(LatestVote.__table__).from_select(
+                list(_VOTE_COLUMNS),
+                sa.select(appended.c.conversation_id, appended.c.pid, *vote_values),
+            )
         )
         .returning(LatestVote.__table__.c.pid)
         .cte("replaced")
@@ -364,17 +362,20 @@ _APPEND_TO_HISTORY = HotStatement(
 )
 
 
-def _replace_latest(insert):
-    latest = insert(LatestVote.__table__).values(
-        {name: sa.bindparam(name) for name in _VOTE_COLUMNS}
-    )
-    return latest.on_conflict_do_update(
+def _replacing_standing_vote(statement):
+    """An INSERT into latest_votes (either dialect's) that replaces the participant's standing
+    vote on the statement, where there is one."""
+    return statement.on_conflict_do_update(
         index_elements=["conversation_id", "pid", "tid"],
-        set_={"vote": latest.excluded.vote, "created_ms": latest.excluded.created_ms},
+        set_={"vote": statement.excluded.vote, "created_ms": statement.excluded.created_ms},
     )
 
 
-_REPLACE_LATEST = HotStatement(_replace_latest)
+_REPLACE_LATEST = HotStatement(
+    lambda insert: _replacing_standing_vote(
+        insert(LatestVote.__table__).values({name: sa.bindparam(name) for name in _VOTE_COLUMNS})
+    )
+)
 
 
 def _holds(current_digest: str | None, token: str) -> bool:
@@ -383,7 +384,7 @@ def _holds(current_digest: str | None, token: str) -> bool:
 
 
 def _vote_value(vote: int) -> int:
-    if isinstance(vote, bool) or vote not in (-1, 0, 1):
+    if isinstance(vote, bool) or vote not in VOTE_VALUES:
         raise Invalid(f"{vote!r} is not a vote: 1 agree, -1 disagree, 0 pass", code="vote_invalid")
     return int(vote)
 

@@ -9,6 +9,7 @@ from deliberation.errors import Invalid
 from deliberation.models import Conversation
 from deliberation.services.routing import routing_weight, weighted_choice
 from tests.deliberation.conftest import join
+from web.api.schemas import statement_for_reader
 
 
 class FixedRandom(random.Random):
@@ -189,7 +190,7 @@ def test_a_translation_added_after_routing_is_shown_at_once(owner, conversation,
     shown = services.next_statement(conversation.public_id, reader.pid).statement
     assert shown.text_in("en") == "In English."
     assert shown.shown_language("en") == "en"
-    assert shown.for_reader("en")["text"] == "In English."
+    assert shown.shown_as(statement_for_reader, "en")["text"] == "In English."
 
 
 def test_the_vote_draws_in_its_own_transaction_and_never_returns_the_statement_voted_on(

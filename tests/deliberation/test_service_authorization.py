@@ -112,7 +112,6 @@ READS: dict[str, tuple[Call, tuple[Role, ...]]] = {
         MODERATORS,
     ),
     "topics_page": (lambda f, s: services.topics_page(f, s.conversation_id), MODERATORS),
-    "topic_choices": (lambda f, s: services.topic_choices(f, s.conversation_id), MODERATORS),
     "topic_filter": (lambda f, s: services.topic_filter(f, s.conversation_id, None), MODERATORS),
     "subcommittee_choices": (
         lambda f, s: services.subcommittee_choices(f, s.conversation_id),

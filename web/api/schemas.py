@@ -9,6 +9,7 @@ from apiflask import Schema, fields
 from apiflask.validators import Length
 
 from deliberation.models import Statement
+from deliberation.services import ShownStatement
 
 # The longest language tag the database stores (statements.language, translations.language).
 MAX_LANGUAGE_TAG_LENGTH = 16
@@ -95,9 +96,11 @@ class StatementForReader(Schema):
     created_ms = fields.Integer(required=True)
 
 
-def statement_for_reader(statement: Statement, language: str | None) -> dict[str, Any]:
-    """`StatementForReader` of a stored statement (the routed ones carry their own:
-    `ShownStatement.for_reader`)."""
+def statement_for_reader(
+    statement: Statement | ShownStatement, language: str | None
+) -> dict[str, Any]:
+    """`StatementForReader` of a stored statement, or of a routed one (whose answer the draw
+    keeps per language: `ShownStatement.shown_as`)."""
     return {
         "tid": statement.tid,
         "text": statement.text_in(language),

@@ -9,7 +9,12 @@ from apiflask.validators import Length, OneOf, Range
 from flask import Response, current_app
 
 from deliberation import services
-from deliberation.services import NextStatement, VoteReceipt
+from deliberation.services import (
+    MAX_CLIENT_VOTE_ID_LENGTH,
+    VOTE_VALUES,
+    NextStatement,
+    VoteReceipt,
+)
 from web.api.auth import PARTICIPANT, PARTICIPANT_TOKEN, access
 from web.api.converters import MAX_TID
 from web.api.hot_input import hot_input
@@ -18,6 +23,7 @@ from web.api.schemas import (
     ReadingLanguage,
     StatementForReader,
     plain_reading_language,
+    statement_for_reader,
     storable,
 )
 from web.vote_budget import self_limited, spend_vote
@@ -42,7 +48,7 @@ def upcoming(next_up: NextStatement, language: str | None) -> dict:
     pass (tests/web/test_vote_contract.py checks both agree on every field)."""
     shown = next_up.statement
     return {
-        "statement": shown.for_reader(language) if shown is not None else None,
+        "statement": shown.shown_as(statement_for_reader, language) if shown is not None else None,
         "remaining": next_up.remaining,
         "total": next_up.total,
     }
@@ -76,10 +82,6 @@ def next_statement(conversation_id, participant, reading):
     """
     next_up = services.next_statement(conversation_id, participant.pid)
     return answer(upcoming(next_up, reading.get("language")))
-
-
-MAX_CLIENT_VOTE_ID_LENGTH = 64
-VOTE_VALUES = (-1, 0, 1)
 
 
 class Ballot(Schema):
