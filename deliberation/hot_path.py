@@ -7,6 +7,9 @@ compiled once per dialect, and then run on the DBAPI cursor of the connection th
 transaction already holds: same transaction, same locks, no bookkeeping. Only statements whose
 parameters and results are plain numbers and strings may run this way (no type processing is
 applied either way).
+
+Inside a `direct_unit_of_work` (deliberation.db) they run on that unit's connection instead,
+and the session is not involved at all.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
-from deliberation.db import DIALECT_INSERTS, db
+from deliberation.db import DIALECT_INSERTS, db, direct_connection
 
 
 class _Compiled(NamedTuple):
@@ -52,16 +55,23 @@ class HotStatement:
         self._run(parameters)
 
     def _run(self, parameters: Mapping[str, Any]):
-        session = db.session()
-        if session.autoflush:
-            session.flush()  # as the session's own execute would: pending rows first
-        connection = session.connection()  # begins the session's transaction if need be
-        compiled = self._compiled.get(connection.dialect.name)
+        direct = direct_connection()
+        if direct is not None:
+            dbapi_connection = direct.dbapi_connection
+            dialect = db.engine.dialect
+        else:
+            session = db.session()
+            if session.autoflush:
+                session.flush()  # as the session's own execute would: pending rows first
+            connection = session.connection()  # begins the session's transaction if need be
+            dbapi_connection = connection.connection.dbapi_connection
+            dialect = connection.dialect
+        compiled = self._compiled.get(dialect.name)
         if compiled is None:
-            compiled = self._compile(connection.dialect)
+            compiled = self._compile(dialect)
         values = {**compiled.defaults, **parameters}
         arguments = values if compiled.names is None else [values[n] for n in compiled.names]
-        cursor = connection.connection.dbapi_connection.cursor()
+        cursor = dbapi_connection.cursor()
         cursor.execute(compiled.sql, arguments)
         return cursor, compiled
 

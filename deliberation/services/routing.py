@@ -93,7 +93,8 @@ _ROUTING_CONTEXT = conversation_and_participant(
     newest_result_id(_conversations.id).label("newest_result_id"),
     _participants.id.label("participant_pk"),
 )
-_VOTED = HotStatement(
+# The participant's standing votes' tids.
+VOTED = HotStatement(
     lambda _insert: sa.select(_latest.tid).where(
         _latest.conversation_id == sa.bindparam("conversation_id"),
         _latest.pid == sa.bindparam("pid"),
@@ -279,7 +280,7 @@ def draw_next(
     votes, unless the caller read them too (`voted`), or the conversation's state moved."""
     state = _STATES.get(conversation_pk, key)
     if voted is None:
-        voted = _VOTED.scalars({"conversation_id": conversation_pk, "pid": pid})
+        voted = VOTED.scalars({"conversation_id": conversation_pk, "pid": pid})
     return state.draw(voted, rng or _shared_random)
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from deliberation.db import db, now_ms, unit_of_work
+from deliberation.db import db, direct_unit_of_work, now_ms, unit_of_work
 from deliberation.errors import Closed, Conflict, Forbidden, Invalid, NotFound
 from deliberation.hot_path import HotStatement
 from deliberation.identifiers import token_digest
@@ -24,6 +24,7 @@ from deliberation.models import (
     VoteRecord,
 )
 from deliberation.services.routing import (
+    VOTED,
     NextStatement,
     conversation_and_participant,
     draw_next,
@@ -90,23 +91,27 @@ def cast_vote_and_draw_next(
     whose token signature is verified need not identify the participant first: one query and
     one transaction fewer per vote, and the check cannot race a privacy erase.
     """
-    # On PostgreSQL the vote's only write is one statement (`_CAST_IN_ONE_STATEMENT`).
-    with unit_of_work(one_statement=True):
+    # Every statement of the vote is a HotStatement: a direct unit (deliberation.db) runs them
+    # on a pooled connection without the session. On PostgreSQL the vote's only write is one
+    # statement (`_CAST_IN_ONE_STATEMENT`), run in autocommit.
+    with direct_unit_of_work(one_statement=True):
         receipt, context, voted = _cast(conversation_id, pid, tid, vote, client_vote_id, token)
-        key = routing_key(
-            conversation_id,
-            context.statements_version,
-            context.newest_result_id,
-            context.strict_moderation,
-        )
-        return receipt, draw_next(context.conversation_pk, key, pid, voted=voted)
+        if voted is None:
+            voted = VOTED.scalars({"conversation_id": context.conversation_pk, "pid": pid})
+    key = routing_key(
+        conversation_id,
+        context.statements_version,
+        context.newest_result_id,
+        context.strict_moderation,
+    )
+    return receipt, draw_next(context.conversation_pk, key, pid, voted=voted)
 
 
 def _cast(conversation_id, pid, tid, vote, client_vote_id, token=None):
     """The vote receipt, the context row the rules were checked against, and the participant's
     votes after this one where the database read them with the rest (None: the draw reads
     them); in the caller's unit of work. PostgreSQL does it all in one statement."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    if db.engine.dialect.name == "postgresql":
         return _cast_in_one_round_trip(conversation_id, pid, tid, vote, client_vote_id, token)
     return (*_cast_in_steps(conversation_id, pid, tid, vote, client_vote_id, token), None)
 
@@ -151,14 +156,13 @@ def _cast_in_one_round_trip(conversation_id, pid, tid, vote, client_vote_id, tok
     replayed = _refusal_or_replay(context, conversation_id, pid, tid, vote, client_vote_id, token)
     if replayed is None:
         # Every rule held, yet the vote id was taken: a concurrent retry committed first.
-        earlier = db.session.execute(
-            _EARLIER_VOTE,
+        earlier = _EARLIER_VOTE.first(
             {
                 "conversation_id": context.conversation_pk,
                 "pid": pid,
                 "client_vote_id": client_vote_id,
-            },
-        ).one()
+            }
+        )
         replayed = _replay(conversation_id, pid, client_vote_id, earlier, tid, vote)
     return replayed, context, voted
 
@@ -211,10 +215,9 @@ def record_vote(
     inserted = _APPEND_TO_HISTORY.first({**values, "client_vote_id": client_vote_id})
     if inserted is None:
         # A concurrent retry with the same id committed first (PostgreSQL waited for it).
-        earlier = db.session.execute(
-            _EARLIER_VOTE,
-            {"conversation_id": conversation_pk, "pid": pid, "client_vote_id": client_vote_id},
-        ).one()
+        earlier = _EARLIER_VOTE.first(
+            {"conversation_id": conversation_pk, "pid": pid, "client_vote_id": client_vote_id}
+        )
         return _replay(conversation_id, pid, client_vote_id, earlier, tid, vote)
     _REPLACE_LATEST.run(values)
     return VoteReceipt(conversation_id, pid, tid, vote, created_ms, client_vote_id)
@@ -341,14 +344,16 @@ def _cast_in_one_statement(insert) -> sa.Select:
 
 
 _CAST_IN_ONE_STATEMENT = HotStatement(_cast_in_one_statement)
-_EARLIER_VOTE = sa.select(
-    _history.tid.label("earlier_tid"),
-    _history.vote.label("earlier_vote"),
-    _history.created_ms.label("earlier_created_ms"),
-).where(
-    _history.conversation_id == sa.bindparam("conversation_id"),
-    _history.pid == sa.bindparam("pid"),
-    _history.client_vote_id == sa.bindparam("client_vote_id"),
+_EARLIER_VOTE = HotStatement(
+    lambda _insert: sa.select(
+        _history.tid.label("earlier_tid"),
+        _history.vote.label("earlier_vote"),
+        _history.created_ms.label("earlier_created_ms"),
+    ).where(
+        _history.conversation_id == sa.bindparam("conversation_id", type_=sa.Integer),
+        _history.pid == sa.bindparam("pid", type_=sa.Integer),
+        _history.client_vote_id == sa.bindparam("client_vote_id", type_=sa.String),
+    )
 )
 
 

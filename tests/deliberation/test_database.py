@@ -10,7 +10,13 @@ from flask_migrate import downgrade, upgrade
 
 import deliberation.db
 from deliberation import services
-from deliberation.db import SQLITE_BUSY_TIMEOUT_MS, unit_of_work
+from deliberation.db import (
+    SQLITE_BUSY_TIMEOUT_MS,
+    direct_connection,
+    direct_unit_of_work,
+    unit_of_work,
+)
+from deliberation.hot_path import HotStatement
 from deliberation.models import Facilitator
 from tests.deliberation.conftest import PASSWORD
 from web import _instance_secret_key, create_app
@@ -79,19 +85,59 @@ def test_changes_made_outside_a_unit_of_work_are_refused(db):
     db.session.rollback()
 
 
-def test_a_one_statement_unit_of_work_runs_in_autocommit_on_postgresql_only(db):
-    with unit_of_work(one_statement=True) as session:
-        dbapi_connection = session.connection().connection.dbapi_connection
-        on_postgresql = db.engine.dialect.name == "postgresql"
-        # psycopg then sends no BEGIN, and the unit's end no COMMIT; SQLite keeps its BEGIN
-        # IMMEDIATE (the vote writes with several statements there).
-        assert bool(getattr(dbapi_connection, "autocommit", False)) is on_postgresql
-        assert session.connection().execute(sa.text("SELECT 1")).scalar() == 1
-    with unit_of_work() as session:  # the connection went back to the pool as it came
+def test_a_direct_unit_runs_hot_statements_on_its_own_connection_and_commits_them(db):
+    """The vote's unit (deliberation.db.direct_unit_of_work): its statements are the unit's,
+    committed at its end; PostgreSQL runs a one-statement unit in autocommit."""
+    on_postgresql = db.engine.dialect.name == "postgresql"
+    with direct_unit_of_work(one_statement=True):
+        connection = direct_connection()
+        # psycopg then sends no BEGIN and no COMMIT; SQLite keeps its BEGIN IMMEDIATE (the
+        # vote writes with several statements there).
+        assert bool(getattr(connection.driver_connection, "autocommit", False)) is on_postgresql
+        assert _INSERT_FACILITATOR.first({"email": "ana@example.org"}) is not None
+    assert direct_connection() is None
+    db.session.remove()
+    emails = db.session.scalars(sa.select(Facilitator.email)).all()
+    assert emails == ["ana@example.org"]
+    # The connection went back to the pool as it came.
+    with unit_of_work() as session:
         assert not getattr(session.connection().connection.dbapi_connection, "autocommit", False)
-    with unit_of_work(), pytest.raises(RuntimeError, match="cannot join"):
-        with unit_of_work(one_statement=True):
+
+
+def test_a_failing_direct_unit_stores_nothing(db):
+    with pytest.raises(RuntimeError, match="refused"):
+        with direct_unit_of_work():
+            _INSERT_FACILITATOR.first({"email": "ana@example.org"})
+            raise RuntimeError("refused after the write")
+    db.session.remove()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Facilitator)) == 0
+
+
+def test_a_direct_unit_and_a_unit_of_work_do_not_nest(db):
+    with direct_unit_of_work(), pytest.raises(RuntimeError, match="inside a direct one"):
+        with unit_of_work():
             pass
+    with unit_of_work(), pytest.raises(RuntimeError, match="cannot join"):
+        with direct_unit_of_work():
+            pass
+    with direct_unit_of_work(), pytest.raises(RuntimeError, match="cannot join"):
+        with direct_unit_of_work():
+            pass
+
+
+_INSERT_FACILITATOR = HotStatement(
+    lambda insert: (
+        insert(Facilitator.__table__)
+        .values(
+            email=sa.bindparam("email"),
+            password_hash="-",
+            created_ms=0,
+            is_active=True,
+            session_version=0,
+        )
+        .returning(Facilitator.__table__.c.id)
+    )
+)
 
 
 # Strong enough for an app outside tests (web.secret_keys).
