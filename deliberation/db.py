@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
@@ -154,7 +155,7 @@ def unit_of_work() -> Iterator[sa.orm.Session]:
     may call another. A read-only transaction left open by the caller is ended first, because
     on SQLite a writing transaction must start as one (see `configure_engine`).
     """
-    if _direct_connection.get() is not None:
+    if _direct_unit.get() is not None:
         # On SQLite it would wait for the write lock the direct unit holds.
         raise RuntimeError("a unit of work cannot run inside a direct one")
     session = db.session()  # the current scope's Session, not the scoped proxy
@@ -182,16 +183,20 @@ def _end_read_transaction(session: sa.orm.Session) -> None:
         session.commit()
 
 
-# The driver connection of the direct unit of work open in this context, if any.
-_direct_connection: ContextVar[sa.PoolProxiedConnection | None] = ContextVar(
-    "mesa_direct_connection", default=None
-)
+class DirectUnit(NamedTuple):
+    """A direct unit of work's pooled driver connection, and its dialect."""
+
+    connection: sa.PoolProxiedConnection
+    dialect: sa.Dialect
 
 
-def direct_connection() -> sa.PoolProxiedConnection | None:
-    """The pooled driver connection of the direct unit of work open here (None outside one):
-    where `deliberation.hot_path` runs its statements."""
-    return _direct_connection.get()
+_direct_unit: ContextVar[DirectUnit | None] = ContextVar("mesa_direct_unit", default=None)
+
+
+def direct_unit() -> DirectUnit | None:
+    """The direct unit of work open here (None outside one): where `deliberation.hot_path`
+    runs its statements."""
+    return _direct_unit.get()
 
 
 @contextmanager
@@ -200,12 +205,12 @@ def direct_unit_of_work(*, one_statement: bool = False) -> Iterator[None]:
     session: for the vote, whose reads and writes are all `HotStatement`s.
 
     The session's begin and commit (its transaction, SQLAlchemy's connection and transaction
-    objects, their events, the pool's checkout and return) cost a vote request more CPU than
-    SQLite spent on the vote's four statements. This unit takes a connection from the same
-    pool, starts and ends the transaction itself as `unit_of_work` would (SQLite: BEGIN
-    IMMEDIATE), and hands the connection back as it came. Queries made through `db.session`
-    meanwhile run in the session's own transaction, not in this one; a `unit_of_work` may not
-    be opened inside it, nor this inside one.
+    objects, their events) and building a session for the request at all cost a vote request
+    more CPU than SQLite spent on the vote's four statements. This unit takes a connection
+    from the same pool, starts and ends the transaction itself as `unit_of_work` would (SQLite:
+    BEGIN IMMEDIATE), and hands the connection back as it came. Queries made through
+    `db.session` meanwhile run in the session's own transaction, not in this one; a
+    `unit_of_work` may not be opened inside it, nor this inside one.
 
     `one_statement`: the unit writes with a single statement, which PostgreSQL makes atomic by
     itself, so there it runs in autocommit: no BEGIN and no COMMIT, one round trip for the
@@ -215,21 +220,23 @@ def direct_unit_of_work(*, one_statement: bool = False) -> Iterator[None]:
     A connection the server dropped is discarded with the whole pool, as SQLAlchemy does when a
     session's statement meets a disconnect, so the requests after it get fresh connections.
     """
-    if _direct_connection.get() is not None:
+    if _direct_unit.get() is not None:
         raise RuntimeError("a direct unit of work cannot join another")
-    session = db.session()
-    if session.info.get(_DEPTH, 0):
-        raise RuntimeError("a direct unit of work cannot join another")
-    _end_read_transaction(session)
+    if db.session.registry.has():  # else this request has no session, and needs none
+        session = db.session()
+        if session.info.get(_DEPTH, 0):
+            raise RuntimeError("a direct unit of work cannot join another")
+        _end_read_transaction(session)
     engine = db.engine
+    dialect = engine.dialect
     connection = engine.raw_connection()
     driver = connection.driver_connection
-    autocommit = one_statement and engine.dialect.name == "postgresql"
-    token = _direct_connection.set(connection)
+    autocommit = one_statement and dialect.name == "postgresql"
+    token = _direct_unit.set(DirectUnit(connection, dialect))
     try:
         if autocommit:
             driver.autocommit = True
-        elif engine.dialect.name == "sqlite":
+        elif dialect.name == "sqlite":
             driver.execute("BEGIN IMMEDIATE")
         yield
         if not autocommit:
@@ -238,7 +245,7 @@ def direct_unit_of_work(*, one_statement: bool = False) -> Iterator[None]:
         _roll_back_direct(engine, connection, error, autocommit)
         raise
     finally:
-        _direct_connection.reset(token)
+        _direct_unit.reset(token)
         _return_direct(connection, autocommit)
 
 

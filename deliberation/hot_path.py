@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
-from deliberation.db import DIALECT_INSERTS, db, direct_connection
+from deliberation.db import DIALECT_INSERTS, db, direct_unit
 
 
 class _Compiled(NamedTuple):
@@ -55,10 +55,10 @@ class HotStatement:
         self._run(parameters)
 
     def _run(self, parameters: Mapping[str, Any]):
-        direct = direct_connection()
-        if direct is not None:
-            dbapi_connection = direct.dbapi_connection
-            dialect = db.engine.dialect
+        unit = direct_unit()
+        if unit is not None:
+            dbapi_connection = unit.connection.dbapi_connection
+            dialect = unit.dialect
         else:
             session = db.session()
             if session.autoflush:

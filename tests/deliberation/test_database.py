@@ -12,7 +12,7 @@ import deliberation.db
 from deliberation import services
 from deliberation.db import (
     SQLITE_BUSY_TIMEOUT_MS,
-    direct_connection,
+    direct_unit,
     direct_unit_of_work,
     unit_of_work,
 )
@@ -90,12 +90,12 @@ def test_a_direct_unit_runs_hot_statements_on_its_own_connection_and_commits_the
     committed at its end; PostgreSQL runs a one-statement unit in autocommit."""
     on_postgresql = db.engine.dialect.name == "postgresql"
     with direct_unit_of_work(one_statement=True):
-        connection = direct_connection()
+        connection = direct_unit().connection
         # psycopg then sends no BEGIN and no COMMIT; SQLite keeps its BEGIN IMMEDIATE (the
         # vote writes with several statements there).
         assert bool(getattr(connection.driver_connection, "autocommit", False)) is on_postgresql
         assert _INSERT_FACILITATOR.first({"email": "ana@example.org"}) is not None
-    assert direct_connection() is None
+    assert direct_unit() is None
     db.session.remove()
     emails = db.session.scalars(sa.select(Facilitator.email)).all()
     assert emails == ["ana@example.org"]
