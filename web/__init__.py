@@ -8,13 +8,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from apiflask import APIFlask
 from flask import Flask
 
 from deliberation import models  # noqa: F401  (registers the tables with SQLAlchemy)
 from deliberation.db import configure_engine
 from deliberation.recompute import start_embedded_worker
 from web.api import SPEC_PATH, init_api
+from web.application import MesaFlask
 from web.commands import register_commands
 from web.console import init_console
 from web.credentials import load_facilitator
@@ -53,8 +53,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     database is a SQLite file in the instance folder; without `SECRET_KEY` a key is generated
     once into instance/secret_key. Outside debug and tests a weak key refuses to start.
     """
-    # APIFlask is Flask plus the OpenAPI document, generated from the API's views.
-    app = APIFlask(
+    # APIFlask (Flask plus the OpenAPI document, generated from the API's views), tuned a little.
+    app = MesaFlask(
         __name__,
         title="Mesa API",
         version="1",
