@@ -125,6 +125,31 @@ def test_a_direct_unit_and_a_unit_of_work_do_not_nest(db):
             pass
 
 
+def test_a_direct_unit_whose_connection_the_server_dropped_fails_once_then_reconnects(db):
+    """A busy connection is not pinged; when the server drops it, the direct unit's statement
+    fails (the phone retries its vote), and the pool is renewed, so the next unit gets a new
+    connection instead of the broken one."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server to drop connections")
+    db.session.remove()
+    outside = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool)
+    # The driver's own error, as hot statements raise theirs.
+    with pytest.raises(db.engine.dialect.loaded_dbapi.OperationalError):
+        with direct_unit_of_work(one_statement=True):
+            dropped = _BACKEND_PID.first({})[0]
+            with outside.connect() as other:
+                terminate = sa.text("SELECT pg_terminate_backend(:pid)")
+                assert other.execute(terminate, {"pid": dropped}).scalar()
+            _INSERT_FACILITATOR.first({"email": "ana@example.org"})
+    outside.dispose()
+    with direct_unit_of_work(one_statement=True):
+        assert _BACKEND_PID.first({})[0] != dropped
+        assert _INSERT_FACILITATOR.first({"email": "ana@example.org"}) is not None
+    db.session.remove()
+    assert db.session.scalars(sa.select(Facilitator.email)).all() == ["ana@example.org"]
+
+
+_BACKEND_PID = HotStatement(lambda _insert: sa.select(sa.func.pg_backend_pid()))
 _INSERT_FACILITATOR = HotStatement(
     lambda insert: (
         insert(Facilitator.__table__)
