@@ -191,7 +191,7 @@ class RoutingState:
     key: RoutingKey
     statements: tuple[ShownStatement, ...]
     weights: tuple[float, ...]
-    built_at: float
+    built_at: float  # when its statements were read (a new result alone keeps them)
     priorities: Mapping[int, float] = field(default_factory=dict, repr=False)
 
     def draw(self, voted: Iterable[int], rng: random.Random) -> NextStatement:
@@ -287,21 +287,41 @@ def draw_next(
 def _build_state(
     conversation_pk: int, key: RoutingKey, now: float, previous: RoutingState | None = None
 ) -> RoutingState:
-    """The state as of `key`; a new statement or moderation keeps the previous state's
-    priorities (a result never changes once stored), which are read again only with a new
-    result."""
-    public_id, _version, result_id, strict = key
+    """The state as of `key`, reading only what moved since `previous`.
+
+    A new result (the recompute worker stores one every few seconds while people vote, and
+    every web process then rebuilds) keeps the previous state's statements, so only the
+    priorities are read, while the statements are younger than STATE_MAX_AGE_S (`built_at`
+    says when they were read). A new statement or moderation keeps the previous priorities
+    (a result never changes once stored), which are read again only with a new result.
+    """
+    public_id, version, result_id, strict = key
+    same_conversation = previous is not None and previous.key[0] == public_id
+    if (
+        same_conversation
+        and previous.key[1] == version
+        and previous.key[3] == strict
+        and now - previous.built_at < STATE_MAX_AGE_S
+    ):
+        statements, built_at = previous.statements, previous.built_at
+    else:
+        statements, built_at = _shown_statements(conversation_pk, strict), now
+    if same_conversation and previous.key[2] == result_id:
+        priorities = previous.priorities
+    else:
+        priorities = _priorities(result_id)
+    weights = tuple(routing_weight(priorities.get(shown.tid)) for shown in statements)
+    return RoutingState(key, statements, weights, built_at, priorities)
+
+
+def _shown_statements(conversation_pk: int, strict: bool) -> tuple[ShownStatement, ...]:
     query = _VISIBLE_TO_STRICT if strict else _VISIBLE
     rows = db.session.execute(query, {"conversation_id": conversation_pk}).all()
     translated: dict[int, dict[str, str]] = {}
     if rows:
         for row in db.session.execute(_TRANSLATIONS, {"conversation_id": conversation_pk}):
             translated.setdefault(row.statement_id, {})[row.language] = row.text
-    if previous is not None and previous.key[0] == public_id and previous.key[2] == result_id:
-        priorities = previous.priorities
-    else:
-        priorities = _priorities(result_id)
-    statements = tuple(
+    return tuple(
         ShownStatement(
             tid=row.tid,
             text=row.text,
@@ -313,8 +333,6 @@ def _build_state(
         )
         for row in rows
     )
-    weights = tuple(routing_weight(priorities.get(shown.tid)) for shown in statements)
-    return RoutingState(key, statements, weights, now, priorities)
 
 
 def _priorities(result_id: int | None) -> dict[int, float]:

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from deliberation import services
 from deliberation.errors import Invalid
 from deliberation.models import Conversation
+from deliberation.services import routing
 from deliberation.services.routing import routing_weight, weighted_choice
 from tests.deliberation.conftest import join
 from web.api.schemas import statement_for_reader
@@ -204,3 +205,37 @@ def test_the_vote_draws_in_its_own_transaction_and_never_returns_the_statement_v
         assert receipt.tid == tid
         assert next_up.statement is None or next_up.statement.tid != tid
     assert (next_up.statement, next_up.remaining) == (None, 0)
+
+
+def test_a_new_result_alone_rereads_the_priorities_not_the_statements(
+    db, conversation, seeds, monkeypatch
+):
+    """The recompute worker stores a result every few seconds while people vote, and every web
+    process then rebuilds its routing state: the statements stay, while younger than the
+    state's age bound; only the priorities are read."""
+    reader = join(conversation)
+    services.next_statement(conversation.public_id, reader.pid)  # the state is built
+    queries = []
+
+    def record(_connection, _cursor, statement, *_rest):
+        queries.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    reading_statements = lambda: [q for q in queries if "FROM statements" in q]  # noqa: E731
+    try:
+        services.record_math_result(
+            conversation.public_id, "fast", {"comment-priorities": {str(seeds[2]): 1000.0}}
+        )
+        queries.clear()
+        rng = random.Random(5)
+        drawn = Counter(
+            services.next_statement(conversation.public_id, reader.pid, rng=rng).statement.tid
+            for _ in range(50)
+        )
+        assert drawn[seeds[2]] > 45  # the new priorities rule the draw
+        assert reading_statements() == []
+        monkeypatch.setattr(routing, "STATE_MAX_AGE_S", 0.0)  # the age bound still holds
+        services.next_statement(conversation.public_id, reader.pid)
+        assert len(reading_statements()) == 1
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
