@@ -1,4 +1,4 @@
-"""Statements of the vote's hot path, run on the session's own DBAPI connection.
+"""Statements of the vote's hot path, run on a DBAPI connection without SQLAlchemy's bookkeeping.
 
 A vote runs four short statements. SQLite or PostgreSQL spend tens of microseconds on each;
 SQLAlchemy's per-execution bookkeeping (execution context, result metadata, events) spent more
@@ -8,8 +8,8 @@ transaction already holds: same transaction, same locks, no bookkeeping. Only st
 parameters and results are plain numbers and strings may run this way (no type processing is
 applied either way).
 
-Inside a `direct_unit_of_work` (deliberation.db) they run on that unit's connection instead,
-and the session is not involved at all.
+Inside a `direct_unit_of_work` (deliberation.db), as the vote runs them, they run on that
+unit's connection instead, and no session is involved at all.
 """
 
 from __future__ import annotations

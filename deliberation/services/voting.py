@@ -82,9 +82,10 @@ def cast_vote_and_draw_next(
     """`cast_vote`, then `next_statement` for the same participant, as one vote request does.
 
     The vote's own lookup has found the conversation, the participant and what the draw is
-    keyed by (deliberation.services.routing), so the draw reads only the participant's votes,
-    in the vote's own transaction, after its writes: the statement just voted on is never
-    drawn again.
+    keyed by (deliberation.services.routing), so the draw needs only the participant's votes,
+    read in the vote's own unit after its writes (PostgreSQL: by its one statement): the
+    statement just voted on is never drawn again. The draw runs once the unit has ended; a
+    routing state that must be rebuilt first is read through the session, as any read is.
 
     `token`, the secret of the caller's participant token, is checked against the participant's
     current one in that same lookup (`Forbidden` if it was retired or never issued), so a route
