@@ -39,7 +39,11 @@ class HotStatement:
         self._compiled: dict[str, _Compiled] = {}
 
     def first(self, parameters: Mapping[str, Any]):
-        """The first row (a named tuple for a SELECT, a plain one for a RETURNING), or None."""
+        """The row (a named tuple for a SELECT, a plain one for a RETURNING), or None.
+
+        For statements of one row at most: sqlite3 finishes such a statement as it hands over
+        the row, while one with rows left would stay open on the kept cursor (`_cursor`),
+        holding its snapshot until the cursor's next statement."""
         cursor, compiled = self._run(parameters)
         values = cursor.fetchone()
         if values is None or compiled.row is None:
