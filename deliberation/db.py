@@ -251,11 +251,11 @@ def direct_unit_of_work(*, one_statement: bool = False) -> Iterator[None]:
 
 def _roll_back_direct(engine, connection, error: BaseException, autocommit: bool) -> None:
     dbapi_error = engine.dialect.loaded_dbapi.Error
-    try:
-        if not autocommit:
+    if not autocommit:
+        try:
             connection.driver_connection.rollback()
-    except dbapi_error as rollback_error:
-        error = rollback_error if not isinstance(error, dbapi_error) else error
+        except dbapi_error as rollback_error:
+            error = rollback_error  # what the connection says of itself now
     if isinstance(error, dbapi_error) and engine.dialect.is_disconnect(
         error, connection.dbapi_connection, None
     ):

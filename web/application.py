@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 from apiflask import APIFlask
 
-# More distinct callables than an app has hooks and views: something makes new ones per
-# request, and remembering them would only grow.
+from deliberation.remembered import Remembered
+
+# More distinct callables than an app has hooks and views, should something make new ones per
+# request.
 _REMEMBERED_AT_MOST = 4096
 
 
@@ -25,19 +26,14 @@ class MesaFlask(APIFlask):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._synchronous: dict[Callable, Callable] = {}
-        self._synchronous_lock = threading.Lock()
+        self._synchronous: Remembered[Callable, Callable] = Remembered(_REMEMBERED_AT_MOST)
 
     def ensure_sync(self, func: Callable) -> Callable:
         try:
-            return self._synchronous[func]
-        except (KeyError, TypeError):  # TypeError: an unhashable callable
-            pass
-        runnable = super().ensure_sync(func)
-        with self._synchronous_lock:
-            if len(self._synchronous) < _REMEMBERED_AT_MOST:
-                try:
-                    self._synchronous[func] = runnable
-                except TypeError:
-                    pass
+            runnable = self._synchronous.get(func)
+        except TypeError:  # an unhashable callable: asked every time, as Flask does
+            return super().ensure_sync(func)
+        if runnable is None:
+            runnable = super().ensure_sync(func)
+            self._synchronous.keep(func, runnable)
         return runnable

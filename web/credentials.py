@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import threading
 from dataclasses import dataclass
 
 from flask import current_app, request
@@ -23,6 +22,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from deliberation.errors import NotFound
 from deliberation.models import Facilitator
+from deliberation.remembered import Remembered
 from deliberation.services import get_facilitator
 from web.security import cookie_flags
 
@@ -58,6 +58,16 @@ def is_participant_token(token: str) -> bool:
     return token.startswith(PARTICIPANT_TOKEN_PREFIX)
 
 
+# Claims of the tokens whose signature checked out lately, by token and signing keys. A
+# participant presents the same token with every vote, and checking its signature (key
+# derivation, HMAC, base64, JSON) was a tenth of the web layers' CPU per vote. The claim is a
+# function of the token and the keys alone, so it is kept: only a genuine token's, so forged
+# ones cannot fill the table, and under the keys that verified it, so a rotated key is felt at
+# once. Whether the token is still the participant's current one is not a matter of its
+# signature and is checked on every request, as before (deliberation.services.voting).
+_GENUINE: Remembered[tuple[str, tuple], ParticipantClaim] = Remembered(8192)
+
+
 def read_participant_token(token: str) -> ParticipantClaim | None:
     """The claim of a genuine participant token; None for anything forged or malformed."""
     if not is_participant_token(token):
@@ -76,38 +86,6 @@ def read_participant_token(token: str) -> ParticipantClaim | None:
     claim = ParticipantClaim(conversation_id, pid, secret)
     _GENUINE.keep((token, keys), claim)
     return claim
-
-
-class _GenuineTokens:
-    """Claims of the tokens whose signature checked out lately, by token and signing keys.
-
-    A participant presents the same token with every vote, and checking its signature (key
-    derivation, HMAC, base64, JSON) was a tenth of the web layers' CPU per vote. The claim is a
-    function of the token and the keys alone, so it is kept: only a genuine token's, so forged
-    ones cannot fill the table, and under the keys that verified it, so a rotated key is felt
-    at once. Whether the token is still the participant's current one is not a matter of its
-    signature and is checked on every request, as before (deliberation.services.voting).
-    """
-
-    def __init__(self, size: int = 8192):
-        self.size = size
-        self._claims: dict[tuple[str, tuple], ParticipantClaim] = {}
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._claims)
-
-    def get(self, key: tuple[str, tuple]) -> ParticipantClaim | None:
-        return self._claims.get(key)
-
-    def keep(self, key: tuple[str, tuple], claim: ParticipantClaim) -> None:
-        with self._lock:
-            if len(self._claims) >= self.size:
-                del self._claims[next(iter(self._claims))]  # the oldest kept
-            self._claims[key] = claim
-
-
-_GENUINE = _GenuineTokens()
 
 
 def participant_csrf_token(token: str) -> str:

@@ -16,7 +16,6 @@ import bisect
 import itertools
 import math
 import random
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from deliberation.models import (
     Statement,
     StatementTranslation,
 )
+from deliberation.remembered import Remembered
 
 _shared_random = random.Random()
 T = TypeVar("T")
@@ -93,8 +93,7 @@ _ROUTING_CONTEXT = conversation_and_participant(
     newest_result_id(_conversations.id).label("newest_result_id"),
     _participants.id.label("participant_pk"),
 )
-# The participant's standing votes' tids.
-VOTED = HotStatement(
+_VOTED = HotStatement(
     lambda _insert: sa.select(_latest.tid).where(
         _latest.conversation_id == sa.bindparam("conversation_id"),
         _latest.pid == sa.bindparam("pid"),
@@ -208,12 +207,10 @@ class RoutingState:
 
 class _RoutingStates:
     """Each process's routing states, one per conversation routed lately (at most `size`).
-    Shared by a process's threads: a state is built outside the lock and swapped in whole."""
+    Shared by a process's threads: a state is built outside any lock and swapped in whole."""
 
     def __init__(self, size: int = 256):
-        self.size = size
-        self._states: dict[int, RoutingState] = {}
-        self._lock = threading.Lock()
+        self._states: Remembered[int, RoutingState] = Remembered(size)
 
     def get(self, conversation_pk: int, key: RoutingKey) -> RoutingState:
         state = self._states.get(conversation_pk)
@@ -221,16 +218,8 @@ class _RoutingStates:
         if state is not None and state.key == key and now - state.built_at < STATE_MAX_AGE_S:
             return state
         state = _build_state(conversation_pk, key, now, previous=state)
-        with self._lock:
-            self._states.pop(conversation_pk, None)
-            if len(self._states) >= self.size:
-                del self._states[next(iter(self._states))]
-            self._states[conversation_pk] = state
+        self._states.keep(conversation_pk, state)
         return state
-
-    def clear(self) -> None:
-        with self._lock:
-            self._states.clear()
 
 
 _STATES = _RoutingStates()
@@ -280,8 +269,13 @@ def draw_next(
     votes, unless the caller read them too (`voted`), or the conversation's state moved."""
     state = _STATES.get(conversation_pk, key)
     if voted is None:
-        voted = VOTED.scalars({"conversation_id": conversation_pk, "pid": pid})
+        voted = standing_votes(conversation_pk, pid)
     return state.draw(voted, rng or _shared_random)
+
+
+def standing_votes(conversation_pk: int, pid: int) -> list[int]:
+    """The tids the participant has a standing vote on, in the caller's unit of work."""
+    return _VOTED.scalars({"conversation_id": conversation_pk, "pid": pid})
 
 
 def _build_state(

@@ -12,6 +12,7 @@ gives it back its automatic one. Every change is audited as "topic.rename".
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -49,13 +50,11 @@ def _rows(conversation_pk: int) -> list[TopicName]:
 def _matches(topics: TopicsView, rows: list[TopicName]) -> dict[int, TopicName]:
     """topic index -> the name row it takes: pairs at or above KEPT_AT, closest first (newest
     first among equals), each topic and each row used once."""
-    pairs = []
-    for row in rows:
-        named = frozenset(row.tids)
-        for topic in topics.topics:
-            overlap = jaccard(named, frozenset(topic.tids))
-            if overlap >= KEPT_AT:
-                pairs.append((-overlap, -row.id, topic.index, row))
+    pairs = [
+        (-overlap, -row.id, topic.index, row)
+        for row in rows
+        for overlap, topic in _kept_by(frozenset(row.tids), topics)
+    ]
     pairs.sort(key=lambda pair: pair[:3])
     taken: dict[int, TopicName] = {}
     used: set[int] = set()
@@ -70,12 +69,17 @@ def successor(named: frozenset[int], topics: TopicsView) -> Topic | None:
     """The topic of `topics` that statements `named` (a topic of an older computation) became,
     by the rule names follow: the closest by Jaccard at KEPT_AT or above (the lower index
     among equals); None when none is that close."""
-    best = None
+    best = max(_kept_by(named, topics), key=lambda pair: pair[0], default=None)
+    return best[1] if best is not None else None
+
+
+def _kept_by(named: frozenset[int], topics: TopicsView) -> Iterator[tuple[float, Topic]]:
+    """(Jaccard, topic) for each topic of `topics` close enough to statements `named` to keep
+    what was attached to them (a name, a filter), in index order."""
     for topic in topics.topics:
         overlap = jaccard(named, frozenset(topic.tids))
-        if overlap >= KEPT_AT and (best is None or overlap > best[0]):
-            best = (overlap, topic)
-    return best[1] if best is not None else None
+        if overlap >= KEPT_AT:
+            yield overlap, topic
 
 
 def with_given_names(conversation_pk: int, topics: TopicsView) -> TopicsView:

@@ -24,12 +24,12 @@ from deliberation.models import (
     VoteRecord,
 )
 from deliberation.services.routing import (
-    VOTED,
     NextStatement,
     conversation_and_participant,
     draw_next,
     newest_result_id,
     routing_key,
+    standing_votes,
 )
 
 MAX_CLIENT_VOTE_ID_LENGTH = 64
@@ -98,7 +98,7 @@ def cast_vote_and_draw_next(
     with direct_unit_of_work(one_statement=True):
         receipt, context, voted = _cast(conversation_id, pid, tid, vote, client_vote_id, token)
         if voted is None:
-            voted = VOTED.scalars({"conversation_id": context.conversation_pk, "pid": pid})
+            voted = standing_votes(context.conversation_pk, pid)
     key = routing_key(
         conversation_id,
         context.statements_version,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from deliberation.remembered import Remembered
 from web import credentials
 
 KEY_A = "key-a-" + "0123456789abcdef" * 2
@@ -50,7 +51,7 @@ def test_forged_tokens_are_refused_and_never_remembered(keys):
 
 
 def test_the_remembered_claims_are_bounded(keys, monkeypatch):
-    monkeypatch.setattr(credentials, "_GENUINE", credentials._GenuineTokens(size=3))
+    monkeypatch.setattr(credentials, "_GENUINE", Remembered(3))
     keys(KEY_A)
     tokens = [credentials.issue_participant_token("conv-1", pid, "s") for pid in range(5)]
     claims = [credentials.read_participant_token(token) for token in tokens]
